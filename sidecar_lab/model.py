@@ -1,0 +1,340 @@
+"""What the manifests say: typed, frozen objects, kept apart from what Istio computes.
+
+These mirror the Kubernetes and Istio objects the simulator reads. They hold
+the *spec* as written; the effect (which Sidecar wins, what a proxy sees)
+lives in :mod:`sidecar_lab.results`, as Istio keeps ``Sidecar`` apart from
+``SidecarScope``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+__all__ = [
+    "EMPTY", "Source", "Namespace", "ContainerPort", "Workload", "ServicePort", "Service",
+    "ServiceEntryPort", "ServiceEntry", "Destination", "VirtualService", "PortSpec",
+    "EgressListener", "IngressListener", "EgressProxy", "OutboundTrafficPolicy", "SidecarSpec",
+    "Sidecar", "MeshConfig", "Mesh", "frozen_map", "ObjectRef",
+    "REGISTRY_ONLY", "ALLOW_ANY", "GATEWAY_LABELS",
+]
+
+REGISTRY_ONLY = "REGISTRY_ONLY"
+ALLOW_ANY = "ALLOW_ANY"
+
+EMPTY: Mapping[str, str] = MappingProxyType({})
+
+#: A workload is a gateway when its labels carry one of these (key, value or None = any value).
+GATEWAY_LABELS = (("istio", "ingressgateway"), ("istio", "egressgateway"),
+                  ("gateway.networking.k8s.io/gateway-name", None))
+
+
+def frozen_map(value: Mapping | None) -> Mapping:
+    """A read-only copy of a mapping (the empty one for None)."""
+    if not value:
+        return EMPTY
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an object was written: a file (or ``<stdin>``, ``<cluster>``) and a line."""
+
+    file: str = "<memory>"
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str] = EMPTY
+    source: Source = Source()
+
+    @property
+    def injection_label(self) -> str | None:
+        return self.labels.get("istio-injection")
+
+    @property
+    def revision(self) -> str | None:
+        return self.labels.get("istio.io/rev") or None
+
+    @property
+    def ambient(self) -> bool:
+        return self.labels.get("istio.io/dataplane-mode") == "ambient"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerPort:
+    container_port: int
+    name: str | None = None
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A Pod, or a controller (Deployment, StatefulSet, DaemonSet, ReplicaSet) through its pod template."""
+
+    kind: str
+    namespace: str
+    name: str
+    labels: Mapping[str, str] = EMPTY
+    annotations: Mapping[str, str] = EMPTY
+    pod_ip: str | None = None
+    created: float = 0.0
+    source: Source = Source()
+    #: Container ports of the pod (template), used to resolve named target ports.
+    ports: tuple[ContainerPort, ...] = ()
+    #: True/False when the pod spec lists containers (does it carry ``istio-proxy``?); None when unknown.
+    has_proxy_container: bool | None = None
+    #: True when the object was read from a cluster (it has a status): its containers are final.
+    live: bool = False
+    host_network: bool = False
+    #: The labels on the controller's own metadata (for analyzer checks of misplaced labels).
+    object_labels: Mapping[str, str] = EMPTY
+    object_annotations: Mapping[str, str] = EMPTY
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name)
+
+    @property
+    def is_gateway(self) -> bool:
+        for key, value in GATEWAY_LABELS:
+            if key in self.labels and (value is None or self.labels[key] == value):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    port: int
+    name: str | None = None
+    target_port: int | str | None = None
+    app_protocol: str | None = None
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A Kubernetes Service."""
+
+    namespace: str
+    name: str
+    ports: tuple[ServicePort, ...] = ()
+    cluster_ip: str | None = None
+    type: str = "ClusterIP"
+    external_name: str | None = None
+    selector: Mapping[str, str] | None = None
+    export_to: tuple[str, ...] = ("*",)
+    created: float = 0.0
+    source: Source = Source()
+
+    @property
+    def headless(self) -> bool:
+        return self.cluster_ip == "None"
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("Service", self.namespace, self.name)
+
+    def hostname(self, domain: str = "cluster.local") -> str:
+        return f"{self.name}.{self.namespace}.svc.{domain}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntryPort:
+    number: int
+    protocol: str | None = None
+    name: str | None = None
+    target_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEntry:
+    namespace: str
+    name: str
+    hosts: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    ports: tuple[ServiceEntryPort, ...] = ()
+    location: str = "MESH_EXTERNAL"
+    resolution: str = "NONE"
+    export_to: tuple[str, ...] = ("*",)
+    workload_selector: Mapping[str, str] | None = None
+    created: float = 0.0
+    source: Source = Source()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("ServiceEntry", self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    host: str
+    port: int | None = None
+    subset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualService:
+    namespace: str
+    name: str
+    hosts: tuple[str, ...] = ()
+    gateways: tuple[str, ...] = ()
+    export_to: tuple[str, ...] = ("*",)
+    #: Route destinations in the order written (http, then tcp, then tls routes).
+    destinations: tuple[Destination, ...] = ()
+    created: float = 0.0
+    source: Source = Source()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("VirtualService", self.namespace, self.name)
+
+    @property
+    def applies_to_mesh(self) -> bool:
+        """Sidecars use a VirtualService bound to no gateway, or to the reserved ``mesh`` gateway."""
+        return not self.gateways or "mesh" in self.gateways
+
+
+@dataclass(frozen=True, slots=True)
+class PortSpec:
+    number: int = 0
+    protocol: str | None = None
+    name: str | None = None
+    target_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EgressListener:
+    hosts: tuple[str, ...] = ()
+    port: PortSpec | None = None
+    bind: str | None = None
+    capture_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngressListener:
+    port: PortSpec | None = None
+    bind: str | None = None
+    capture_mode: str | None = None
+    default_endpoint: str | None = None
+    connection_pool: Mapping[str, Any] | None = None
+    tls: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EgressProxy:
+    host: str
+    port: int | None = None
+    subset: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundTrafficPolicy:
+    """``mode`` is None when the field is present without a mode: protobuf's zero, REGISTRY_ONLY."""
+
+    mode: str | None = None
+    egress_proxy: EgressProxy | None = None
+
+    @property
+    def effective_mode(self) -> str:
+        return self.mode or REGISTRY_ONLY
+
+
+@dataclass(frozen=True, slots=True)
+class SidecarSpec:
+    #: The selector's labels; None when ``workloadSelector`` is absent. ``{}`` is a selector too.
+    workload_selector: Mapping[str, str] | None = None
+    egress: tuple[EgressListener, ...] | None = None
+    ingress: tuple[IngressListener, ...] | None = None
+    outbound_traffic_policy: OutboundTrafficPolicy | None = None
+    inbound_connection_pool: Mapping[str, Any] | None = None
+
+    @property
+    def has_selector(self) -> bool:
+        return self.workload_selector is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Sidecar:
+    namespace: str
+    name: str
+    spec: SidecarSpec = SidecarSpec()
+    #: The spec exactly as written (plain YAML values), for validation and for showing it back.
+    raw_spec: Mapping[str, Any] = EMPTY
+    api_version: str = "networking.istio.io/v1"
+    created: float = 0.0
+    #: The creationTimestamp as written, if any.
+    created_text: str | None = None
+    annotations: Mapping[str, str] = EMPTY
+    source: Source = Source()
+    #: Field path (tuple) → line, for messages that point into the Sidecar.
+    positions: Mapping[tuple, int] = field(default=EMPTY, compare=False, repr=False)
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("Sidecar", self.namespace, self.name)
+
+    def line_of(self, path: tuple) -> int | None:
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.source.line
+
+    def order_key(self) -> tuple:
+        """Istio's order: creation time (seconds), then name, then namespace."""
+        return (self.created, self.name, self.namespace)
+
+
+@dataclass(frozen=True, slots=True)
+class MeshConfig:
+    root_namespace: str = "istio-system"
+    #: The mesh-wide outbound mode; ``outboundTrafficPolicy: {}`` in mesh config is REGISTRY_ONLY.
+    outbound_mode: str = ALLOW_ANY
+    #: Where the mode came from: ``default``, or the file:line of the ConfigMap / IstioOperator.
+    outbound_mode_from: str = "default"
+    domain: str = "cluster.local"
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mesh:
+    """Everything read from the manifests (or a live cluster): the simulator's whole input."""
+
+    namespaces: tuple[Namespace, ...] = ()
+    workloads: tuple[Workload, ...] = ()
+    services: tuple[Service, ...] = ()
+    service_entries: tuple[ServiceEntry, ...] = ()
+    virtual_services: tuple[VirtualService, ...] = ()
+    sidecars: tuple[Sidecar, ...] = ()
+    mesh_config: MeshConfig = MeshConfig()
+    #: The files (or other origins) the objects came from, in reading order.
+    origins: tuple[str, ...] = ()
+
+    def namespace(self, name: str) -> Namespace | None:
+        for ns in self.namespaces:
+            if ns.name == name:
+                return ns
+        return None
+
+    def workload(self, namespace: str, name: str) -> Workload | None:
+        for w in self.workloads:
+            if w.namespace == namespace and w.name == name:
+                return w
+        return None
