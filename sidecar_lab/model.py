@@ -61,7 +61,7 @@ class ObjectRef:
 @dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
-    labels: Mapping[str, str] = EMPTY
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     source: Source = Source()
 
     @property
@@ -91,8 +91,8 @@ class Workload:
     kind: str
     namespace: str
     name: str
-    labels: Mapping[str, str] = EMPTY
-    annotations: Mapping[str, str] = EMPTY
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    annotations: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     pod_ip: str | None = None
     created: float = 0.0
     source: Source = Source()
@@ -100,12 +100,12 @@ class Workload:
     ports: tuple[ContainerPort, ...] = ()
     #: True/False when the pod spec lists containers (does it carry ``istio-proxy``?); None when unknown.
     has_proxy_container: bool | None = None
-    #: True when the object was read from a cluster (it has a status): its containers are final.
+    #: True when the object was read from a cluster (it has a metadata.uid): its containers are final.
     live: bool = False
     host_network: bool = False
     #: The labels on the controller's own metadata (for analyzer checks of misplaced labels).
-    object_labels: Mapping[str, str] = EMPTY
-    object_annotations: Mapping[str, str] = EMPTY
+    object_labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    object_annotations: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
     @property
     def ref(self) -> ObjectRef:
@@ -276,15 +276,15 @@ class Sidecar:
     name: str
     spec: SidecarSpec = SidecarSpec()
     #: The spec exactly as written (plain YAML values), for validation and for showing it back.
-    raw_spec: Mapping[str, Any] = EMPTY
+    raw_spec: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     api_version: str = "networking.istio.io/v1"
     created: float = 0.0
     #: The creationTimestamp as written, if any.
     created_text: str | None = None
-    annotations: Mapping[str, str] = EMPTY
+    annotations: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     source: Source = Source()
     #: Field path (tuple) → line, for messages that point into the Sidecar.
-    positions: Mapping[tuple, int] = field(default=EMPTY, compare=False, repr=False)
+    positions: Mapping[tuple, int] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
 
     @property
     def ref(self) -> ObjectRef:
@@ -326,6 +326,8 @@ class Mesh:
     mesh_config: MeshConfig = MeshConfig()
     #: The files (or other origins) the objects came from, in reading order.
     origins: tuple[str, ...] = ()
+    #: Things the loader decided that a reader should know (duplicates replaced, defaults assumed).
+    notes: tuple[str, ...] = ()
 
     def namespace(self, name: str) -> Namespace | None:
         for ns in self.namespaces:

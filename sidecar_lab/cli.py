@@ -1,0 +1,174 @@
+"""The ``sidecar-lab`` command: it parses arguments, calls the core, and prints.
+
+Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
+traceback); 79 ``analyze`` found an Error-level message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from .errors import SidecarLabError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, as every other error
+        raise SidecarLabError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sidecar-lab",
+                     description="Simulate how Istio applies Sidecar resources: which Sidecar governs a workload, "
+                                 "what its proxy sees, and what happens to a request — offline, with the reason.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("manifests", nargs="+", metavar="MANIFEST",
+                       help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
+        p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+    p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
+    common(p)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--workload", metavar="NS/NAME", help="a Pod or controller, as NAMESPACE/NAME")
+    group.add_argument("--all", action="store_true", help="every workload, sorted by namespace then name")
+
+    p = sub.add_parser("check", help="what happens when a workload sends one request (like kubectl exec ... curl)")
+    common(p)
+    p.add_argument("--from", dest="source", required=True, metavar="NS/NAME", help="the client workload")
+    p.add_argument("--to", dest="target", required=True, metavar="TARGET",
+                   help="like a curl argument: http://httpbin.istioinaction:8000/ip, https://google.com, "
+                        "tcp://db.default:5432, or HOST[:PORT]")
+
+    p = sub.add_parser("matrix", help="every workload x every destination, each cell a check verdict")
+    common(p)
+    p.add_argument("--to", dest="targets", action="append", default=[], metavar="TARGET",
+                   help="an extra destination (repeatable); every Service port is always included")
+
+    p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
+    p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
+    p.add_argument("--port", type=int, help="the port JupyterLab listens on")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
+    return parser
+
+
+def _dump(value: Any, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _load(paths: Sequence[str]):
+    from .loader import load
+
+    return load(paths)
+
+
+def _cmd_resolve(args: argparse.Namespace) -> int:
+    from .render import resolution_text
+    from .resolver import Simulator
+
+    sim = Simulator(_load(args.manifests))
+    if args.all:
+        workloads = sim.workloads()
+        progress = sys.stderr.isatty() and len(workloads) > 2000
+        results = []
+        for i, w in enumerate(workloads):
+            if progress and i % 1000 == 0:
+                print(f"\rresolving {i}/{len(workloads)} workloads...", end="", file=sys.stderr, flush=True)
+            results.append(sim.resolve(w))
+        if progress:
+            print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
+        if args.format == "json":
+            sys.stdout.write(_dump([r.to_json() for r in results], compact=True) + "\n")
+        else:
+            print("\n\n".join(resolution_text(r) for r in results))
+        return EXIT_OK
+    result = sim.resolve(args.workload)
+    print(_dump(result.to_json()) if args.format == "json" else resolution_text(result))
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .render import check_text
+    from .resolver import Simulator
+    from .traffic import check, parse_target
+
+    parse_target(args.target)  # a malformed target is a usage error before any file is read
+    sim = Simulator(_load(args.manifests))
+    result = check(sim, args.source, args.target)
+    print(_dump(result.to_json()) if args.format == "json" else check_text(result))
+    return EXIT_OK
+
+
+def _cmd_matrix(args: argparse.Namespace) -> int:
+    from .render import matrix_text
+    from .resolver import Simulator
+    from .traffic import check, matrix_targets, parse_target
+
+    for t in args.targets:
+        parse_target(t)
+    sim = Simulator(_load(args.manifests))
+    targets = matrix_targets(sim) + [t for t in args.targets]
+    sources = sim.workloads()
+    cells = []
+    for w in sources:
+        row = []
+        for t in targets:
+            r = check(sim, w, t)
+            row.append({"verdict": r.verdict.value, "cluster": r.envoy.cluster, "route": r.envoy.route,
+                        "listener": r.envoy.listener})
+        cells.append(row)
+    names = [f"{w.namespace}/{w.name}" for w in sources]
+    if args.format == "json":
+        print(_dump({"sources": [{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources],
+                     "targets": targets, "cells": cells}))
+    else:
+        print(matrix_text(names, targets, cells))
+    return EXIT_OK
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from .lab import run_lab
+
+    return run_lab(args.path, port=args.port, browser=not args.no_browser, dry_run=args.print_command)
+
+
+_COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "lab": _cmd_lab}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return _COMMANDS[args.command](args)
+    except SidecarLabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. piped into head
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:  # pragma: no cover
+            pass
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, with a way to see the traceback
+        if os.environ.get("SIDECAR_LAB_DEBUG"):
+            raise
+        print(f"error: internal error ({type(exc).__name__}: {exc}); this is a bug in sidecar-lab — "
+              "rerun with SIDECAR_LAB_DEBUG=1 for the traceback and please report it", file=sys.stderr)
+        return 1

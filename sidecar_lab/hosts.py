@@ -1,0 +1,136 @@
+"""Host names as Istio compares them (``pkg/config/host/name.go``) and Sidecar host entries.
+
+>>> subset_of("a.b.example.com", "*.example.com"), subset_of("example.com", "*.example.com")
+(True, False)
+>>> parse_host_entry("./*", "istioinaction")
+('istioinaction', '*')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["subset_of", "matches", "is_wildcard", "parse_host_entry", "HostImports", "exported_to"]
+
+
+def is_wildcard(host: str) -> bool:
+    return host.startswith("*")
+
+
+def subset_of(host: str, pattern: str) -> bool:
+    """Istio's ``Name.SubsetOf``: every name ``host`` stands for is also matched by ``pattern``.
+
+    Literal comparison only: no short-name expansion, so ``httpbin.default`` is not
+    a subset of ``httpbin.default.svc.cluster.local``.
+    """
+    if host.startswith("*") and pattern.startswith("*"):
+        return host[1:].endswith(pattern[1:])
+    if pattern.startswith("*"):
+        return host.endswith(pattern[1:])
+    return host == pattern
+
+
+def matches(a: str, b: str) -> bool:
+    """Istio's bidirectional ``Name.Matches`` (used for VirtualService hosts)."""
+    if a.startswith("*"):
+        if b.startswith("*"):
+            return a[1:].endswith(b[1:]) or b[1:].endswith(a[1:])
+        return b.endswith(a[1:])
+    if b.startswith("*"):
+        return a.endswith(b[1:])
+    return a == b
+
+
+def parse_host_entry(entry: str, config_namespace: str) -> tuple[str, str] | None:
+    """``namespace/dnsName`` with ``.`` replaced by the config namespace; None when malformed."""
+    if entry.count("/") != 1:
+        return None
+    ns, name = entry.split("/", 1)
+    if ns == ".":
+        ns = config_namespace
+    return ns, name
+
+
+@dataclass(slots=True)
+class _Patterns:
+    exact: set = field(default_factory=set)
+    all: list = field(default_factory=list)  # (dnsName, entry as written)
+
+    def match(self, host: str) -> str | None:
+        """The entry that imports ``host``, or None (exact names first, as Istio looks them up)."""
+        if host in self.exact:
+            for name, entry in self.all:
+                if name == host:
+                    return entry
+        wild = is_wildcard(host)
+        for name, entry in self.all:
+            if not wild and not is_wildcard(name):
+                continue
+            if subset_of(host, name):
+                return entry
+        return None
+
+    def match_vs(self, host: str) -> str | None:
+        if host in self.exact:
+            for name, entry in self.all:
+                if name == host:
+                    return entry
+        wild = is_wildcard(host)
+        for name, entry in self.all:
+            if not wild and not is_wildcard(name):
+                continue
+            if matches(host, name):
+                return entry
+        return None
+
+
+class HostImports:
+    """The hosts of one egress listener, grouped by namespace (Istio's ``hostClassification``)."""
+
+    __slots__ = ("by_namespace",)
+
+    def __init__(self, hosts: tuple[str, ...] | list[str], config_namespace: str) -> None:
+        self.by_namespace: dict[str, _Patterns] = {}
+        for entry in hosts:
+            parsed = parse_host_entry(entry, config_namespace)
+            if parsed is None:
+                continue
+            ns, name = parsed
+            patterns = self.by_namespace.setdefault(ns, _Patterns())
+            if not is_wildcard(name):
+                patterns.exact.add(name)
+            patterns.all.append((name, entry))
+
+    def import_entry(self, host: str, namespace: str) -> str | None:
+        """The host entry that imports a service ``host`` defined in ``namespace``.
+
+        The entry for the service's own namespace is checked first, then the ``*`` one.
+        """
+        own = self.by_namespace.get(namespace)
+        if own is not None:
+            hit = own.match(host)
+            if hit is not None:
+                return hit
+        star = self.by_namespace.get("*")
+        if star is not None:
+            return star.match(host)
+        return None
+
+    def import_vs_entry(self, hosts: tuple[str, ...], namespace: str) -> str | None:
+        for key in (namespace, "*"):
+            patterns = self.by_namespace.get(key)
+            if patterns is None:
+                continue
+            for h in hosts:
+                hit = patterns.match_vs(h)
+                if hit is not None:
+                    return hit
+        return None
+
+
+def exported_to(export_to: tuple[str, ...], own_namespace: str, namespace: str) -> bool:
+    """Does an object of ``own_namespace`` with this ``exportTo`` reach ``namespace``?"""
+    for item in export_to:
+        if item == "*" or item == namespace or (item == "." and own_namespace == namespace):
+            return True
+    return False

@@ -1,0 +1,542 @@
+"""Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.model.Mesh`.
+
+Files, directories (every ``*.yaml``/``*.yml`` below, in sorted path order)
+and ``-`` for standard input; multi-document YAML and ``kind: List``. Objects
+of kinds the simulator does not use are skipped; anything malformed in a kind
+it does use is a :class:`~sidecar_lab.errors.ManifestError` naming the file,
+the line and the field path — a Sidecar is never dropped silently.
+
+>>> mesh = load_text('''
+... apiVersion: networking.istio.io/v1
+... kind: Sidecar
+... metadata: {name: default, namespace: istio-system}
+... spec: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
+... ''', "root.yaml")
+>>> mesh.sidecars[0].spec.outbound_traffic_policy.mode
+'REGISTRY_ONLY'
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from .errors import ManifestError
+from .model import (
+    ALLOW_ANY, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
+    IngressListener, Mesh, MeshConfig, Namespace, OutboundTrafficPolicy, PortSpec, Service,
+    ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
+    Workload, frozen_map,
+)
+from .yamlio import Document, decode_text, format_path, read_documents, read_path_text
+
+__all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
+
+_ISTIO_NET = ("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3")
+_APPS = ("apps/v1", "apps/v1beta2", "apps/v1beta1", "extensions/v1beta1")
+
+#: The kinds the simulator reads, and the apiVersions it knows for each.
+KNOWN_API_VERSIONS: Mapping[str, tuple[str, ...]] = {
+    "Namespace": ("v1",),
+    "Pod": ("v1",),
+    "Service": ("v1",),
+    "ConfigMap": ("v1",),
+    "Deployment": _APPS,
+    "StatefulSet": _APPS,
+    "DaemonSet": _APPS,
+    "ReplicaSet": _APPS,
+    "ServiceEntry": _ISTIO_NET,
+    "VirtualService": _ISTIO_NET,
+    "Sidecar": _ISTIO_NET,
+    "IstioOperator": ("install.istio.io/v1alpha1",),
+}
+_CONTROLLERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+_CLUSTER_SCOPED = ("Namespace",)
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", int: "an integer",
+               float: "a number", bool: "a boolean", type(None): "null"}
+
+
+def _type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def manifest_files(paths: Sequence[str]) -> list[str]:
+    """Expand directories into their YAML files (sorted); keep files and ``-`` as given."""
+    out: list[str] = []
+    for path in paths:
+        if path == "-":
+            out.append(path)
+        elif os.path.isdir(path):
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in files:
+                    if name.endswith((".yaml", ".yml")):
+                        found.append(os.path.join(root, name))
+            out.extend(sorted(found))
+        else:
+            out.append(path)
+    return out
+
+
+def load(paths: Sequence[str] | str, *, stdin: Any = None) -> Mesh:
+    """Read manifests from files, directories and ``-`` (standard input) into a Mesh."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [os.fspath(paths)]
+    builder = _Builder()
+    for path in manifest_files([os.fspath(p) for p in paths]):
+        if path == "-":
+            stream = stdin if stdin is not None else sys.stdin
+            raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            text = decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw
+            builder.add_text(text, "<stdin>")
+        else:
+            builder.add_text(read_path_text(path), path)
+    return builder.build()
+
+
+def load_text(text: str, file: str = "<memory>") -> Mesh:
+    """Read manifests from a string (used by notebooks, widgets and tests)."""
+    builder = _Builder()
+    builder.add_text(text, file)
+    return builder.build()
+
+
+def load_objects(objects: Iterable[Mapping], origin: str = "<cluster>") -> Mesh:
+    """Build a Mesh from already-parsed objects (for example read from a live cluster)."""
+    builder = _Builder()
+    builder.origins.append(origin)
+    for i, obj in enumerate(objects):
+        builder.add_document(Document(obj, origin, i + 1))
+    return builder.build()
+
+
+class _View:
+    """Typed access to one object's fields, with errors that point at the field."""
+
+    __slots__ = ("doc", "data", "prefix")
+
+    def __init__(self, doc: Document, data: Any, prefix: tuple) -> None:
+        self.doc, self.data, self.prefix = doc, data, prefix
+
+    def error(self, message: str, path: tuple = ()) -> ManifestError:
+        return self.doc.error(message, self.prefix + path)
+
+    def get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
+        value = self.data
+        for i, key in enumerate(path):
+            if isinstance(key, int):
+                value = value[key]
+                continue
+            if not isinstance(value, dict):
+                raise self.error(f"expected a mapping, got {_type_name(value)}", path[:i])
+            value = value.get(key)
+            if value is None:
+                return default
+        if want is int and isinstance(value, bool) or not isinstance(value, want):
+            wanted = want if isinstance(want, tuple) else (want,)
+            names = " or ".join(_TYPE_NAMES.get(w, w.__name__) for w in wanted)
+            raise self.error(f"expected {names}, got {_type_name(value)}", path)
+        return value
+
+    def str(self, path: tuple, default: str | None = None) -> str | None:
+        return self.get(path, str, default)
+
+    def int(self, path: tuple, default: int | None = None) -> int | None:
+        return self.get(path, int, default)
+
+    def map(self, path: tuple) -> dict:
+        return self.get(path, dict, {}) or {}
+
+    def list(self, path: tuple) -> list:
+        return self.get(path, list, []) or []
+
+    def str_map(self, path: tuple) -> dict[str, str]:
+        value = self.map(path)
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise self.error(f"expected string keys, got {_type_name(key)}", path)
+            if not isinstance(item, str):
+                raise self.error(f"expected a string value, got {_type_name(item)}"
+                                 " (quote numbers and booleans in labels and annotations)", path + (key,))
+        return value
+
+    def str_list(self, path: tuple) -> tuple[str, ...]:
+        items = self.list(path)
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                raise self.error(f"expected a string, got {_type_name(item)}", path + (i,))
+        return tuple(items)
+
+
+def _timestamp(view: _View) -> tuple[float, str | None]:
+    value = view.get(("metadata", "creationTimestamp"), (str, datetime))
+    if value is None:
+        return 0.0, None
+    if isinstance(value, datetime):  # pragma: no cover - our reader keeps timestamps as text
+        moment = value
+    else:
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise view.error(f"invalid timestamp {value!r} (RFC 3339 expected, "
+                             "e.g. 2025-06-01T10:00:00Z)", ("metadata", "creationTimestamp")) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    # Kubernetes stores creation time with one-second resolution.
+    return float(int(moment.timestamp())), str(value)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.origins: list[str] = []
+        self.namespaces: dict[str, Namespace] = {}
+        self.workloads: dict[tuple, Workload] = {}
+        self.services: dict[tuple, Service] = {}
+        self.service_entries: dict[tuple, ServiceEntry] = {}
+        self.virtual_services: dict[tuple, VirtualService] = {}
+        self.sidecars: dict[tuple, Sidecar] = {}
+        self.configmap_mesh: tuple[str, MeshConfig] | None = None
+        self.operator_mesh: MeshConfig | None = None
+        self.notes: list[str] = []
+
+    # -- documents ---------------------------------------------------------
+    def add_text(self, text: str, file: str) -> None:
+        self.origins.append(file)
+        for doc in read_documents(text, file):
+            self.add_document(doc)
+
+    def add_document(self, doc: Document) -> None:
+        if not isinstance(doc.data, dict):
+            raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
+        kind = doc.data.get("kind")
+        if kind in ("List",) or (isinstance(kind, str) and kind.endswith("List") and "items" in doc.data):
+            items = doc.data.get("items")
+            if items is None:
+                return
+            if not isinstance(items, list):
+                raise doc.error(f"expected a list, got {_type_name(items)}", ("items",))
+            for i, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", ("items", i))
+                self.add_object(_View(doc, item, ("items", i)))
+            return
+        self.add_object(_View(doc, doc.data, ()))
+
+    def add_object(self, view: _View) -> None:
+        data = view.data
+        kind = data.get("kind")
+        if kind is None:
+            raise view.error("missing field: every manifest needs a kind", ("kind",))
+        if not isinstance(kind, str):
+            raise view.error(f"expected a string, got {_type_name(kind)}", ("kind",))
+        versions = KNOWN_API_VERSIONS.get(kind)
+        if versions is None:
+            return  # a kind the simulator does not use (ServiceAccount, DestinationRule, ...)
+        api_version = data.get("apiVersion")
+        if api_version not in versions:
+            raise view.error(f"unknown apiVersion {api_version!r} for kind {kind} "
+                             f"(known: {', '.join(versions)})", ("apiVersion",))
+        for part in ("metadata", "spec"):
+            if part in data and data[part] is not None and not isinstance(data[part], dict):
+                raise view.error(f"expected a mapping, got {_type_name(data[part])}", (part,))
+        name = view.str(("metadata", "name"))
+        if not name:
+            raise view.error("missing field: metadata.name is required", ("metadata", "name"))
+        namespace = "" if kind in _CLUSTER_SCOPED else (view.str(("metadata", "namespace")) or "default")
+        source = Source(view.doc.file, view.doc.line_of(view.prefix + ("metadata", "name")))
+        getattr(self, "_add_" + kind.lower())(view, name, namespace, source)
+
+    # -- kinds -------------------------------------------------------------
+    def _put(self, table: dict, key: tuple, obj: Any, label: str) -> None:
+        old = table.get(key)
+        if old is not None:
+            self.notes.append(f"{label} {key[-2]}/{key[-1]} is defined twice ({old.source} and "
+                              f"{obj.source}); the later one is used, as kubectl apply would")
+        table[key] = obj
+
+    def _add_namespace(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        labels = view.str_map(("metadata", "labels"))
+        self.namespaces[name] = Namespace(name, frozen_map(labels), source)
+
+    def _pod_parts(self, view: _View, spec_path: tuple) -> dict:
+        containers = view.list(spec_path + ("containers",))
+        init = view.list(spec_path + ("initContainers",))
+        ports: list[ContainerPort] = []
+        names: list[str] = []
+        for group, items in (("containers", containers), ("initContainers", init)):
+            for i, c in enumerate(items):
+                path = spec_path + (group, i)
+                if not isinstance(c, dict):
+                    raise view.error(f"expected a mapping, got {_type_name(c)}", path)
+                cname = view.str(path + ("name",))
+                if cname:
+                    names.append(cname)
+                if group != "containers":
+                    continue
+                for j, p in enumerate(view.list(path + ("ports",))):
+                    ppath = path + ("ports", j)
+                    if not isinstance(p, dict):
+                        raise view.error(f"expected a mapping, got {_type_name(p)}", ppath)
+                    number = view.int(ppath + ("containerPort",))
+                    if number is None:
+                        raise view.error("missing field: containerPort", ppath)
+                    ports.append(ContainerPort(number, view.str(ppath + ("name",)),
+                                               view.str(ppath + ("protocol",)) or "TCP"))
+        listed = bool(containers)
+        return {
+            "ports": tuple(ports),
+            "has_proxy_container": ("istio-proxy" in names) if listed else None,
+            "host_network": bool(view.get(spec_path + ("hostNetwork",), bool, False)),
+        }
+
+    def _add_pod(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        parts = self._pod_parts(view, ("spec",))
+        labels = frozen_map(view.str_map(("metadata", "labels")))
+        annotations = frozen_map(view.str_map(("metadata", "annotations")))
+        w = Workload("Pod", namespace, name, labels, annotations,
+                     pod_ip=view.str(("status", "podIP")), created=created, source=source,
+                     live=bool(view.str(("metadata", "uid"))), object_labels=labels,
+                     object_annotations=annotations, **parts)
+        self._put(self.workloads, ("Pod", namespace, name), w, "Pod")
+
+    def _add_controller(self, view: _View, name: str, namespace: str, source: Source, kind: str) -> None:
+        created, _ = _timestamp(view)
+        template = ("spec", "template")
+        parts = self._pod_parts(view, template + ("spec",))
+        w = Workload(kind, namespace, name,
+                     frozen_map(view.str_map(template + ("metadata", "labels"))),
+                     frozen_map(view.str_map(template + ("metadata", "annotations"))),
+                     created=created, source=source,
+                     object_labels=frozen_map(view.str_map(("metadata", "labels"))),
+                     object_annotations=frozen_map(view.str_map(("metadata", "annotations"))),
+                     **parts)
+        self._put(self.workloads, (kind, namespace, name), w, kind)
+
+    def _add_deployment(self, *args: Any) -> None:
+        self._add_controller(*args, kind="Deployment")
+
+    def _add_statefulset(self, *args: Any) -> None:
+        self._add_controller(*args, kind="StatefulSet")
+
+    def _add_daemonset(self, *args: Any) -> None:
+        self._add_controller(*args, kind="DaemonSet")
+
+    def _add_replicaset(self, *args: Any) -> None:
+        self._add_controller(*args, kind="ReplicaSet")
+
+    def _add_service(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        ports = []
+        for i, p in enumerate(view.list(("spec", "ports"))):
+            path = ("spec", "ports", i)
+            if not isinstance(p, dict):
+                raise view.error(f"expected a mapping, got {_type_name(p)}", path)
+            number = view.int(path + ("port",))
+            if number is None:
+                raise view.error("missing field: port", path)
+            target = view.get(path + ("targetPort",), (int, str))
+            ports.append(ServicePort(number, view.str(path + ("name",)), target,
+                                     view.str(path + ("appProtocol",)),
+                                     view.str(path + ("protocol",)) or "TCP"))
+        annotations = view.str_map(("metadata", "annotations"))
+        export = annotations.get("networking.istio.io/exportTo")
+        export_to = tuple(x.strip() for x in export.split(",") if x.strip()) if export else ("*",)
+        selector = view.get(("spec", "selector"), dict)
+        if selector is not None:
+            selector = frozen_map(view.str_map(("spec", "selector")))
+        svc_type = view.str(("spec", "type")) or "ClusterIP"
+        svc = Service(namespace, name, tuple(ports), view.str(("spec", "clusterIP")), svc_type,
+                      view.str(("spec", "externalName")), selector, export_to or ("*",), created, source)
+        self._put(self.services, (namespace, name), svc, "Service")
+
+    def _add_serviceentry(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        ports = []
+        for i, p in enumerate(view.list(("spec", "ports"))):
+            path = ("spec", "ports", i)
+            if not isinstance(p, dict):
+                raise view.error(f"expected a mapping, got {_type_name(p)}", path)
+            number = view.int(path + ("number",))
+            if number is None:
+                raise view.error("missing field: number", path)
+            ports.append(ServiceEntryPort(number, view.str(path + ("protocol",)),
+                                          view.str(path + ("name",)), view.int(path + ("targetPort",))))
+        selector = view.get(("spec", "workloadSelector", "labels"), dict)
+        se = ServiceEntry(namespace, name, view.str_list(("spec", "hosts")),
+                          view.str_list(("spec", "addresses")), tuple(ports),
+                          view.str(("spec", "location")) or "MESH_EXTERNAL",
+                          view.str(("spec", "resolution")) or "NONE",
+                          view.str_list(("spec", "exportTo")) or ("*",),
+                          frozen_map(selector) if selector is not None else None, created, source)
+        self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
+
+    def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        destinations = []
+        for section in ("http", "tcp", "tls"):
+            for i, rule in enumerate(view.list(("spec", section))):
+                if not isinstance(rule, dict):
+                    raise view.error(f"expected a mapping, got {_type_name(rule)}", ("spec", section, i))
+                for j, route in enumerate(view.list(("spec", section, i, "route"))):
+                    path = ("spec", section, i, "route", j)
+                    if not isinstance(route, dict):
+                        raise view.error(f"expected a mapping, got {_type_name(route)}", path)
+                    host = view.str(path + ("destination", "host"))
+                    if host:
+                        destinations.append(Destination(host, view.int(path + ("destination", "port", "number")),
+                                                        view.str(path + ("destination", "subset"))))
+        vs = VirtualService(namespace, name, view.str_list(("spec", "hosts")),
+                            view.str_list(("spec", "gateways")),
+                            view.str_list(("spec", "exportTo")) or ("*",), tuple(destinations),
+                            created, source)
+        self._put(self.virtual_services, (namespace, name), vs, "VirtualService")
+
+    def _add_sidecar(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        from .schema import sidecar_type_errors
+
+        created, created_text = _timestamp(view)
+        raw = view.data.get("spec")
+        if raw is None:
+            raw = {}
+        problems = sidecar_type_errors(raw)
+        if problems:
+            path, message = problems[0]
+            raise view.error(message, tuple(path))
+        prefix_len = len(view.prefix)
+        positions = {path[prefix_len:]: line for path, line in view.doc.positions().items()
+                     if path[:prefix_len] == view.prefix and len(path) > prefix_len
+                     and path[prefix_len] == "spec"}
+        sidecar = Sidecar(namespace, name, sidecar_spec(raw), frozen_map(raw), view.data["apiVersion"],
+                          created, created_text,
+                          frozen_map(view.str_map(("metadata", "annotations"))), source,
+                          frozen_map(positions))
+        self._put(self.sidecars, (namespace, name), sidecar, "Sidecar")
+
+    def _add_configmap(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        if name != "istio":
+            return
+        mesh_text = view.str(("data", "mesh"))
+        if mesh_text is None:
+            return
+        try:
+            docs = list(read_documents(mesh_text, f"{view.doc.file} (ConfigMap {namespace}/istio data.mesh)"))
+        except ManifestError as exc:
+            raise view.error(f"invalid mesh config: {exc.message}", ("data", "mesh")) from None
+        data = docs[0].data if docs else {}
+        if not isinstance(data, dict):
+            raise view.error("mesh config must be a mapping", ("data", "mesh"))
+
+        def fail(message: str, path: tuple) -> ManifestError:
+            return view.error(f"{format_path(path)}: {message}", ("data", "mesh"))
+
+        config = _mesh_config(data, fail, f"ConfigMap {namespace}/istio ({source})", source)
+        if self.configmap_mesh is not None:
+            self.notes.append(f"several mesh ConfigMaps named istio; the one in {namespace} "
+                              f"({source}) is used")
+        self.configmap_mesh = (namespace, config)
+
+    def _add_istiooperator(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        data = view.get(("spec", "meshConfig"), dict)
+        if data is None:
+            return
+        def fail(message: str, path: tuple) -> ManifestError:
+            return view.error(message, ("spec", "meshConfig") + path)
+
+        self.operator_mesh = _mesh_config(data, fail, f"IstioOperator {namespace}/{name} ({source})", source)
+
+    # -- result ------------------------------------------------------------
+    def build(self) -> Mesh:
+        mesh_config = MeshConfig()
+        if self.configmap_mesh is not None:
+            mesh_config = self.configmap_mesh[1]
+            if self.operator_mesh is not None:
+                self.notes.append("both the istio ConfigMap and an IstioOperator give mesh config; "
+                                  "the ConfigMap is what istiod reads, so it is used")
+        elif self.operator_mesh is not None:
+            mesh_config = self.operator_mesh
+        return Mesh(
+            namespaces=tuple(self.namespaces.values()),
+            workloads=tuple(self.workloads.values()),
+            services=tuple(self.services.values()),
+            service_entries=tuple(self.service_entries.values()),
+            virtual_services=tuple(self.virtual_services.values()),
+            sidecars=tuple(self.sidecars.values()),
+            mesh_config=mesh_config,
+            origins=tuple(self.origins),
+            notes=tuple(self.notes),
+        )
+
+
+def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConfig:
+    root = data.get("rootNamespace") or "istio-system"
+    if not isinstance(root, str):
+        raise fail(f"expected a string, got {_type_name(root)}", ("rootNamespace",))
+    mode, mode_from = ALLOW_ANY, "default"
+    if "outboundTrafficPolicy" in data:
+        otp = data.get("outboundTrafficPolicy") or {}
+        if not isinstance(otp, dict):
+            raise fail(f"expected a mapping, got {_type_name(otp)}", ("outboundTrafficPolicy",))
+        value = otp.get("mode")
+        if value is None:
+            mode = REGISTRY_ONLY  # the protobuf zero value: outboundTrafficPolicy: {} means REGISTRY_ONLY
+        elif value in (REGISTRY_ONLY, ALLOW_ANY):
+            mode = value
+        else:
+            raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY or ALLOW_ANY)",
+                             ("outboundTrafficPolicy", "mode"))
+        mode_from = origin
+    return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source)
+
+
+def _port_spec(raw: Any) -> PortSpec | None:
+    if not isinstance(raw, dict):
+        return None
+    return PortSpec(raw.get("number") or 0, raw.get("protocol") or None, raw.get("name") or None,
+                    raw.get("targetPort") or None)
+
+
+def sidecar_spec(raw: Mapping[str, Any]) -> SidecarSpec:
+    """The typed view of a Sidecar spec whose types were already checked against the CRD schema."""
+    selector = raw.get("workloadSelector")
+    labels = None
+    if selector is not None:
+        labels = frozen_map((selector or {}).get("labels") or {})
+    egress = raw.get("egress")
+    egress_listeners = None
+    if egress is not None:
+        egress_listeners = tuple(
+            EgressListener(tuple(e.get("hosts") or ()), _port_spec(e.get("port")), e.get("bind") or None,
+                           e.get("captureMode") or None)
+            for e in egress if isinstance(e, dict))
+    ingress = raw.get("ingress")
+    ingress_listeners = None
+    if ingress is not None:
+        ingress_listeners = tuple(
+            IngressListener(_port_spec(i.get("port")), i.get("bind") or None, i.get("captureMode") or None,
+                            i.get("defaultEndpoint") or None,
+                            frozen_map(i["connectionPool"]) if i.get("connectionPool") is not None else None,
+                            frozen_map(i["tls"]) if i.get("tls") is not None else None)
+            for i in ingress if isinstance(i, dict))
+    otp = None
+    if "outboundTrafficPolicy" in raw and raw["outboundTrafficPolicy"] is not None:
+        o = raw["outboundTrafficPolicy"]
+        proxy = None
+        if o.get("egressProxy") is not None:
+            p = o["egressProxy"]
+            proxy = EgressProxy(p.get("host") or "", (p.get("port") or {}).get("number"), p.get("subset"))
+        otp = OutboundTrafficPolicy(o.get("mode") or None, proxy)
+    pool = raw.get("inboundConnectionPool")
+    return SidecarSpec(labels, egress_listeners, ingress_listeners, otp,
+                       frozen_map(pool) if pool is not None else None)
+
+
+def field_line(sidecar: Sidecar, path: tuple) -> str:
+    """``file:line`` of a field of a Sidecar, for messages."""
+    line = sidecar.line_of(path)
+    return f"{sidecar.source.file}:{line}" if line is not None else sidecar.source.file
+

@@ -1,0 +1,595 @@
+"""Which Sidecar governs a proxy, and what that proxy can see.
+
+Follows istiod: ``push_context.go`` (``initSidecarScopes``, ``getSidecarScope``)
+for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
+``appendSidecarServices``, ``collectImportedServices``) for visibility.
+
+>>> from sidecar_lab.loader import load_text
+>>> mesh = load_text('''
+... apiVersion: networking.istio.io/v1
+... kind: Sidecar
+... metadata: {name: default, namespace: istio-system}
+... spec: {outboundTrafficPolicy: {mode: REGISTRY_ONLY}}
+... ---
+... apiVersion: v1
+... kind: Pod
+... metadata: {name: sleep, namespace: istioinaction, labels: {run: sleep}}
+... ''')
+>>> r = Simulator(mesh).resolve("istioinaction/sleep")
+>>> r.scope, r.sidecar.name, r.policy.mode
+('root', 'default', 'REGISTRY_ONLY')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from .errors import UsageError
+from .hosts import HostImports, exported_to
+from .model import (
+    EgressListener, Mesh, ObjectRef, Service, ServiceEntry, Sidecar, VirtualService, Workload,
+)
+from .protocol import parse as parse_protocol
+from .protocol import service_port_protocol
+from .results import (
+    Candidate, EffectiveEgress, EffectiveIngress, EffectivePolicy, Resolution, Step, VisibleService,
+)
+
+__all__ = ["Simulator", "RegistryPort", "RegistryService", "Scope", "ScopeListener",
+           "IGNORED_NAMESPACES", "selector_matches"]
+
+#: Namespaces the injector and istioctl never touch.
+IGNORED_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "local-path-storage"})
+
+
+def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
+    """Subset match: every selector label present with an equal value (``{}`` matches everything)."""
+    for key, value in selector.items():
+        if labels.get(key) != value:
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPort:
+    port: int
+    protocol: str  # canonical Istio protocol (HTTP, TCP, AUTO, ...)
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryService:
+    """One hostname in Istio's service registry: a Kubernetes Service or one host of a ServiceEntry."""
+
+    hostname: str
+    namespace: str
+    kind: str  # Service | ServiceEntry
+    name: str
+    ports: tuple[RegistryPort, ...]
+    #: Addresses the service listens on (a ClusterIP or the ServiceEntry's addresses); empty = no VIP.
+    addresses: tuple[str, ...]
+    resolution: str  # ClientSideLB | DNS | Passthrough (headless) | NONE
+    export_to: tuple[str, ...]
+    order: tuple
+    obj: Service | ServiceEntry
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.namespace, self.name)
+
+    @property
+    def kubernetes(self) -> bool:
+        return self.kind == "Service"
+
+    @property
+    def has_vip(self) -> bool:
+        return bool(self.addresses)
+
+    def port(self, number: int) -> RegistryPort | None:
+        for p in self.ports:
+            if p.port == number:
+                return p
+        return None
+
+    def trimmed(self, number: int) -> "RegistryService | None":
+        port = self.port(number)
+        if port is None:
+            return None
+        if len(self.ports) == 1:
+            return self
+        return RegistryService(self.hostname, self.namespace, self.kind, self.name, (port,), self.addresses,
+                               self.resolution, self.export_to, self.order, self.obj)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeListener:
+    """One egress listener of a Sidecar scope with what it imports."""
+
+    listener: EgressListener
+    implicit: bool
+    #: Port number when the listener imports only services with that port (Istio's ``matchPort``).
+    match_port: int | None
+    services: tuple[RegistryService, ...]
+    #: hostname → the host entry that imported it.
+    via: Mapping[str, str]
+    virtual_services: tuple[VirtualService, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Istio's SidecarScope: the chosen Sidecar evaluated in a namespace."""
+
+    sidecar: Sidecar | None
+    config_namespace: str
+    listeners: tuple[ScopeListener, ...]
+    #: Union over the listeners, one service per hostname.
+    services: tuple[RegistryService, ...]
+    via: Mapping[str, str]
+    policy: EffectivePolicy
+
+    def service(self, hostname: str) -> RegistryService | None:
+        for s in self.services:
+            if s.hostname == hostname:
+                return s
+        return None
+
+
+class Simulator:
+    """The simulator for one set of manifests; it indexes them once and caches scopes."""
+
+    def __init__(self, mesh: Mesh) -> None:
+        from .validation import validate_sidecar
+
+        self.mesh = mesh
+        self.domain = mesh.mesh_config.domain
+        self.root = mesh.mesh_config.root_namespace
+        self.namespaces = {ns.name: ns for ns in mesh.namespaces}
+        self._workloads: dict[tuple[str, str], Workload] = {}
+        for w in mesh.workloads:  # a Pod wins over a controller of the same name
+            key = (w.namespace, w.name)
+            if key not in self._workloads or w.kind == "Pod":
+                self._workloads[key] = w
+        self.validation = {s.ref: validate_sidecar(s.raw_spec, s.namespace) for s in mesh.sidecars}
+        self.admitted = {ref: not any(m.level == "Error" for m in msgs) for ref, msgs in self.validation.items()}
+        # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
+        self.sidecars_by_ns: dict[str, list[Sidecar]] = {}
+        for s in sorted(mesh.sidecars, key=lambda s: (not s.spec.has_selector, s.order_key())):
+            self.sidecars_by_ns.setdefault(s.namespace, []).append(s)
+        self.registry = self._build_registry()
+        self.by_hostname: dict[str, dict[str, RegistryService]] = {}
+        self.by_namespace: dict[str, list[RegistryService]] = {}
+        for svc in self.registry:
+            self.by_hostname.setdefault(svc.hostname, {}).setdefault(svc.namespace, svc)
+            self.by_namespace.setdefault(svc.namespace, []).append(svc)
+        self.mesh_virtual_services = sorted((vs for vs in mesh.virtual_services if vs.applies_to_mesh),
+                                            key=lambda v: (v.created, v.name, v.namespace))
+        self._sidecars = {s.ref: s for s in mesh.sidecars}
+        self._scopes: dict[tuple, Scope] = {}
+        self._resolutions: dict[tuple[str, str], Resolution] = {}
+        #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.traffic`.
+        self.listener_cache: dict[int, tuple] = {}
+
+    def sidecar(self, ref: ObjectRef | None) -> Sidecar | None:
+        return self._sidecars.get(ref) if ref is not None else None
+
+    # -- registry ------------------------------------------------------------
+    def _build_registry(self) -> list[RegistryService]:
+        out: list[RegistryService] = []
+        for svc in self.mesh.services:
+            ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
+                                                                     protocol=p.protocol), p.name)
+                          for p in svc.ports)
+            ports = tuple(p for p in ports if p.protocol != "UDP")  # Istio builds nothing for UDP
+            if svc.type == "ExternalName":
+                addresses, resolution = (), "DNS"
+            elif svc.headless:
+                addresses, resolution = (), "Passthrough"
+            else:
+                addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
+            out.append(RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports,
+                                       addresses, resolution, svc.export_to, (svc.created, svc.name, svc.namespace),
+                                       svc))
+        for se in self.mesh.service_entries:
+            ports = tuple(RegistryPort(p.number, parse_protocol(p.protocol), p.name) for p in se.ports)
+            for host in se.hosts:
+                out.append(RegistryService(host, se.namespace, "ServiceEntry", se.name, ports, se.addresses,
+                                           se.resolution, se.export_to, (se.created, se.name, se.namespace), se))
+        # Istio sorts services by creation time, then name, then namespace.
+        out.sort(key=lambda s: s.order)
+        return out
+
+    def exported(self, svc: RegistryService, namespace: str) -> bool:
+        return exported_to(svc.export_to, svc.namespace, namespace)
+
+    # -- workloads -----------------------------------------------------------
+    def workload(self, ref: str | Workload) -> Workload:
+        if isinstance(ref, Workload):
+            return ref
+        if "/" not in ref:
+            raise UsageError(f"workload {ref!r} must be written NAMESPACE/NAME")
+        ns, name = ref.split("/", 1)
+        found = self._workloads.get((ns, name))
+        if found is None:
+            known = sorted(f"{w.namespace}/{w.name}" for w in self._workloads.values())
+            hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
+            raise UsageError(f"unknown workload {ref!r}{hint}")
+        return found
+
+    def workloads(self) -> list[Workload]:
+        return sorted(self._workloads.values(), key=lambda w: (w.namespace, w.name))
+
+    def proxy_kind(self, w: Workload) -> tuple[str, Step]:
+        """``sidecar``, ``gateway`` or ``none``, and why."""
+        if w.is_gateway:
+            return "gateway", Step("proxy.gateway", {"labels": _labels_text(w.labels)})
+        if w.namespace in IGNORED_NAMESPACES:
+            return "none", Step("proxy.ignored-namespace", {"namespace": w.namespace})
+        if w.live and w.has_proxy_container is not None:
+            if w.has_proxy_container:
+                return "sidecar", Step("proxy.live-has-proxy", {})
+            return "none", Step("proxy.live-no-proxy", {})
+        if w.has_proxy_container:
+            return "sidecar", Step("proxy.has-proxy-container", {})
+        label = w.labels.get("sidecar.istio.io/inject")
+        annotation = w.annotations.get("sidecar.istio.io/inject")
+        opt = label if label is not None else annotation
+        ns = self.namespaces.get(w.namespace)
+        if ns is None:
+            if opt is not None and opt.lower() == "false":
+                return "none", Step("proxy.pod-opt-out", {"how": "label" if label is not None else "annotation"})
+            return "sidecar", Step("proxy.namespace-assumed", {"namespace": w.namespace})
+        injection = ns.injection_label
+        if injection == "disabled":
+            return "none", Step("proxy.namespace-disabled", {"namespace": ns.name})
+        if injection == "enabled" or (injection is None and ns.revision):
+            if opt is not None and opt.lower() == "false":
+                return "none", Step("proxy.pod-opt-out", {"how": "label" if label is not None else "annotation"})
+            how = "istio-injection=enabled" if injection == "enabled" else f"istio.io/rev={ns.revision}"
+            return "sidecar", Step("proxy.namespace-injected", {"namespace": ns.name, "label": how})
+        if label is not None and label.lower() == "true":
+            return "sidecar", Step("proxy.pod-opt-in", {})
+        if ns.ambient:
+            return "none", Step("proxy.ambient", {"namespace": ns.name})
+        return "none", Step("proxy.namespace-not-injected", {"namespace": ns.name})
+
+    # -- selection -----------------------------------------------------------
+    def _candidates(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
+        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate."""
+        ns = w.namespace
+        local = self.sidecars_by_ns.get(ns, [])
+        root_defaults = [] if ns == self.root else [
+            s for s in sorted(self.sidecars_by_ns.get(self.root, []), key=Sidecar.order_key)
+            if not s.spec.has_selector]
+        root_selectors = [] if ns == self.root else [
+            s for s in self.sidecars_by_ns.get(self.root, [])
+            if s.spec.has_selector and selector_matches(s.spec.workload_selector, w.labels)]
+        out: list[Candidate] = []
+
+        def add(s: Sidecar, level: str, outcome: str, key: str, **params: object) -> None:
+            out.append(Candidate(s.ref, level, outcome, Step(key, params), str(s.source)))
+
+        if proxy != "sidecar":
+            key = "candidate.gateway" if proxy == "gateway" else "candidate.no-proxy"
+            for s in local:
+                if not s.spec.has_selector or selector_matches(s.spec.workload_selector, w.labels):
+                    add(s, _level(s, ns), "not-applicable", key)
+            for s in root_defaults + root_selectors:
+                add(s, "root", "not-applicable", key)
+            return None, ("gateway" if proxy == "gateway" else "none"), out
+
+        chosen: Sidecar | None = None
+        for s in local:
+            level = _level(s, ns)
+            if not self.admitted[s.ref]:
+                add(s, level, "rejected", "candidate.rejected", error=self._first_error(s))
+                continue
+            selector = s.spec.workload_selector
+            if selector is not None and not selector_matches(selector, w.labels):
+                add(s, level, "no-match", "candidate.no-match", selector=_labels_text(selector),
+                    labels=_labels_text(w.labels))
+                continue
+            if chosen is None:
+                chosen = s
+                if selector is None:
+                    add(s, level, "selected", "candidate.selected-namespace", namespace=ns)
+                elif not selector:
+                    add(s, level, "selected", "candidate.selected-empty-selector")
+                else:
+                    add(s, level, "selected", "candidate.selected-selector", selector=_labels_text(selector))
+                continue
+            key, params = self._shadow_reason(s, chosen)
+            add(s, level, "shadowed", key, **params)
+        scope = _level(chosen, ns) if chosen is not None else "default"
+        if chosen is not None and ns == self.root:
+            scope = "workload" if chosen.spec.has_selector else "namespace"
+        for s in root_selectors:
+            add(s, "root", "not-applicable", "candidate.root-selector", root=self.root, namespace=ns)
+        for s in root_defaults:
+            if not self.admitted[s.ref]:
+                add(s, "root", "rejected", "candidate.rejected", error=self._first_error(s))
+            elif chosen is None:
+                chosen, scope = s, "root"
+                add(s, "root", "selected", "candidate.selected-root", root=self.root, namespace=ns)
+            else:
+                key, params = self._shadow_reason(s, chosen)
+                add(s, "root", "shadowed", key, **params)
+        return chosen, scope, out
+
+    def _shadow_reason(self, s: Sidecar, winner: Sidecar) -> tuple[str, dict]:
+        params = {"winner": str(winner.ref)}
+        if winner.namespace != s.namespace:
+            return "candidate.shadowed-by-namespace", params
+        if winner.spec.has_selector and not s.spec.has_selector:
+            return "candidate.shadowed-by-selector", params
+        if winner.created < s.created:
+            return "candidate.shadowed-older", params
+        return "candidate.shadowed-same-age-name", params
+
+    def _first_error(self, s: Sidecar) -> str:
+        for m in self.validation[s.ref]:
+            if m.level == "Error":
+                return f"{m.field}: {m.message}"
+        return ""
+
+    # -- scopes --------------------------------------------------------------
+    def scope_for(self, sidecar: Sidecar | None, config_namespace: str, gateway: bool = False) -> Scope:
+        key = (sidecar.ref if sidecar else None, config_namespace, gateway)
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = self._compute_scope(sidecar, config_namespace, gateway)
+        return scope
+
+    def _policy(self, sidecar: Sidecar | None) -> EffectivePolicy:
+        otp = sidecar.spec.outbound_traffic_policy if sidecar is not None else None
+        if otp is not None:
+            proxy = None
+            if otp.egress_proxy is not None:
+                proxy = {"host": otp.egress_proxy.host, "port": otp.egress_proxy.port,
+                         "subset": otp.egress_proxy.subset}
+            return EffectivePolicy(otp.effective_mode, "sidecar", proxy, str(sidecar.ref))
+        mc = self.mesh.mesh_config
+        return EffectivePolicy(mc.outbound_mode, "mesh", None, mc.outbound_mode_from)
+
+    def _compute_scope(self, sidecar: Sidecar | None, ns: str, gateway: bool) -> Scope:
+        policy = self._policy(None if gateway else sidecar)
+        egress = sidecar.spec.egress if (sidecar is not None and not gateway) else None
+        implicit = not egress
+        listeners_spec = egress if egress else (EgressListener(hosts=("*/*",)),)
+        listeners: list[ScopeListener] = []
+        for spec in listeners_spec:
+            listeners.append(self._scope_listener(spec, ns, implicit))
+        services, via = self._merge_services(listeners, ns)
+        return Scope(sidecar, ns, tuple(listeners), tuple(services), via, policy)
+
+    def _scope_listener(self, spec: EgressListener, ns: str, implicit: bool) -> ScopeListener:
+        imports = HostImports(spec.hosts, ns)
+        match_port = None
+        if spec.port is not None and spec.port.number and parse_protocol(spec.port.protocol) != "HTTP_PROXY":
+            match_port = spec.port.number
+        # Candidates: services of every namespace named in the hosts, plus what `*/...` can match.
+        candidates: Iterable[RegistryService]
+        star = imports.by_namespace.get("*")
+        if star is not None and any(name.startswith("*") for name, _ in star.all):
+            candidates = self.registry
+        else:
+            found: dict[int, RegistryService] = {}
+            for key in imports.by_namespace:
+                if key != "*":
+                    for svc in self.by_namespace.get(key, ()):
+                        found[id(svc)] = svc
+            if star is not None:
+                for name in star.exact:
+                    for svc in self.by_hostname.get(name, {}).values():
+                        found[id(svc)] = svc
+            candidates = sorted(found.values(), key=lambda s: s.order)
+        imported: list[RegistryService] = []
+        via: dict[tuple[str, str], str] = {}
+        for svc in candidates:
+            if not self.exported(svc, ns):
+                continue
+            entry = imports.import_entry(svc.hostname, svc.namespace)
+            if entry is None:
+                continue
+            if match_port is not None:
+                trimmed = svc.trimmed(match_port)
+                if trimmed is None:
+                    continue
+                svc = trimmed
+            imported.append(svc)
+            via[(svc.hostname, svc.namespace)] = entry
+        # One namespace per hostname: the config namespace, then a Kubernetes Service, then the first seen.
+        chosen: dict[str, tuple[str, bool]] = {}
+        for svc in imported:
+            seen = chosen.get(svc.hostname)
+            if seen is None or svc.namespace == ns or (
+                    not seen[1] and svc.kubernetes and seen[0] != ns):
+                chosen[svc.hostname] = (svc.namespace, svc.kubernetes)
+        services = tuple(s for s in imported if chosen[s.hostname][0] == s.namespace)
+        vses = tuple(vs for vs in self.mesh_virtual_services
+                     if exported_to(vs.export_to, vs.namespace, ns)
+                     and imports.import_vs_entry(vs.hosts, vs.namespace) is not None)
+        return ScopeListener(spec, implicit, match_port, services,
+                             {s.hostname: via[(s.hostname, s.namespace)] for s in services}, vses)
+
+    def _merge_services(self, listeners: list[ScopeListener], ns: str) -> tuple[list[RegistryService], dict]:
+        """Istio's ``appendSidecarServices`` over every listener, then VirtualService destinations."""
+        services: list[RegistryService] = []
+        index: dict[str, int] = {}
+        via: dict[str, str] = {}
+
+        def append(svc: RegistryService, how: str) -> None:
+            at = index.get(svc.hostname)
+            if at is None:
+                index[svc.hostname] = len(services)
+                services.append(svc)
+                via[svc.hostname] = how
+                return
+            existing = services[at]
+            if existing is svc or (existing.kubernetes and not svc.kubernetes):
+                return
+            if not existing.kubernetes and svc.kubernetes:
+                services[at] = svc
+                via[svc.hostname] = how
+                return
+            if existing.namespace != svc.namespace or existing.kind != svc.kind:
+                return
+            extra = tuple(p for p in svc.ports if existing.port(p.port) is None)
+            if extra:
+                services[at] = RegistryService(existing.hostname, existing.namespace, existing.kind, existing.name,
+                                               existing.ports + extra, existing.addresses, existing.resolution,
+                                               existing.export_to, existing.order, existing.obj)
+
+        for listener in listeners:
+            for svc in listener.services:
+                append(svc, listener.via[svc.hostname])
+            for vs in listener.virtual_services:
+                ports_by_host: dict[str, set[int]] = {}
+                for d in vs.destinations:
+                    ports_by_host.setdefault(d.host, set()).add(d.port or 0)
+                for host, ports in ports_by_host.items():
+                    by_ns = self.by_hostname.get(host)
+                    if not by_ns:
+                        continue
+                    svc = by_ns.get(ns)
+                    if svc is None:
+                        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
+                        if not visible:
+                            continue
+                        svc = by_ns[visible[0]]
+                    if listener.match_port is not None:
+                        svc = svc.trimmed(listener.match_port)
+                    elif 0 not in ports:
+                        kept = tuple(p for p in svc.ports if p.port in ports)
+                        if not kept:
+                            continue
+                        if len(kept) != len(svc.ports):
+                            svc = RegistryService(svc.hostname, svc.namespace, svc.kind, svc.name, kept,
+                                                  svc.addresses, svc.resolution, svc.export_to, svc.order, svc.obj)
+                    if svc is not None:
+                        append(svc, f"VirtualService {vs.namespace}/{vs.name}")
+        return services, via
+
+    # -- resolve -------------------------------------------------------------
+    def resolve(self, workload: str | Workload) -> Resolution:
+        w = self.workload(workload)
+        key = (w.namespace, w.name)
+        cached = self._resolutions.get(key)
+        if cached is not None and cached.workload is w:
+            return cached
+        proxy, proxy_reason = self.proxy_kind(w)
+        chosen, scope_name, candidates = self._candidates(w, proxy)
+        notes: list[Step] = []
+        if proxy == "sidecar" and w.namespace not in self.namespaces:
+            notes.append(Step("note.namespace-assumed", {"namespace": w.namespace}))
+        if proxy == "none":
+            res = Resolution(w, proxy, "none", None, tuple(candidates), None, (), (), (), w.namespace,
+                             proxy_reason, Step("scope.none", {}), tuple(notes))
+        else:
+            gateway = proxy == "gateway"
+            scope = self.scope_for(chosen, w.namespace, gateway)
+            egress = tuple(EffectiveEgress(
+                _port_json(sl.listener.port), sl.listener.bind, sl.listener.capture_mode or "DEFAULT",
+                sl.listener.hosts, sl.implicit) for sl in scope.listeners)
+            visible = tuple(sorted(
+                (VisibleService(s.namespace, s.hostname, s.kind, s.name, tuple(sorted(p.port for p in s.ports)),
+                                scope.via[s.hostname]) for s in scope.services),
+                key=lambda v: (v.host, v.namespace)))
+            ingress = () if gateway else self._ingress(w, chosen)
+            if chosen is None and not gateway:
+                scope_reason = Step("scope.default", {"mode": scope.policy.mode})
+            elif gateway:
+                scope_reason = Step("scope.gateway", {})
+            else:
+                scope_reason = Step(f"scope.{scope_name}", {"sidecar": str(chosen.ref), "namespace": w.namespace})
+            if chosen is not None and not gateway:
+                notes.extend(self._no_merge_notes(chosen, w.namespace, scope.policy))
+            res = Resolution(w, proxy, scope_name, chosen.ref if (chosen is not None and not gateway) else None,
+                             tuple(candidates), scope.policy, egress, visible, ingress, w.namespace,
+                             proxy_reason, scope_reason, tuple(notes))
+        self._resolutions[key] = res
+        return res
+
+    def resolve_all(self) -> list[Resolution]:
+        return [self.resolve(w) for w in self.workloads()]
+
+    def _no_merge_notes(self, chosen: Sidecar, ns: str, policy: EffectivePolicy) -> list[Step]:
+        """Say what an unset field became, and that nothing was inherited from a lower level."""
+        notes = []
+        if chosen.spec.egress is None:
+            notes.append(Step("note.egress-implicit", {"sidecar": str(chosen.ref)}))
+        if chosen.spec.outbound_traffic_policy is None:
+            notes.append(Step("note.mode-from-mesh", {"sidecar": str(chosen.ref), "mode": policy.mode,
+                                                      "origin": policy.detail}))
+        elif chosen.spec.outbound_traffic_policy.mode is None:
+            notes.append(Step("note.empty-policy", {"sidecar": str(chosen.ref)}))
+        return notes
+
+    def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
+        pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
+        if sidecar is not None and sidecar.spec.ingress:
+            out = []
+            for entry in sidecar.spec.ingress:
+                if entry.connection_pool is not None:
+                    effective, origin = entry.connection_pool, "port"
+                elif pool is not None:
+                    effective, origin = pool, "sidecar"
+                else:
+                    effective, origin = None, "none"
+                out.append(EffectiveIngress(_port_json(entry.port) or {}, entry.bind, entry.capture_mode or "DEFAULT",
+                                            entry.default_endpoint, False, effective, origin))
+            return tuple(out)
+        by_port: dict[int, EffectiveIngress] = {}
+        for svc in self.mesh.services:
+            if svc.namespace != w.namespace or not svc.selector or not selector_matches(svc.selector, w.labels):
+                continue
+            for p in svc.ports:
+                protocol = service_port_protocol(name=p.name, app_protocol=p.app_protocol, protocol=p.protocol)
+                if protocol == "UDP":
+                    continue
+                number = _container_port(p.target_port, p.port, w)
+                if number is None:
+                    continue
+                if number in by_port:
+                    prev = by_port[number]
+                    by_port[number] = EffectiveIngress(prev.port, None, "DEFAULT", None, True, prev.connection_pool,
+                                                       prev.connection_pool_from,
+                                                       prev.services + (f"{svc.namespace}/{svc.name}:{p.port}",))
+                    continue
+                by_port[number] = EffectiveIngress(
+                    {"number": number, "protocol": protocol if protocol != "AUTO" else None, "name": p.name},
+                    None, "DEFAULT", None, True, pool, "sidecar" if pool is not None else "none",
+                    (f"{svc.namespace}/{svc.name}:{p.port}",))
+        return tuple(by_port[k] for k in sorted(by_port))
+
+
+def _container_port(target: int | str | None, port: int, w: Workload) -> int | None:
+    if target is None:
+        return port
+    if isinstance(target, int):
+        return target
+    if target.isdigit():
+        return int(target)
+    for cp in w.ports:
+        if cp.name == target:
+            return cp.container_port
+    return None
+
+
+def _level(s: Sidecar | None, ns: str) -> str:
+    if s is None:
+        return "default"
+    if s.namespace != ns:
+        return "root"
+    return "workload" if s.spec.has_selector else "namespace"
+
+
+def _labels_text(labels: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "{}"
+
+
+def _port_json(port) -> dict | None:
+    if port is None:
+        return None
+    return {"number": port.number, "protocol": port.protocol, "name": port.name}
+

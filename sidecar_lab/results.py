@@ -1,0 +1,248 @@
+"""What Istio computes: the effect of the manifests, with its explanation as data.
+
+Every sentence, table and figure is rendered from these objects (see
+:mod:`sidecar_lab.messages` and :mod:`sidecar_lab.render`), so the command's
+JSON, its text and the notebooks' figures cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Mapping
+
+from .messages import reason_text
+from .model import EMPTY, ObjectRef, Workload
+
+__all__ = [
+    "Verdict", "Step", "Candidate", "EffectivePolicy", "EffectiveEgress", "VisibleService",
+    "EffectiveIngress", "Resolution", "EnvoyPath", "Target", "RequestResult",
+]
+
+
+class Verdict(str, Enum):
+    ROUTED = "ROUTED"
+    PASSTHROUGH = "PASSTHROUGH"
+    BLOCKED = "BLOCKED"
+    DIRECT = "DIRECT"
+    DNS_FAILURE = "DNS_FAILURE"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of an explanation: a reason key from the message catalog and its parameters."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+    def text(self, lang: str = "en") -> str:
+        return reason_text(self.key, self.params, lang)
+
+
+def _ref_json(ref: ObjectRef | None) -> dict | None:
+    return None if ref is None else {"namespace": ref.namespace, "name": ref.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A Sidecar that was considered for a workload, and what became of it."""
+
+    sidecar: ObjectRef
+    level: str  # workload | namespace | root
+    outcome: str  # selected | shadowed | no-match | not-applicable | rejected
+    reason: Step
+    source: str = ""
+
+    def to_json(self) -> dict:
+        return {"namespace": self.sidecar.namespace, "name": self.sidecar.name, "level": self.level,
+                "outcome": self.outcome, "reason": self.reason.text(), "reason_code": self.reason.key,
+                "origin": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePolicy:
+    mode: str
+    source: str  # "sidecar" | "mesh"
+    egress_proxy: Mapping[str, Any] | None = None
+    #: The Sidecar that set it, or where the mesh value came from (ConfigMap, default).
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return {"mode": self.mode, "from": self.source,
+                "egress_proxy": dict(self.egress_proxy) if self.egress_proxy else None,
+                "detail": self.detail}
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveEgress:
+    port: Mapping[str, Any] | None
+    bind: str | None
+    capture_mode: str
+    hosts: tuple[str, ...]
+    implicit: bool
+
+    def to_json(self) -> dict:
+        return {"port": dict(self.port) if self.port else None, "bind": self.bind,
+                "capture_mode": self.capture_mode, "hosts": list(self.hosts), "implicit": self.implicit}
+
+
+@dataclass(frozen=True, slots=True)
+class VisibleService:
+    namespace: str
+    host: str
+    kind: str  # Service | ServiceEntry
+    name: str
+    ports: tuple[int, ...]
+    #: Why it is visible: the egress host entry, or ``VirtualService ns/name`` for an inferred destination.
+    via: str
+
+    def to_json(self) -> dict:
+        return {"namespace": self.namespace, "host": self.host, "ports": list(self.ports),
+                "kind": self.kind, "name": self.name, "via": self.via}
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveIngress:
+    port: Mapping[str, Any]
+    bind: str | None
+    capture_mode: str
+    default_endpoint: str | None
+    implicit: bool
+    connection_pool: Mapping[str, Any] | None
+    connection_pool_from: str  # port | sidecar | none
+    #: For implicit listeners: the Service ports that produced it.
+    services: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"port": dict(self.port), "bind": self.bind, "capture_mode": self.capture_mode,
+                "default_endpoint": self.default_endpoint, "implicit": self.implicit,
+                "connection_pool": _plain(self.connection_pool),
+                "connection_pool_from": self.connection_pool_from, "services": list(self.services)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Which Sidecar governs a workload, why, and what its proxy gets."""
+
+    workload: Workload
+    proxy: str  # sidecar | gateway | none
+    scope: str  # workload | namespace | root | default | gateway | none
+    sidecar: ObjectRef | None
+    candidates: tuple[Candidate, ...]
+    policy: EffectivePolicy | None
+    egress: tuple[EffectiveEgress, ...]
+    visible_services: tuple[VisibleService, ...]
+    ingress: tuple[EffectiveIngress, ...]
+    #: The namespace the chosen Sidecar is evaluated in (``.`` means this namespace).
+    config_namespace: str
+    proxy_reason: Step
+    scope_reason: Step
+    notes: tuple[Step, ...] = ()
+
+    @property
+    def mode(self) -> str | None:
+        return self.policy.mode if self.policy else None
+
+    def to_json(self) -> dict:
+        w = self.workload
+        return {
+            "workload": {"namespace": w.namespace, "name": w.name, "kind": w.kind, "labels": dict(w.labels)},
+            "proxy": self.proxy,
+            "scope": self.scope,
+            "sidecar": _ref_json(self.sidecar),
+            "candidates": [c.to_json() for c in self.candidates],
+            "outbound_traffic_policy": self.policy.to_json() if self.policy else None,
+            "egress": [e.to_json() for e in self.egress],
+            "visible_services": [v.to_json() for v in self.visible_services],
+            "ingress": [i.to_json() for i in self.ingress],
+            "notes": [n.text() for n in self.notes],
+            "explanation": [self.proxy_reason.text(), self.scope_reason.text()],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EnvoyPath:
+    listener: str | None
+    route: str | None
+    cluster: str | None
+
+    def to_json(self) -> dict:
+        return {"listener": self.listener, "route": self.route, "cluster": self.cluster}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A request target as written (curl-like) and what it resolved to."""
+
+    target: str
+    scheme: str  # http | https | tcp
+    host: str  # as written
+    port: int
+    path: str = "/"
+    #: The name DNS answered for (FQDN of a Service), or the host itself for an external name.
+    resolved: str | None = None
+    service: ObjectRef | None = None
+    #: Hostname of the service in the registry, when the target is a known service.
+    service_host: str | None = None
+    #: The kind of address DNS returns: vip | pod | external | none.
+    address: str = "external"
+
+    @property
+    def protocol(self) -> str:
+        return self.scheme
+
+    def to_json(self) -> dict:
+        service = None
+        if self.service is not None:
+            service = {"namespace": self.service.namespace, "host": self.service_host,
+                       "kind": self.service.kind, "name": self.service.name}
+        return {"target": self.target, "host": self.resolved or self.host, "port": self.port,
+                "protocol": self.scheme, "service": service}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResult:
+    """What happens when a workload sends one request."""
+
+    source: Workload
+    target: Target
+    resolution: Resolution
+    verdict: Verdict
+    envoy: EnvoyPath
+    client_sees: str
+    curl_exit: int | None
+    http_status: int | None
+    destination_sees_source: str | None
+    steps: tuple[Step, ...]
+
+    def explanation(self, lang: str = "en") -> list[str]:
+        return [s.text(lang) for s in self.steps]
+
+    def to_json(self) -> dict:
+        r = self.resolution
+        return {
+            "from": {"namespace": self.source.namespace, "name": self.source.name},
+            "to": self.target.to_json(),
+            "proxy": r.proxy,
+            "scope": r.scope,
+            "sidecar": _ref_json(r.sidecar),
+            "mode": r.mode,
+            "verdict": self.verdict.value,
+            "envoy": self.envoy.to_json(),
+            "client_sees": self.client_sees,
+            "curl": {"exit_code": self.curl_exit, "http_status": self.http_status},
+            "destination_sees_source": self.destination_sees_source,
+            "explanation": self.explanation(),
+            "explanation_codes": [s.key for s in self.steps],
+        }
