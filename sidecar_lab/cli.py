@@ -53,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="targets", action="append", default=[], metavar="TARGET",
                    help="an extra destination (repeatable); every Service port is always included")
 
+    p = sub.add_parser("analyze", help="istioctl analyze and Kiali's Sidecar checks, plus what they miss")
+    common(p)
+    levels = ("Info", "Warning", "Error")
+    p.add_argument("--failure-threshold", choices=levels, default="Error",
+                   help="exit 79 when a message is at or above this level (default: Error)")
+    p.add_argument("--output-threshold", choices=levels, default="Info",
+                   help="show only messages at or above this level (default: Info)")
+    p.add_argument("--suppress", action="append", default=[], metavar="CODE=GLOB",
+                   help="drop messages of CODE whose resource ('Kind ns/name') matches GLOB, e.g. "
+                        "'IST0110=Sidecar default/dupe-*' (repeatable)")
+
     p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
     p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
@@ -137,22 +148,45 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .analyze import CODES, analyze, exit_code, filter_messages
+    from .resolver import Simulator
+
+    for item in args.suppress:
+        code = item.partition("=")[0].strip()
+        if code != "*" and code not in CODES:
+            raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
+    mesh = _load(args.manifests)
+    messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
+                               suppress=args.suppress)
+    if args.format == "json":
+        print(_dump({"messages": [m.to_json() for m in messages]}))
+    elif not messages:
+        print("\u2714 No validation issues found when analyzing the given manifests.")
+    else:
+        for m in messages:
+            print(m.line())
+            if m.code.startswith("SL") and m.why:
+                print(f"    why: {m.why} ({m.reference})")
+    return exit_code(messages, args.failure_threshold)
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from .lab import run_lab
 
     return run_lab(args.path, port=args.port, browser=not args.no_browser, dry_run=args.print_command)
 
 
-_COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "lab": _cmd_lab}
+_COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
+             "lab": _cmd_lab}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return EXIT_USAGE
+        if args.command is None:  # bad usage: one error line on stderr, like every other one
+            raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
         return _COMMANDS[args.command](args)
     except SidecarLabError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ the line and the field path — a Sidecar is never dropped silently.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
@@ -135,8 +136,8 @@ class _View:
             value = value.get(key)
             if value is None:
                 return default
-        if want is int and isinstance(value, bool) or not isinstance(value, want):
-            wanted = want if isinstance(want, tuple) else (want,)
+        wanted = want if isinstance(want, tuple) else (want,)
+        if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
             names = " or ".join(_TYPE_NAMES.get(w, w.__name__) for w in wanted)
             raise self.error(f"expected {names}, got {_type_name(value)}", path)
         return value
@@ -171,6 +172,9 @@ class _View:
         return tuple(items)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
+
+
 def _timestamp(view: _View) -> tuple[float, str | None]:
     value = view.get(("metadata", "creationTimestamp"), (str, datetime))
     if value is None:
@@ -180,6 +184,8 @@ def _timestamp(view: _View) -> tuple[float, str | None]:
     else:
         text = value.strip()
         try:
+            if not _RFC3339.match(text):  # what the API server accepts; fromisoformat alone takes far more
+                raise ValueError(text)
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise view.error(f"invalid timestamp {value!r} (RFC 3339 expected, "
@@ -187,7 +193,7 @@ def _timestamp(view: _View) -> tuple[float, str | None]:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     # Kubernetes stores creation time with one-second resolution.
-    return float(int(moment.timestamp())), str(value)
+    return moment.replace(microsecond=0).timestamp(), str(value)  # drop the fraction, not round toward 1970
 
 
 class _Builder:
@@ -478,7 +484,9 @@ def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConf
         raise fail(f"expected a string, got {_type_name(root)}", ("rootNamespace",))
     mode, mode_from = ALLOW_ANY, "default"
     if "outboundTrafficPolicy" in data:
-        otp = data.get("outboundTrafficPolicy") or {}
+        otp = data.get("outboundTrafficPolicy")
+        if otp is None:
+            otp = {}
         if not isinstance(otp, dict):
             raise fail(f"expected a mapping, got {_type_name(otp)}", ("outboundTrafficPolicy",))
         value = otp.get("mode")

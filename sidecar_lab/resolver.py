@@ -150,7 +150,7 @@ class Simulator:
             key = (w.namespace, w.name)
             if key not in self._workloads or w.kind == "Pod":
                 self._workloads[key] = w
-        self.validation = {s.ref: validate_sidecar(s.raw_spec, s.namespace) for s in mesh.sidecars}
+        self.validation = {s.ref: validate_sidecar(dict(s.raw_spec), s.namespace) for s in mesh.sidecars}
         self.admitted = {ref: not any(m.level == "Error" for m in msgs) for ref, msgs in self.validation.items()}
         # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
         self.sidecars_by_ns: dict[str, list[Sidecar]] = {}
@@ -165,6 +165,10 @@ class Simulator:
         self.mesh_virtual_services = sorted((vs for vs in mesh.virtual_services if vs.applies_to_mesh),
                                             key=lambda v: (v.created, v.name, v.namespace))
         self._sidecars = {s.ref: s for s in mesh.sidecars}
+        self.services_by_ns: dict[str, list[Service]] = {}
+        for svc in mesh.services:
+            self.services_by_ns.setdefault(svc.namespace, []).append(svc)
+        self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.traffic`.
@@ -488,13 +492,7 @@ class Simulator:
         else:
             gateway = proxy == "gateway"
             scope = self.scope_for(chosen, w.namespace, gateway)
-            egress = tuple(EffectiveEgress(
-                _port_json(sl.listener.port), sl.listener.bind, sl.listener.capture_mode or "DEFAULT",
-                sl.listener.hosts, sl.implicit) for sl in scope.listeners)
-            visible = tuple(sorted(
-                (VisibleService(s.namespace, s.hostname, s.kind, s.name, tuple(sorted(p.port for p in s.ports)),
-                                scope.via[s.hostname]) for s in scope.services),
-                key=lambda v: (v.host, v.namespace)))
+            egress, visible = self._scope_view(scope)
             ingress = () if gateway else self._ingress(w, chosen)
             if chosen is None and not gateway:
                 scope_reason = Step("scope.default", {"mode": scope.policy.mode})
@@ -509,6 +507,20 @@ class Simulator:
                              proxy_reason, scope_reason, tuple(notes))
         self._resolutions[key] = res
         return res
+
+    def _scope_view(self, scope: Scope) -> tuple:
+        """The egress listeners and visible services of a scope, as results (shared by its workloads)."""
+        view = self._scope_views.get(id(scope))
+        if view is None:
+            egress = tuple(EffectiveEgress(
+                _port_json(sl.listener.port), sl.listener.bind, sl.listener.capture_mode or "DEFAULT",
+                sl.listener.hosts, sl.implicit) for sl in scope.listeners)
+            visible = tuple(sorted(
+                (VisibleService(s.namespace, s.hostname, s.kind, s.name, tuple(sorted(p.port for p in s.ports)),
+                                scope.via[s.hostname]) for s in scope.services),
+                key=lambda v: (v.host, v.namespace)))
+            view = self._scope_views[id(scope)] = (egress, visible)
+        return view
 
     def resolve_all(self) -> list[Resolution]:
         return [self.resolve(w) for w in self.workloads()]
@@ -540,8 +552,8 @@ class Simulator:
                                             entry.default_endpoint, False, effective, origin))
             return tuple(out)
         by_port: dict[int, EffectiveIngress] = {}
-        for svc in self.mesh.services:
-            if svc.namespace != w.namespace or not svc.selector or not selector_matches(svc.selector, w.labels):
+        for svc in self.services_by_ns.get(w.namespace, ()):
+            if not svc.selector or not selector_matches(svc.selector, w.labels):
                 continue
             for p in svc.ports:
                 protocol = service_port_protocol(name=p.name, app_protocol=p.app_protocol, protocol=p.protocol)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Mapping
 
 from .messages import reason_text
@@ -39,7 +40,30 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
     def text(self, lang: str = "en") -> str:
-        return reason_text(self.key, self.params, lang)
+        try:
+            return _cached_text(self.key, tuple(self.params.items()), lang)
+        except TypeError:  # an unhashable parameter
+            return reason_text(self.key, self.params, lang)
+
+
+@lru_cache(maxsize=4096)
+def _cached_text(key: str, params: tuple, lang: str) -> str:
+    return reason_text(key, dict(params), lang)
+
+
+_SHARED_JSON: dict[int, tuple] = {}
+
+
+def _shared_json(items: tuple) -> list:
+    """JSON of a tuple of results shared by many workloads (one scope), computed once."""
+    hit = _SHARED_JSON.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    value = [i.to_json() for i in items]
+    if len(_SHARED_JSON) > 4096:
+        _SHARED_JSON.clear()
+    _SHARED_JSON[id(items)] = (items, value)
+    return value
 
 
 def _ref_json(ref: ObjectRef | None) -> dict | None:
@@ -163,8 +187,8 @@ class Resolution:
             "sidecar": _ref_json(self.sidecar),
             "candidates": [c.to_json() for c in self.candidates],
             "outbound_traffic_policy": self.policy.to_json() if self.policy else None,
-            "egress": [e.to_json() for e in self.egress],
-            "visible_services": [v.to_json() for v in self.visible_services],
+            "egress": _shared_json(self.egress),
+            "visible_services": _shared_json(self.visible_services),
             "ingress": [i.to_json() for i in self.ingress],
             "notes": [n.text() for n in self.notes],
             "explanation": [self.proxy_reason.text(), self.scope_reason.text()],

@@ -23,9 +23,39 @@ from .errors import ManifestError
 __all__ = ["Document", "read_documents", "read_path_text", "format_path", "MAX_EXPANDED_NODES"]
 
 try:  # libyaml's C parser when PyYAML was built with it
-    _Loader: Any = yaml.CSafeLoader
+    _Base: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader, with tag resolution memoised (manifests repeat the same keys endlessly).
+
+    Safe because the safe loader registers no path resolvers: a plain scalar's tag
+    depends only on its text.
+    """
+
+    _tags: dict = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode and implicit[0]:
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._tags) > 200_000:
+                    self._tags.clear()
+                self._tags[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+assert not yaml.SafeLoader.yaml_path_resolvers, "path resolvers would make the memo above wrong"
 
 #: A document whose aliases would expand it past this many nodes is refused.
 MAX_EXPANDED_NODES = 1_000_000
@@ -72,12 +102,28 @@ class Document:
 
     def line_of(self, path: Path) -> int:
         """The line where the field at ``path`` (or its closest written parent) is."""
-        positions = self.positions()
-        while path:
-            if path in positions:
-                return positions[path]
-            path = path[:-1]
-        return self.line
+        if self._positions is not None or self._node is None:
+            positions = self._positions or {}
+            while path:
+                if path in positions:
+                    return positions[path]
+                path = path[:-1]
+            return self.line
+        node, line = self._node, self.line
+        for part in path:  # walk the nodes: cheaper than indexing every field of the document
+            if isinstance(node, MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, ScalarNode) and key_node.value == part:
+                        line, node = key_node.start_mark.line + 1, value_node
+                        break
+                else:
+                    return line
+            elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
 
     def positions(self) -> dict:
         """Every field path of the document mapped to its 1-based line."""
@@ -111,52 +157,40 @@ def _collect_positions(node: Node, path: Path, out: dict) -> None:
 
 
 class _Converter:
-    """Node → plain value, with a budget on alias expansion."""
+    """Node → plain value, counting every node an alias stands for, so alias bombs are refused."""
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.memo: dict[int, Any] = {}
-        self.sizes: dict[int, int] = {}
+        self.memo: dict[int, Any] = {}  # collection nodes already converted (aliases reuse them)
+        self.sizes: dict[int, int] = {}  # their size once expanded
         self.active: set[int] = set()
+        self.total = 0
 
     def fail(self, node: Node, message: str) -> ManifestError:
         return ManifestError(message, file=self.file, line=node.start_mark.line + 1)
 
-    def size(self, node: Node) -> int:
-        """How many nodes ``node`` stands for once every alias is expanded."""
+    def convert(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            self.total += 1
+            return self.scalar(node)
         key = id(node)
-        known = self.sizes.get(key)
-        if known is not None:
-            return known
+        if key in self.memo:  # an alias: count what it expands to
+            self.total += self.sizes[key]
+            if self.total > MAX_EXPANDED_NODES:
+                raise self.fail(node, f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} "
+                                      "nodes (an alias bomb?); refusing to read it")
+            return self.memo[key]
         if key in self.active:
             raise self.fail(node, "recursive YAML alias: a node refers to itself")
-        total = 1
-        if isinstance(node, (MappingNode, SequenceNode)):
-            self.active.add(key)
-            children = node.value
-            if isinstance(node, MappingNode):
-                children = [n for pair in children for n in pair]
-            for child in children:
-                total += self.size(child)
-                if total > MAX_EXPANDED_NODES:
-                    raise self.fail(node, f"YAML aliases expand this document past {MAX_EXPANDED_NODES:,} "
-                                          "nodes (an alias bomb?); refusing to read it")
-            self.active.discard(key)
-        self.sizes[key] = total
-        return total
-
-    def convert(self, node: Node) -> Any:
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
-        if isinstance(node, ScalarNode):
-            value = self.scalar(node)
-        elif isinstance(node, SequenceNode):
-            if node.tag not in (_SEQ,):
+        self.active.add(key)
+        before = self.total
+        self.total += 1
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
-            value = [self.convert(item) for item in node.value]
+            value: Any = [self.convert(item) for item in node.value]
         elif isinstance(node, MappingNode):
-            if node.tag not in (_MAP,):
+            if node.tag != _MAP:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
             value = {}
             for key_node, value_node in node.value:
@@ -170,7 +204,9 @@ class _Converter:
                 value[k] = self.convert(value_node)
         else:  # pragma: no cover - PyYAML has only these three
             raise self.fail(node, "unknown YAML node")
+        self.active.discard(key)
         self.memo[key] = value
+        self.sizes[key] = self.total - before
         return value
 
     def scalar(self, node: ScalarNode) -> Any:
@@ -183,7 +219,7 @@ class _Converter:
             return text.lower() in ("yes", "true", "on", "y")
         if tag == _INT:
             try:
-                return _scalar_constructor.construct_yaml_int(node)
+                return int(text) if text.isdigit() else _scalar_constructor.construct_yaml_int(node)
             except Exception:
                 raise self.fail(node, f"invalid integer {text!r}") from None
         if tag == _FLOAT:
@@ -236,11 +272,9 @@ def read_documents(text: str, file: str, *, keep_positions: Any = None) -> Itera
     """
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:
-                continue
-            conv = _Converter(file)
-            conv.size(node)
-            data = conv.convert(node)
+            if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and node.value == ""):
+                continue  # an empty document (a trailing ``---``, or only comments): kubectl skips it too
+            data = _Converter(file).convert(node)
             keep = keep_positions(data) if keep_positions is not None else True
             yield Document(data, file, node.start_mark.line + 1, node if keep else None)
     except yaml.MarkedYAMLError as exc:
@@ -248,7 +282,12 @@ def read_documents(text: str, file: str, *, keep_positions: Any = None) -> Itera
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise ManifestError(f"invalid YAML: {problem}", file=file, line=line) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (DEL, C1 controls, U+FFFE, ...)
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ManifestError(f"invalid YAML: unacceptable character {char}: {exc.reason}", file=file,
+                            line=line) from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"invalid YAML: {exc}", file=file) from None
+        raise ManifestError(f"invalid YAML: {' '.join(str(exc).split())}", file=file) from None
     except RecursionError:
         raise ManifestError("YAML nested too deeply", file=file) from None

@@ -1,0 +1,490 @@
+"""Diagnostics: what ``istioctl analyze`` and Kiali say about Sidecars, and what they miss.
+
+Codes, levels and wording follow Istio (``pkg/config/analysis/msg/messages.yaml``,
+``analyzers/sidecar/selector.go``) and Kiali (``business/checkers/sidecars``). The
+project's own teaching findings use ``SLxxxx`` codes; each says why in one line and
+links the Istio issue or document behind it.
+
+>>> from sidecar_lab.loader import load_text
+>>> mesh = load_text('''
+... apiVersion: networking.istio.io/v1
+... kind: Sidecar
+... metadata: {name: bogus, namespace: default}
+... spec: {workloadSelector: {labels: {app: bogus}}, outboundTrafficPolicy: {mode: ALLOW_ANY}}
+... ''', "s.yaml")
+>>> [m.line() for m in analyze(mesh) if m.code == "IST0101"]
+['Error [IST0101] (Sidecar default/bogus s.yaml:5) Referenced selector not found: "app=bogus"']
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .hosts import exported_to, is_wildcard, parse_host_entry, subset_of
+from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
+from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
+from .validation import ERROR
+
+__all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_code"]
+
+LEVELS = {"Info": 0, "Warning": 1, "Error": 2}
+DOCS = "https://istio.io/latest/docs/reference/config/analysis/{}/"
+SUPPRESS_ANNOTATION = "galley.istio.io/analyze-suppress"
+
+#: Every code this analyzer can emit: (level, name, one-line why or None, reference).
+CODES: dict[str, tuple[str, str, str | None, str | None]] = {
+    "IST0002": ("Warning", "Deprecated", "istiod still reads egressProxy, so the field is deprecated, not ignored",
+                "https://istio.io/latest/docs/reference/config/analysis/ist0002/"),
+    "IST0101": ("Error", "ReferencedResourceNotFound", None, None),
+    "IST0102": ("Info", "NamespaceNotInjected", None, None),
+    "IST0103": ("Warning", "PodMissingProxy", None, None),
+    "IST0106": ("Error", "SchemaValidationError", None, None),
+    "IST0110": ("Error", "ConflictingSidecarWorkloadSelectors",
+                "istiod does not leave this undefined: the oldest Sidecar (then the first name) wins",
+                "https://github.com/istio/istio/issues/24741"),
+    "IST0111": ("Error", "MultipleSidecarsWithoutWorkloadSelectors",
+                "istiod takes the oldest selector-less Sidecar and ignores the others entirely",
+                "https://github.com/istio/istio/issues/18468"),
+    "IST0133": ("Warning", "SchemaWarning", None, None),
+    "IST0167": ("Warning", "IneffectivePolicy", None, None),
+    "KIA0004": ("Warning", "generic.selector.workloadnotfound", None,
+                "https://kiali.io/docs/features/validations/#kia0004---no-matching-workload-found-for-the-selector-in-this-namespace"),
+    "KIA1004": ("Warning", "sidecar.egress.servicenotfound", None,
+                "https://kiali.io/docs/features/validations/#kia1004---this-host-has-no-matching-entry-in-the-service-registry"),
+    "KIA1006": ("Warning", "sidecar.global.selector",
+                "in the root namespace only a selector-less Sidecar is a mesh default; this one affects only "
+                "pods of the root namespace", "https://github.com/istio/istio/issues/39989"),
+    "SL0001": ("Warning", "EmptySelectorOutranksNamespaceSidecar",
+               "istiod treats workloadSelector: {} as a selector matching every pod, so it outranks the "
+               "namespace-wide Sidecar; istioctl counts it as selector-less", "https://github.com/istio/istio/pull/46921"),
+    "SL0002": ("Warning", "SidecarNeverUsed",
+               "istiod gives each workload exactly one Sidecar; a matching one that always loses has no effect",
+               "https://github.com/istio/istio/issues/12896"),
+    "SL0003": ("Warning", "NothingIsInherited",
+               "a chosen Sidecar is used alone: an omitted field falls back to the built-in default, "
+               "not to the namespace or root Sidecar", "https://github.com/istio/istio/issues/59376"),
+    "SL0004": ("Warning", "EmptyOutboundPolicyIsRegistryOnly",
+               "REGISTRY_ONLY is the protobuf zero value, so a policy without a mode blocks unknown hosts",
+               "https://github.com/kiali/kiali/issues/5882"),
+    "SL0005": ("Warning", "EgressHostsAreNotAFirewall",
+               "under ALLOW_ANY, services the hosts do not import are still reached as plaintext passthrough",
+               "https://github.com/istio/istio/issues/15329"),
+    "SL0006": ("Warning", "PartialHostName",
+               "egress dnsNames are matched literally against service hostnames: no short-name expansion",
+               "https://istio.io/latest/docs/reference/config/networking/sidecar/#IstioEgressListener"),
+    "SL0007": ("Warning", "UnknownNamespace",
+               "the namespace part of a host names where the service is defined; nothing is defined there",
+               "https://github.com/istio/istio/issues/30798"),
+    "SL0008": ("Warning", "ImportNotExported",
+               "a Sidecar can only import what is exported to its namespace", "https://github.com/istio/istio/issues/36712"),
+    "SL0009": ("Warning", "PortListenerImportsNothing",
+               "a port-specific egress listener imports only services that have that port",
+               "https://github.com/istio/istio/issues/16885"),
+    "SL0010": ("Warning", "CaptureNoneWithoutBind",
+               "with captureMode NONE, Envoy binds the port itself and clients must send to that address",
+               "https://github.com/istio/istio/issues/34600"),
+    "SL0011": ("Info", "MatchedByPodTemplateOnly",
+               "istioctl looks at Pods only; offline, a controller's pod template is what the Sidecar will select",
+               "https://github.com/istio/istio/issues/51273"),
+    "SL0012": ("Warning", "IngressPortNotTargeted",
+               "an ingress listener replaces the automatic inbound setup; no Service sends traffic to this port",
+               "https://github.com/istio/istio/issues/40919"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    code: str
+    level: str
+    resource: ObjectRef
+    message: str
+    origin: str | None = None
+    field: str | None = None
+    hint: str | None = None
+
+    @property
+    def why(self) -> str | None:
+        return CODES.get(self.code, (None, None, None, None))[2]
+
+    @property
+    def reference(self) -> str | None:
+        return CODES.get(self.code, (None, None, None, None))[3]
+
+    def friendly_name(self) -> str:
+        r = self.resource
+        return f"{r.kind} {r.namespace}/{r.name}" if r.namespace else f"{r.kind} {r.name}"
+
+    def line(self) -> str:
+        """istioctl's line form: ``Level [CODE] (Kind ns/name file:line) message``."""
+        where = self.friendly_name() + (f" {self.origin}" if self.origin else "")
+        return f"{self.level} [{self.code}] ({where}) {self.message}"
+
+    def to_json(self) -> dict:
+        r = self.resource
+        return {"code": self.code, "level": self.level,
+                "resource": {"kind": r.kind, "namespace": r.namespace, "name": r.name},
+                "message": self.message, "origin": self.origin, "field": self.field, "hint": self.hint,
+                "why": self.why, "reference": self.reference,
+                "documentation_url": DOCS.format(self.code.lower()) if self.code.startswith("IST") else self.reference}
+
+
+def _names(sidecars: Iterable[Sidecar]) -> str:
+    return "[" + " ".join(sorted(s.name for s in sidecars)) + "]"
+
+
+def _selector_string(labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+class _Analyzer:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.mesh: Mesh = sim.mesh
+        self.out: list[Message] = []
+        self.known_namespaces = set(sim.namespaces) | {o.namespace for group in (
+            self.mesh.workloads, self.mesh.services, self.mesh.service_entries, self.mesh.sidecars)
+            for o in group}
+
+    def emit(self, code: str, resource: ObjectRef, message: str, origin: str | None = None,
+             field: str | None = None, hint: str | None = None) -> None:
+        self.out.append(Message(code, CODES[code][0], resource, message, origin, field, hint))
+
+    def origin(self, s: Sidecar, path: tuple = ()) -> str:
+        line = s.line_of(path) if path else s.source.line
+        return f"{s.source.file}:{line}" if line is not None else s.source.file
+
+    # -- istioctl: sidecar.SelectorAnalyzer ------------------------------------------------------
+    def selector_analyzer(self) -> None:
+        selectorless: dict[str, list[Sidecar]] = {}
+        matches: dict[tuple, list[Sidecar]] = {}
+        pods_by_ns: dict[str, list[Workload]] = {}
+        for w in self.mesh.workloads:
+            pods_by_ns.setdefault(w.namespace, []).append(w)
+        for s in self.mesh.sidecars:
+            if s.namespace in IGNORED_NAMESPACES:
+                continue
+            labels = s.spec.workload_selector
+            if not labels:  # nil or no labels: istioctl's "no selector"
+                selectorless.setdefault(s.namespace, []).append(s)
+                continue
+            pods = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind == "Pod" and selector_matches(labels, w.labels)]
+            templates = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind != "Pod"
+                         and selector_matches(labels, w.labels)]
+            first_key = sorted(labels)[0]
+            if not pods and not templates:
+                self.emit("IST0101", s.ref, f'Referenced selector not found: "{_selector_string(labels)}"',
+                          self.origin(s, ("spec", "workloadSelector", "labels", first_key)),
+                          f"spec.workloadSelector.labels.{first_key}")
+                self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
+                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
+            elif not pods:
+                names = ", ".join(f"{w.kind} {w.namespace}/{w.name}" for w in templates)
+                self.emit("SL0011", s.ref, f"no Pod matches the selector \"{_selector_string(labels)}\", but the pod "
+                          f"template of {names} does: istioctl analyze would report IST0101 here",
+                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
+            for w in pods + templates:
+                matches.setdefault((w.namespace, w.name, w.kind), []).append(s)
+        for (ns, name, kind), sidecars in matches.items():
+            pod = next((x for x in self.mesh.workloads if (x.namespace, x.name, x.kind) == (ns, name, kind)), None)
+            if pod is not None and pod.annotations.get("ambient.istio.io/redirection") == "enabled":
+                for s in sidecars:
+                    self._ineffective(s, "selected workload is in ambient mode, the policy has no impact")
+                continue
+            if len(sidecars) > 1:
+                for s in sidecars:
+                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" select the "
+                              f"same workload pod \"{name}\", which can lead to undefined behavior.",
+                              self.origin(s), "metadata.name")
+        for ns, sidecars in selectorless.items():
+            namespace = self.sim.namespaces.get(ns)
+            if namespace is not None and namespace.ambient and namespace.injection_label != "enabled" \
+                    and not namespace.revision:
+                for s in sidecars:
+                    self._ineffective(s, "namespace is in ambient mode, the policy has no impact")
+                continue
+            if len(sidecars) > 1:
+                for s in sidecars:
+                    self.emit("IST0111", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" have no "
+                              "workload selector, which can lead to undefined behavior.", self.origin(s),
+                              "spec.workloadSelector")
+
+    def _ineffective(self, s: Sidecar, why: str) -> None:
+        if any(m.code == "IST0167" and m.resource == s.ref for m in self.out):
+            return
+        self.emit("IST0167", s.ref, f"The policy has no impact: {why}.", self.origin(s))
+
+    # -- istioctl: injection, deprecation, schema ------------------------------------------------
+    def injection(self) -> None:
+        for ns in self.mesh.namespaces:
+            if ns.name in IGNORED_NAMESPACES or ns.name == "istio-system":
+                continue
+            if ns.injection_label is None and not ns.revision and not ns.ambient:
+                self.emit("IST0102", ObjectRef("Namespace", "", ns.name),
+                          "The namespace is not enabled for Istio injection. Run 'kubectl label namespace "
+                          f"{ns.name} istio-injection=enabled' to enable it, or 'kubectl label namespace {ns.name} "
+                          "istio-injection=disabled' to explicitly mark it as not needing injection.",
+                          str(ns.source))
+        for w in self.mesh.workloads:
+            if w.kind != "Pod" or not w.live or w.has_proxy_container is not False or w.host_network:
+                continue
+            ns = self.sim.namespaces.get(w.namespace)
+            if ns is None or ns.injection_label != "enabled":
+                continue
+            opt = w.labels.get("sidecar.istio.io/inject", w.annotations.get("sidecar.istio.io/inject"))
+            if opt is not None and opt.lower() == "false":
+                continue
+            self.emit("IST0103", w.ref, f"The pod {w.name} is missing the Istio proxy. This can often be resolved "
+                      "by restarting or redeploying the workload.", str(w.source))
+
+    def schema_and_deprecation(self) -> None:
+        for s in self.mesh.sidecars:
+            for m in self.sim.validation.get(s.ref, ()):
+                code = "IST0106" if m.level == ERROR else "IST0133"
+                kind = "error" if m.level == ERROR else "warning"
+                self.emit(code, s.ref, f"Schema validation {kind}: {m.message}", self.origin(s, m.path), m.field,
+                          m.hint)
+            otp = s.spec.outbound_traffic_policy
+            if otp is not None and otp.egress_proxy is not None:
+                self.emit("IST0002", s.ref, "Deprecated: OutboundTrafficPolicy.EgressProxy ignored",
+                          self.origin(s, ("spec", "outboundTrafficPolicy", "egressProxy")),
+                          "spec.outboundTrafficPolicy.egressProxy")
+
+    # -- Kiali -----------------------------------------------------------------------------------
+    def kiali(self) -> None:
+        root = self.sim.root
+        domain = self.sim.domain
+        for s in self.mesh.sidecars:
+            if s.namespace == root and s.spec.workload_selector:
+                self.emit("KIA1006", s.ref, "Global default sidecar should not have workloadSelector",
+                          self.origin(s, ("spec", "workloadSelector")), "spec.workloadSelector")
+            for i, listener in enumerate(s.spec.egress or ()):
+                for j, host in enumerate(listener.hosts):
+                    parsed = parse_host_entry(host, s.namespace)
+                    if parsed is None:
+                        continue
+                    ns, name = parsed
+                    if name == "*" or host in ("*/*", "~/*", "./*"):
+                        continue
+                    if name == f"*.{s.namespace}.svc.{domain}":
+                        continue
+                    if self._kiali_known(name, s.namespace):
+                        continue
+                    path = ("spec", "egress", i, "hosts", j)
+                    self.emit("KIA1004", s.ref, "This host has no matching entry in the service registry",
+                              self.origin(s, path), f"spec/egress[{i}]/hosts[{j}]")
+
+    def _kiali_known(self, name: str, sidecar_ns: str) -> bool:
+        for se in self.mesh.service_entries:
+            if any(subset_of(name, h) or subset_of(h, name) for h in se.hosts):
+                return True
+        domain = self.sim.domain
+        for svc in self.mesh.services:
+            forms = {svc.hostname(domain), f"{svc.name}.{svc.namespace}.svc", f"{svc.name}.{svc.namespace}"}
+            if name in forms or (is_wildcard(name) and subset_of(svc.hostname(domain), name)):
+                if exported_to(svc.export_to, svc.namespace, sidecar_ns):
+                    return True
+        return False
+
+    # -- teaching findings -----------------------------------------------------------------------
+    def teaching(self) -> None:
+        sim = self.sim
+        resolutions = sim.resolve_all()
+        chosen_by: dict[ObjectRef, list[Workload]] = {}
+        governed: dict[tuple, ObjectRef | None] = {}
+        for r in resolutions:
+            governed[(r.workload.namespace, r.workload.name)] = r.sidecar
+            if r.sidecar is not None:
+                chosen_by.setdefault(r.sidecar, []).append(r.workload)
+        for s in self.mesh.sidecars:
+            if not sim.admitted.get(s.ref, True):
+                continue
+            self._empty_selector(s)
+            self._unused(s, resolutions, chosen_by)
+            self._no_merge(s)
+            self._policy_and_firewall(s)
+            self._hosts(s)
+            self._ingress(s)
+
+    def _empty_selector(self, s: Sidecar) -> None:
+        if s.spec.workload_selector is None or s.spec.workload_selector:
+            return
+        others = [o for o in self.sim.sidecars_by_ns.get(s.namespace, ())
+                  if o is not s and not o.spec.has_selector and self.sim.admitted.get(o.ref, True)]
+        shadow = f"; it shadows the namespace-wide Sidecar {others[0].ref}" if others else ""
+        self.emit("SL0001", s.ref, "workloadSelector: {} matches every pod of the namespace and takes precedence "
+                  f"over the namespace-wide Sidecar, although istioctl counts it as selector-less{shadow}",
+                  self.origin(s, ("spec", "workloadSelector")), "spec.workloadSelector")
+
+    def _unused(self, s: Sidecar, resolutions, chosen_by) -> None:
+        if s.ref in chosen_by:
+            return
+        shadowed = []
+        for r in resolutions:
+            for c in r.candidates:
+                if c.sidecar == s.ref and c.outcome == "shadowed":
+                    shadowed.append(f"{r.workload.namespace}/{r.workload.name} uses {r.sidecar}")
+        if not shadowed:
+            return
+        more = f" (and {len(shadowed) - 3} more)" if len(shadowed) > 3 else ""
+        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + "; ".join(shadowed[:3]) + more,
+                  self.origin(s))
+
+    def _lower_levels(self, s: Sidecar) -> list[Sidecar]:
+        """The Sidecars a reader expects this one to inherit from: namespace default, then root default."""
+        out = []
+        if s.spec.has_selector:
+            out += [o for o in self.sim.sidecars_by_ns.get(s.namespace, ()) if not o.spec.has_selector
+                    and self.sim.admitted.get(o.ref, True)][:1]
+        if s.namespace != self.sim.root:
+            out += [o for o in self.sim.sidecars_by_ns.get(self.sim.root, ()) if not o.spec.has_selector
+                    and self.sim.admitted.get(o.ref, True)][:1]
+        return out
+
+    def _no_merge(self, s: Sidecar) -> None:
+        lower = self._lower_levels(s)
+        mesh_mode = self.mesh.mesh_config.outbound_mode
+        if s.spec.outbound_traffic_policy is None:
+            for o in lower:
+                otp = o.spec.outbound_traffic_policy
+                if otp is not None and otp.effective_mode != mesh_mode:
+                    self.emit("SL0003", s.ref, f"sets no outboundTrafficPolicy, so its workloads get the mesh mode "
+                              f"{mesh_mode}, not {otp.effective_mode} from {o.ref}: nothing is inherited",
+                              self.origin(s), "spec.outboundTrafficPolicy")
+                    break
+        if s.spec.egress is None:
+            for o in lower:
+                if o.spec.egress:
+                    hosts = ", ".join(h for e in o.spec.egress for h in e.hosts)
+                    self.emit("SL0003", s.ref, f"has no egress, so its workloads see */* (every exported service), "
+                              f"not [{hosts}] from {o.ref}: nothing is inherited", self.origin(s), "spec.egress")
+                    break
+
+    def _policy_and_firewall(self, s: Sidecar) -> None:
+        otp = s.spec.outbound_traffic_policy
+        if otp is not None and otp.mode is None:
+            self.emit("SL0004", s.ref, "outboundTrafficPolicy has no mode, which means REGISTRY_ONLY (the enum's "
+                      "zero value): unknown hosts are blocked", self.origin(s, ("spec", "outboundTrafficPolicy")),
+                      "spec.outboundTrafficPolicy")
+        mode = otp.effective_mode if otp is not None else self.mesh.mesh_config.outbound_mode
+        restricted = s.spec.egress and not any("*/*" in e.hosts for e in s.spec.egress)
+        if restricted and mode != REGISTRY_ONLY:
+            self.emit("SL0005", s.ref, "egress hosts restrict what this proxy is configured for, but the mode is "
+                      "ALLOW_ANY: services they do not import are still reached (plaintext passthrough, no mTLS). "
+                      "Set outboundTrafficPolicy.mode: REGISTRY_ONLY to block them",
+                      self.origin(s, ("spec", "egress")), "spec.egress")
+
+    def _hosts(self, s: Sidecar) -> None:
+        domain = self.sim.domain
+        for i, listener in enumerate(s.spec.egress or ()):
+            imported_any = False
+            for j, host in enumerate(listener.hosts):
+                parsed = parse_host_entry(host, s.namespace)
+                if parsed is None:
+                    continue
+                ns, name = parsed
+                path = ("spec", "egress", i, "hosts", j)
+                field = f"spec.egress[{i}].hosts[{j}]"
+                if ns not in ("*", "~") and self.sim.namespaces and ns not in self.known_namespaces:
+                    self.emit("SL0007", s.ref, f"host {host!r} names namespace {ns!r}, which none of the inputs "
+                              "define: it imports nothing", self.origin(s, path), field)
+                    continue
+                candidates = self.sim.registry if ns == "*" else self.sim.by_namespace.get(ns, [])
+                matched = [svc for svc in candidates if subset_of(svc.hostname, name)]
+                if listener.port is not None and listener.port.number:
+                    matched_port = [svc for svc in matched if svc.port(listener.port.number) is not None]
+                else:
+                    matched_port = matched
+                if any(self.sim.exported(svc, s.namespace) for svc in matched_port):
+                    imported_any = True
+                if matched and not any(self.sim.exported(svc, s.namespace) for svc in matched):
+                    svc = matched[0]
+                    self.emit("SL0008", s.ref, f"host {host!r} names {svc.hostname}, which is not exported to "
+                              f"namespace {s.namespace} (exportTo: {','.join(svc.export_to)}): it is not imported",
+                              self.origin(s, path), field)
+                    continue
+                if not matched and not is_wildcard(name) and name != "*":
+                    meant = sorted(svc.hostname for svc in candidates
+                                   if svc.hostname.startswith(name + ".") and svc.hostname.endswith("." + domain))
+                    if meant:
+                        self.emit("SL0006", s.ref, f"host {host!r} matches nothing: dnsNames are not expanded like "
+                                  f"DNS short names; did you mean {ns}/{meant[0]}?", self.origin(s, path), field,
+                                  f"{ns if host.split('/')[0] != '.' else '.'}/{meant[0]}")
+            if listener.port is not None and listener.port.number and not imported_any:
+                self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
+                          f"none of [{', '.join(listener.hosts)}] has port {listener.port.number}",
+                          self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
+
+    def _ingress(self, s: Sidecar) -> None:
+        if not s.spec.ingress:
+            return
+        selector = s.spec.workload_selector
+        workloads = [w for w in self.mesh.workloads if w.namespace == s.namespace
+                     and (selector is None or selector_matches(selector, w.labels))]
+        targeted: set[int] = set()
+        for svc in self.sim.services_by_ns.get(s.namespace, ()):
+            if not svc.selector:
+                continue
+            for w in workloads:
+                if selector_matches(svc.selector, w.labels):
+                    for p in svc.ports:
+                        t = p.target_port
+                        if t is None:
+                            targeted.add(p.port)
+                        elif isinstance(t, int) or (isinstance(t, str) and t.isdigit()):
+                            targeted.add(int(t))
+                        else:
+                            targeted.update(cp.container_port for cp in w.ports if cp.name == t)
+        for i, entry in enumerate(s.spec.ingress):
+            number = entry.port.number if entry.port else None
+            if entry.capture_mode == "NONE" and not entry.bind:
+                self.emit("SL0010", s.ref, f"ingress port {number} has captureMode NONE and no bind: Envoy binds "
+                          f"0.0.0.0:{number} itself, clashing with an application listening on that port",
+                          self.origin(s, ("spec", "ingress", i, "captureMode")), f"spec.ingress[{i}].captureMode")
+            if number and workloads and number not in targeted:
+                self.emit("SL0012", s.ref, f"ingress port {number} is not a target port of any Service selecting "
+                          "this Sidecar's workloads: nothing will send traffic to it",
+                          self.origin(s, ("spec", "ingress", i, "port")), f"spec.ingress[{i}].port")
+
+
+def analyze(mesh: Mesh | Simulator) -> list[Message]:
+    """Every finding for the manifests, in a stable order (resource, then code)."""
+    sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh)
+    a = _Analyzer(sim)
+    a.schema_and_deprecation()
+    a.selector_analyzer()
+    a.injection()
+    a.kiali()
+    a.teaching()
+    out = [m for m in a.out if m.resource.namespace not in IGNORED_NAMESPACES]
+    out.sort(key=lambda m: (m.resource.namespace, m.resource.kind, m.resource.name, m.code, m.origin or ""))
+    return out
+
+
+def filter_messages(messages: Sequence[Message], mesh: Mesh, *, output_threshold: str = "Info",
+                    suppress: Sequence[str] = ()) -> list[Message]:
+    """Drop messages below the output threshold, suppressed by ``CODE=glob`` or by the resource's annotation."""
+    rules = []
+    for item in suppress:
+        code, _, glob = item.partition("=")
+        rules.append((code.strip(), glob.strip() or "*"))
+    annotations = {s.ref: s.annotations for s in mesh.sidecars}
+    annotations.update({w.ref: w.annotations for w in mesh.workloads})
+    keep = []
+    for m in messages:
+        if LEVELS[m.level] < LEVELS[output_threshold]:
+            continue
+        if any((code == "*" or code == m.code) and fnmatch.fnmatchcase(m.friendly_name(), glob)
+               for code, glob in rules):
+            continue
+        codes = annotations.get(m.resource, {}).get(SUPPRESS_ANNOTATION)
+        if codes and (codes.strip() == "*" or m.code in {c.strip() for c in codes.split(",")}):
+            continue
+        keep.append(m)
+    return keep
+
+
+def exit_code(messages: Sequence[Message], failure_threshold: str = "Error") -> int:
+    """79 when a message is at or above the failure threshold (as istioctl), else 0."""
+    return 79 if any(LEVELS[m.level] >= LEVELS[failure_threshold] for m in messages) else 0
