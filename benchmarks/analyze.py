@@ -1,0 +1,56 @@
+"""How `sidecar-lab analyze` scales on the synthetic mesh of benchmarks/scale.py.
+
+Builds the model once per mesh size (loading is measured by scale.py) and times
+`analyze` alone, best of --repeat runs, at 1x and 2x the mesh. Target: linear
+growth (2x the mesh costs at most 2.2x the time). A report, not a test: exits 0.
+
+    python benchmarks/analyze.py                  # 1,000 and 2,000 namespaces ("mixed" Sidecars)
+    python benchmarks/analyze.py --namespaces 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sidecar_lab import Simulator, load_objects  # noqa: E402
+from sidecar_lab.analyze import analyze  # noqa: E402
+from sidecar_lab.synthetic import SyntheticMeshSpec, generate_documents  # noqa: E402
+
+DOUBLING_TARGET = 2.2
+
+
+def measure(namespaces: int, repeat: int) -> tuple[float, int, int]:
+    mesh = load_objects(list(generate_documents(SyntheticMeshSpec(namespaces=namespaces, sidecars="mixed"))),
+                        "synthetic")
+    best = float("inf")
+    count = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        count = len(analyze(Simulator(mesh)))
+        best = min(best, time.perf_counter() - start)
+    return best, len(mesh.workloads), count
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--namespaces", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    for n in (args.namespaces, 2 * args.namespaces):
+        seconds, pods, messages = measure(n, args.repeat)
+        rows.append(seconds)
+        print(f"{n:>6} namespaces {pods:>7} pods  analyze {seconds:7.2f} s  ({messages} messages)", flush=True)
+    ratio = rows[1] / rows[0]
+    verdict = "met" if ratio <= DOUBLING_TARGET else "NOT met"
+    print(f"doubling ratio {ratio:.2f} (target <= {DOUBLING_TARGET}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,479 @@
+"""Write the minimal Sidecar for a workload from the calls it makes, and prove it breaks none of them.
+
+A call is a curl-like target (``http://api.web:8080/v1``, ``tcp://db.default:5432``), a target
+without a scheme (``db.default:5432``: the scheme then follows the service port's protocol, as
+:func:`sidecar_lab.traffic.matrix_targets` writes it), a plain host (``api.web``: every port of
+that service), or a line of Envoy's access log.
+
+Access-log lines
+----------------
+
+Istio's default text format (``meshConfig.accessLogFile``, ``accessLogEncoding: TEXT``) is::
+
+    [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE%
+    %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS%
+    "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% %BYTES_SENT% %DURATION%
+    %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%"
+    "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%" %UPSTREAM_CLUSTER%
+    %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS%
+    %REQUESTED_SERVER_NAME% %ROUTE_NAME%
+
+:func:`parse_access_log_line` splits a line into fields (``[...]``, ``"..."`` or a word) and reads:
+
+1. ``UPSTREAM_CLUSTER`` (field 17): ``outbound|P|subset|host`` gives the destination host and
+   port; ``inbound|...`` and ``InboundPassthroughCluster`` are requests *to* the workload (ignored).
+2. Otherwise (``PassthroughCluster``, ``BlackHoleCluster``, or ``-`` for a ``block_all`` 502) the
+   destination is ``:AUTHORITY`` (field 15), else the TLS SNI (field 21), else the original
+   destination ``DOWNSTREAM_LOCAL_ADDRESS`` (field 19); the port comes from the authority, else
+   from that address.
+3. The request line (field 2) gives the scheme: ``"GET /path HTTP/1.1"`` is HTTP (the path is
+   kept), ``"- - -"`` is a TCP connection: ``https`` when an SNI was seen, else ``tcp``.
+
+Lines in another format are still read when some field is an ``outbound|P||host`` cluster.
+
+>>> parse_access_log_line('[2025-01-01T10:00:00.000Z] "GET /ip HTTP/1.1" 200 - via_upstream - "-" 0 '
+...     '33 4 3 "-" "curl/8.5.0" "8e1c7b1e" "httpbin.default:8000" "10.244.0.7:8080" '
+...     'outbound|8000||httpbin.default.svc.cluster.local 10.244.0.5:50542 10.96.0.20:8000 '
+...     '10.244.0.5:43210 - default').target
+'http://httpbin.default.svc.cluster.local:8000/ip'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import yaml
+
+from .errors import UsageError
+from .model import ALLOW_ANY, REGISTRY_ONLY, Workload
+from .resolver import RegistryService, Simulator, selector_matches
+from .results import RequestResult, Verdict
+from .sizing import Comparison, ProxyConfig, compare
+
+__all__ = ["Call", "CallProof", "LogLine", "Suggestion", "suggest_sidecar", "parse_access_log_line",
+           "parse_access_log", "parse_call", "selector_for", "ROOT_NAMESPACE_HOST"]
+
+#: Imported as a whole when anything in it is called.
+ROOT_NAMESPACE_HOST = "istio-system/*"
+#: Labels that change with every rollout or are set by Istio itself: never used to select a workload.
+_VOLATILE_LABELS = ("pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
+                    "pod-template-generation", "security.istio.io/tlsMode", "service.istio.io/canonical-name",
+                    "service.istio.io/canonical-revision", "sidecar.istio.io/inject")
+_PREFERRED_LABELS = ("app", "app.kubernetes.io/name")
+_REACHABLE = (Verdict.ROUTED, Verdict.PASSTHROUGH, Verdict.DIRECT)
+
+_FIELD = re.compile(r'\[[^\]]*\]|"(?:[^"\\]|\\.)*"|\S+')
+_CLUSTER = re.compile(r"^(?P<direction>outbound|inbound)\|(?P<port>\d*)\|(?P<subset>[^|]*)\|(?P<host>.*)$")
+_HOST_PORT = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(?P<port>\d+))?$")
+_TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
+                     r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
+_INBOUND_CLUSTERS = ("InboundPassthroughCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6")
+_DNS1123 = re.compile(r"[^a-z0-9-]+")
+
+
+# -- access logs ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """What one access-log line says about a request."""
+
+    line: str
+    #: ``outbound`` (a call this workload made), ``inbound`` (a request to it) or ``unknown``.
+    direction: str
+    cluster: str | None
+    scheme: str | None
+    host: str | None
+    port: int | None
+    path: str = "/"
+    authority: str | None = None
+    route: str | None = None
+
+    @property
+    def target(self) -> str | None:
+        """The call as a curl-like target, or None when the line names no destination."""
+        if self.direction != "outbound" or not self.host or not self.port:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        path = self.path if self.scheme == "http" else ""
+        return f"{self.scheme or 'http'}://{host}:{self.port}{path}"
+
+
+def _unquote(text: str) -> str | None:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return None if text in ("-", "") else text
+
+
+def _split_host_port(text: str | None) -> tuple[str | None, int | None]:
+    if not text:
+        return None, None
+    match = _HOST_PORT.match(text.strip())
+    if match is None:
+        return None, None
+    host = match.group("host").strip("[]").lower().rstrip(".")
+    return host, int(match.group("port")) if match.group("port") else None
+
+
+def parse_access_log_line(line: str) -> LogLine | None:
+    """Read one line of Envoy's access log (see the module docstring); None when it is not one."""
+    text = line.strip()
+    if not text:
+        return None
+    fields = _FIELD.findall(text)
+    cluster_at = next((i for i, f in enumerate(fields) if _CLUSTER.match(f)), None)
+    default_format = fields[0].startswith("[") and len(fields) >= 19
+    if default_format and cluster_at is None:
+        cluster_at = 16
+    if cluster_at is None:
+        return None
+    cluster = fields[cluster_at] if fields[cluster_at] != "-" else None
+    request = _unquote(fields[1]) if len(fields) > 1 and fields[1].startswith('"') else None
+    method, path, protocol = (request.split(" ") + [None, None, None])[:3] if request else (None, None, None)
+    http = bool(protocol and protocol.upper().startswith("HTTP"))
+    authority = _unquote(fields[cluster_at - 2]) if cluster_at >= 2 and fields[cluster_at - 2].startswith('"') else None
+    local = fields[cluster_at + 2] if len(fields) > cluster_at + 2 else None
+    sni = _unquote(fields[cluster_at + 4]) if len(fields) > cluster_at + 4 else None
+    route = _unquote(fields[cluster_at + 5]) if len(fields) > cluster_at + 5 else None
+    scheme = "http" if http else ("https" if sni else "tcp")
+    if not http and not request and cluster and not default_format:
+        scheme = "http" if authority else "tcp"
+    path = path if (http and path and path.startswith("/")) else "/"
+    match = _CLUSTER.match(cluster or "")
+    if match is not None:
+        if match.group("direction") == "inbound":
+            return LogLine(text, "inbound", cluster, scheme, None, None, path, authority, route)
+        port = int(match.group("port")) if match.group("port") else None
+        host = match.group("host").lower()
+        return LogLine(text, "outbound", cluster, scheme, host, port, path, authority, route)
+    if cluster in _INBOUND_CLUSTERS or (route or "").startswith("inbound|"):
+        return LogLine(text, "inbound", cluster, scheme, None, None, path, authority, route)
+    local_host, local_port = _split_host_port(None if local in (None, "-") else local)
+    host, port = _split_host_port(authority) if http else (None, None)
+    if host is None and sni:
+        host = sni.lower()
+    if host is None:
+        host = local_host
+    if port is None:
+        port = local_port or ({"http": 80, "https": 443}.get(scheme))
+    if host is None:
+        return LogLine(text, "unknown", cluster, scheme, None, None, path, authority, route)
+    return LogLine(text, "outbound", cluster, scheme, host, port, path, authority, route)
+
+
+def parse_access_log(text: str) -> tuple[list[LogLine], list[tuple[str, str]]]:
+    """Every line of an access log: the outbound calls, and ``(line, reason)`` for those ignored."""
+    calls, ignored = [], []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parsed = parse_access_log_line(line)
+        if parsed is None:
+            ignored.append((line, "not an Envoy access-log line (no upstream cluster field)"))
+        elif parsed.direction == "inbound":
+            ignored.append((line, "a request to this workload (inbound), not a call it makes"))
+        elif parsed.target is None:
+            ignored.append((line, "the line names no destination"))
+        else:
+            calls.append(parsed)
+    return calls, ignored
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One declared or observed call, as checked."""
+
+    text: str  # as given
+    target: str  # the curl-like target checked
+    origin: str  # target | access-log
+    #: The registry service it reaches (hostname and namespace), when it is one.
+    service_host: str | None = None
+    service_namespace: str | None = None
+    service_kind: str | None = None
+    port: int | None = None
+
+    def to_json(self) -> dict:
+        return {"call": self.text, "target": self.target, "origin": self.origin,
+                "service": None if self.service_host is None else {
+                    "host": self.service_host, "namespace": self.service_namespace, "kind": self.service_kind},
+                "port": self.port}
+
+
+def _scheme_for(svc: RegistryService | None, port: int) -> str:
+    from .protocol import is_tcp, is_tls
+
+    p = svc.port(port) if svc is not None else None
+    if p is None:
+        return "http"
+    return "https" if is_tls(p.protocol) else "tcp" if is_tcp(p.protocol) else "http"
+
+
+def _service_of(sim: Simulator, w: Workload, host: str) -> RegistryService | None:
+    """The registry service DNS sends ``host`` to from ``w`` (as :func:`sidecar_lab.traffic.check` sees it)."""
+    from .traffic import check
+
+    probe = check(sim, w, f"http://{host if ':' not in host else '[' + host + ']'}:80")
+    ref = probe.target.service
+    if ref is None or probe.target.service_host is None:
+        return None
+    return sim.by_hostname.get(probe.target.service_host, {}).get(ref.namespace)
+
+
+def parse_call(sim: Simulator, workload: str | Workload, text: str) -> list[Call]:
+    """The call(s) ``text`` stands for: a target, a plain host (every port of its service), or an
+    access-log line. A UsageError when it is none of these."""
+    from .traffic import parse_target
+
+    w = sim.workload(workload)
+    raw = text.strip()
+    if raw.startswith("[") and ("outbound|" in raw or '"' in raw) or "outbound|" in raw or "inbound|" in raw:
+        parsed = parse_access_log_line(raw)
+        if parsed is None or parsed.target is None:
+            reason = "it is an inbound request" if parsed is not None and parsed.direction == "inbound" else \
+                "no destination found in it"
+            raise UsageError(f"call {text!r}: an access-log line, but {reason}")
+        target = parsed.target
+        scheme, host, port, path = parse_target(target)
+        svc = _service_of(sim, w, host)
+        return [_call(text, target, "access-log", svc, port)]
+    match = _TARGET.match(raw) if raw else None
+    if match is None:
+        raise UsageError(f"malformed call {text!r}: write a target like http://api.web:8080/v1, "
+                         "tcp://db.default:5432, db.default:5432 or api.web, or an Envoy access-log line")
+    scheme = match.group("scheme")
+    host = match.group("host").strip("[]").lower().rstrip(".")
+    port_text, path = match.group("port"), match.group("path") or ""
+    if scheme is not None:
+        parse_target(raw)  # validates the scheme, the port and the host with the usual messages
+    elif port_text is not None:
+        parse_target(f"http://{raw}")
+    svc = _service_of(sim, w, host)
+    if port_text is not None:
+        ports = [int(port_text)]
+    elif svc is not None and svc.ports and scheme is None:
+        ports = [p.port for p in svc.ports]
+    else:
+        ports = [{"https": 443}.get((scheme or "http").lower(), 80)]
+    out = []
+    shown = f"[{host}]" if ":" in host else host
+    for port in ports:
+        chosen = scheme.lower() if scheme else _scheme_for(svc, port)
+        target = f"{chosen}://{shown}:{port}{path if chosen == 'http' else ''}"
+        parse_target(target)
+        out.append(_call(text, target, "target", svc, port))
+    return out
+
+
+def _call(text: str, target: str, origin: str, svc: RegistryService | None, port: int) -> Call:
+    if svc is None:
+        return Call(text, target, origin, port=port)
+    return Call(text, target, origin, svc.hostname, svc.namespace, svc.kind, port)
+
+
+# -- the suggestion ---------------------------------------------------------------------------
+
+def selector_for(w: Workload) -> dict[str, str]:
+    """The labels a Sidecar selects ``w`` by: ``app`` or ``app.kubernetes.io/name`` when present,
+    else every label except those that change per rollout or are set by Istio."""
+    for key in _PREFERRED_LABELS:
+        if w.labels.get(key):
+            return {key: w.labels[key]}
+    return {k: v for k, v in sorted(w.labels.items()) if k not in _VOLATILE_LABELS}
+
+
+def _name_for(w: Workload, selector: Mapping[str, str]) -> str:
+    base = next((selector[k] for k in _PREFERRED_LABELS if k in selector), w.name)
+    name = _DNS1123.sub("-", base.lower()).strip("-")[:63].strip("-")
+    return name or "suggested"
+
+
+@dataclass(frozen=True, slots=True)
+class CallProof:
+    """One call checked against the mesh as it is and with the suggested Sidecar."""
+
+    call: Call
+    before: RequestResult
+    after: RequestResult
+
+    @property
+    def ok(self) -> bool:
+        return self.after.verdict == Verdict.ROUTED
+
+    def to_json(self) -> dict:
+        return {**self.call.to_json(), "before": self.before.verdict.value, "after": self.after.verdict.value,
+                "ok": self.ok, "envoy": self.after.envoy.to_json(), "client_sees": self.after.client_sees,
+                "explanation": [] if self.ok else self.after.explanation()}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The minimal Sidecar for a workload's calls, what it saves, and the proof it breaks none."""
+
+    workload: str
+    mode: str
+    name: str
+    namespace: str
+    selector: Mapping[str, str]
+    hosts: tuple[str, ...]
+    manifest: Mapping[str, Any]
+    yaml: str
+    calls: tuple[Call, ...]
+    ignored: tuple[tuple[str, str], ...]
+    comparison: Comparison
+    proof: tuple[CallProof, ...]
+    #: Every other Service port reachable before and BLOCKED after (REGISTRY_ONLY).
+    newly_blocked: tuple[dict, ...]
+    #: Service ports ROUTED before that only pass through after (ALLOW_ANY: no mTLS, no routing rules).
+    newly_passthrough: tuple[dict, ...] = ()
+    #: Other workloads the selector also picks (they get this Sidecar too).
+    also_selects: tuple[str, ...] = ()
+    validation: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def before(self) -> ProxyConfig:
+        return self.comparison.without
+
+    @property
+    def after(self) -> ProxyConfig:
+        return self.comparison.with_sidecar
+
+    @property
+    def saving(self) -> dict:
+        return self.comparison.saving
+
+    @property
+    def proved(self) -> bool:
+        return all(p.ok for p in self.proof)
+
+    @property
+    def not_routed(self) -> tuple[CallProof, ...]:
+        return tuple(p for p in self.proof if not p.ok)
+
+    def to_json(self) -> dict:
+        return {
+            "workload": self.workload, "mode": self.mode,
+            "sidecar": {"namespace": self.namespace, "name": self.name},
+            "selector": dict(self.selector), "hosts": list(self.hosts),
+            "manifest": self.manifest, "yaml": self.yaml,
+            "calls": [c.to_json() for c in self.calls],
+            "ignored": [{"line": line, "reason": reason} for line, reason in self.ignored],
+            "before": self.before.to_json(), "after": self.after.to_json(), "saving": self.saving,
+            "proved": self.proved, "proof": [p.to_json() for p in self.proof],
+            "not_routed": [p.call.target for p in self.not_routed],
+            "newly_blocked": list(self.newly_blocked), "newly_passthrough": list(self.newly_passthrough),
+            "also_selects": list(self.also_selects), "validation": list(self.validation),
+            "notes": list(self.notes),
+        }
+
+
+def _validate(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    try:
+        from .validation import validate_sidecar
+    except ImportError:  # pragma: no cover - the module is optional
+        return ()
+    messages = validate_sidecar(manifest["spec"], manifest["metadata"]["namespace"])
+    return tuple(f"{m.level}: {m.field}: {m.message}" for m in messages)
+
+
+def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[str] | Iterable[str], *,
+                    mode: str = REGISTRY_ONLY, name: str | None = None,
+                    ignored: Sequence[tuple[str, str]] = ()) -> Suggestion:
+    """The minimal Sidecar that keeps every call in ``calls`` ROUTED for ``workload``.
+
+    Egress hosts: ``<namespace>/<hostname>`` of each called service (``istio-system/*`` instead
+    when something in istio-system is called); ``outboundTrafficPolicy.mode`` is ``mode``; the
+    selector comes from :func:`selector_for`. Every call is then checked against the mesh with the
+    Sidecar applied, and every other Service port is checked before and after.
+    """
+    from .traffic import check, matrix_targets
+
+    if mode not in (REGISTRY_ONLY, ALLOW_ANY):
+        raise UsageError(f"unknown mode {mode!r}: REGISTRY_ONLY or ALLOW_ANY")
+    w = sim.workload(workload)
+    ref = f"{w.namespace}/{w.name}"
+    proxy, _ = sim.proxy_kind(w)
+    if proxy != "sidecar":
+        what = "is a gateway: Sidecar resources do not apply to gateways" if proxy == "gateway" else \
+            "has no sidecar proxy: a Sidecar resource would change nothing"
+        raise UsageError(f"workload {ref} {what}")
+    parsed: list[Call] = []
+    for text in calls:
+        parsed.extend(parse_call(sim, w, text))
+    if not parsed:
+        raise UsageError(f"no calls given for {ref}: pass targets or access-log lines")
+    selector = selector_for(w)
+    if not selector:
+        raise UsageError(f"workload {ref} has no labels: a Sidecar can select it only by labels "
+                         "(a namespace-wide Sidecar would apply to every workload of the namespace)")
+    current = sim.resolve(w)
+    if name is None:
+        if current.scope == "workload" and current.sidecar is not None and current.sidecar.namespace == w.namespace:
+            name = current.sidecar.name  # replace the workload Sidecar that governs it now
+        else:
+            name = _name_for(w, selector)
+
+    hosts: list[str] = []
+    for call in parsed:
+        if call.service_host is None:
+            continue
+        if call.service_namespace == "istio-system":
+            entry = ROOT_NAMESPACE_HOST
+        else:
+            entry = f"{call.service_namespace}/{call.service_host}"
+        if entry not in hosts:
+            hosts.append(entry)
+    hosts.sort(key=lambda h: (h == ROOT_NAMESPACE_HOST, h))
+    notes: list[str] = []
+    if not hosts:
+        hosts = ["~/*"]
+        notes.append("no call reaches a service of the registry: the egress imports nothing (~/*)")
+    manifest = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Sidecar",
+        "metadata": {"name": name, "namespace": w.namespace},
+        "spec": {
+            "workloadSelector": {"labels": dict(selector)},
+            "egress": [{"hosts": list(hosts)}],
+            "outboundTrafficPolicy": {"mode": mode},
+        },
+    }
+    text = yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False)
+    comparison = compare(sim, w, manifest)
+    after_sim = comparison.sim_with
+    assert after_sim is not None
+    after_res = after_sim.resolve(w)
+    suggested_ref = f"{w.namespace}/{name}"
+    if after_res.sidecar is None or str(after_res.sidecar) != suggested_ref:
+        notes.append(f"the suggested Sidecar would not govern {ref}: {after_res.sidecar} wins "
+                     "(an older Sidecar in the namespace also selects it); remove or edit that one")
+    proof = tuple(CallProof(c, check(sim, w, c.target), check(after_sim, w, c.target)) for c in parsed)
+    for p in proof:
+        if not p.ok and p.call.service_host is None:
+            notes.append(f"{p.call.target} is not a service of the registry: to keep it reachable under "
+                         "REGISTRY_ONLY, add a ServiceEntry for it")
+    called = {(c.service_namespace, c.service_host, c.port) for c in parsed if c.service_host}
+    newly_blocked, newly_passthrough = [], []
+    for target in matrix_targets(sim):
+        before = check(sim, w, target)
+        t = before.target
+        key = (t.service.namespace if t.service else None, t.service_host, t.port)
+        if key in called:
+            continue
+        after = check(after_sim, w, target)
+        entry = {"target": target, "service": str(t.service) if t.service else None, "port": t.port,
+                 "before": before.verdict.value, "after": after.verdict.value,
+                 "client_sees": after.client_sees}
+        if before.verdict in _REACHABLE and after.verdict == Verdict.BLOCKED:
+            newly_blocked.append(entry)
+        elif before.verdict == Verdict.ROUTED and after.verdict == Verdict.PASSTHROUGH:
+            newly_passthrough.append(entry)
+    also = tuple(sorted(f"{o.namespace}/{o.name}" for o in sim.workloads()
+                        if o.namespace == w.namespace and o.name != w.name and selector_matches(selector, o.labels)))
+    return Suggestion(ref, mode, name, w.namespace, dict(selector), tuple(hosts), manifest, text, tuple(parsed),
+                      tuple(ignored), comparison, proof, tuple(newly_blocked), tuple(newly_passthrough), also,
+                      _validate(manifest), tuple(notes))
