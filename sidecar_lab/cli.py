@@ -64,6 +64,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="drop messages of CODE whose resource ('Kind ns/name') matches GLOB, e.g. "
                         "'IST0110=Sidecar default/dupe-*' (repeatable)")
 
+    p = sub.add_parser("size", help="what a proxy receives (clusters, listeners, routes, endpoints) and its "
+                                    "estimated size, with and without its Sidecar")
+    common(p)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--workload", metavar="NS/NAME", help="a Pod or controller, as NAMESPACE/NAME")
+    group.add_argument("--all", action="store_true", help="every proxy, and the mesh totals with and without Sidecars")
+
+    p = sub.add_parser("suggest", help="write the minimal Sidecar for a workload's calls, show the saving, "
+                                       "and prove with check that every call stays ROUTED")
+    common(p)
+    p.add_argument("--workload", required=True, metavar="NS/NAME", help="the workload the Sidecar is for")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--call", dest="calls", action="append", metavar="TARGET",
+                       help="a call it makes (repeatable): http://api.web:8080/v1, tcp://db.default:5432, "
+                            "db.default:5432, api.web, or an Envoy access-log line")
+    group.add_argument("--access-log", metavar="FILE", help="the workload's istio-proxy access log (- for stdin)")
+    p.add_argument("--mode", choices=("REGISTRY_ONLY", "ALLOW_ANY"), default="REGISTRY_ONLY",
+                   help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
+    p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
+
     p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
     p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
@@ -171,6 +191,52 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return exit_code(messages, args.failure_threshold)
 
 
+def _cmd_size(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from .resolver import Simulator
+    from .sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
+
+    mesh = _load(args.manifests)
+    sim = Simulator(mesh)
+    if args.all:
+        configs = proxy_configs(sim)
+        with_totals = mesh_totals(sim, configs)
+        without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
+        if args.format == "json":
+            saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
+                      ("visible_services", "clusters", "listeners", "routes", "virtual_hosts", "endpoints",
+                       "xds_bytes", "memory_mb")}
+            sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
+                                    "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
+                                               "saving": saving}}, compact=True) + "\n")
+        else:
+            print(totals_text(configs, with_totals, without_totals))
+        return EXIT_OK
+    result = compare(sim, args.workload)
+    print(_dump(result.to_json()) if args.format == "json" else comparison_text(result))
+    return EXIT_OK
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from .resolver import Simulator
+    from .suggest import parse_access_log, read_access_log, suggest_sidecar, suggestion_text
+
+    ignored: list = []
+    if args.access_log is not None:
+        found, ignored = parse_access_log(read_access_log(args.access_log))
+        calls = [c.line for c in found]
+        if not calls:
+            raise SidecarLabError(f"no outbound call found in the access log {args.access_log!r} "
+                                  f"({len(ignored)} line(s) ignored)")
+    else:
+        calls = args.calls
+    sim = Simulator(_load(args.manifests))
+    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
+    print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
+    return EXIT_OK
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from .lab import run_lab
 
@@ -178,7 +244,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

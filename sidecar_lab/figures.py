@@ -133,11 +133,33 @@ def _metrics(family: str, bold: bool) -> _Metrics:
     return _Metrics(font_manager.findfont(props, fallback_to_default=True))
 
 
+class _QuietWeight:
+    """Drop matplotlib's note that a Korean family has no exact 'bold' (NanumGothic's bold is weight 600)."""
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+
+    def filter(self, record) -> bool:  # a logging filter
+        if not isinstance(record.msg, str):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (record.msg.startswith("findfont: Failed to find font weight") and self.family in args)
+
+
+@functools.lru_cache(maxsize=4)
+def _quiet_weight(family: str) -> None:
+    import logging
+
+    logging.getLogger("matplotlib.font_manager").addFilter(_QuietWeight(family))
+
+
 class _Ctx:
     """Language, font and labels of one figure."""
 
     def __init__(self, lang: str) -> None:
         font = hangul_font() if lang == "ko" else None
+        if font is not None:
+            _quiet_weight(font)
         self.fallback = lang == "ko" and font is None
         self.lang = "en" if (self.fallback or lang not in LABELS) else lang
         self.family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
@@ -170,7 +192,7 @@ class _Ctx:
         """Greedy word wrap to ``width`` inches; long names break after ``. / | _ - :``."""
         lines: list[str] = []
         cur = ""
-        for token, spaced in _tokens(text):
+        for token, spaced in _tokens(text, lambda word: self.width(word, size, bold) > width):
             cand = (cur + (" " if spaced and cur else "") + token) if cur else token
             if self.width(cand, size, bold) <= width or not cur:
                 cur = cand
@@ -192,10 +214,13 @@ class _Ctx:
         return lines
 
 
-def _tokens(text: str) -> Iterable[tuple[str, bool]]:
-    """Words, with long dotted/slashed names split after their separators (``spaced`` False = glued)."""
+def _tokens(text: str, too_wide) -> Iterable[tuple[str, bool]]:
+    """Words; a word ``too_wide`` for a line is split after its separators (``spaced`` False = glued on)."""
     for i, word in enumerate(text.split(" ")):
         if not word:
+            continue
+        if not too_wide(word):
+            yield word, i > 0
             continue
         piece = ""
         first = True
@@ -218,6 +243,12 @@ def _tint(colour: str, amount: float) -> str:
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
     return "#{:02X}{:02X}{:02X}".format(*mix)
+
+
+def _shade(colour: str, amount: float = 0.4) -> str:
+    """``colour`` mixed with black: palette hues as text on white keep a readable contrast."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#{:02X}{:02X}{:02X}".format(*(round(c * (1 - amount)) for c in (r, g, b)))
 
 
 def _ink_on(colour: str) -> str:
@@ -511,7 +542,7 @@ def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> Non
                   edge=PALETTE["selected"], lw=0.5, round_=0.04, z=2)
             s.text(tx + b["tag_w"] / 2, y + 0.11, b["tag"], 8, bold=True, colour="white", ha="center", zorder=3)
         else:
-            colour = PALETTE["rejected"] if outcome == "rejected" else _GREY
+            colour = _shade(PALETTE["rejected"], 0.25) if outcome == "rejected" else _GREY
             s.text(x + w - 0.12, y + 0.11, b["tag"], 8, bold=True, colour=colour, ha="right", zorder=3, bbox=bg)
     if outcome == "rejected":
         # Struck through: a line across the whole box, as a rejected manifest never reached istiod.
@@ -546,8 +577,9 @@ def reachability_matrix(sources: list[str], targets: list[str], cells: list[list
     y = s.title(ctx.l("figure.matrix.title", sources=n_rows, targets=n_cols))
     y = s.fallback_note(y)
     labels_h = col_len * sin + 0.2
-    s.text(grid_x - 0.05, y + 0.05, ctx.l("matrix.targets") + " →", 8.5, bold=True, colour=_GREY, ha="right")
     grid_y = y + labels_h + 0.1
+    s.text(grid_x - 0.1, grid_y - 0.12 - _line_height(8.5), ctx.l("matrix.targets") + " →", 8.5, bold=True,
+           colour=_GREY, ha="right", va="bottom")
     for j, t in enumerate(targets):
         cx = grid_x + (j + 0.5) * cell
         s.text(cx, grid_y - 0.06, t, col_fs, rotation=angle, rotation_mode="anchor", ha="left", va="center",
@@ -750,7 +782,7 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
     y += 0.5
 
     stop_stage, stop_key, through = _stop(result)
-    envoy = res.proxy == "sidecar" and verdict != "DNS_FAILURE" or (verdict == "DNS_FAILURE" and res.proxy == "sidecar")
+    envoy = res.proxy == "sidecar"  # a gateway's own requests and a pod without sidecar bypass Envoy
     mode = res.mode or "—"
     src_sub = [ctx.l(f"proxy.{res.proxy}")]
     if res.proxy == "sidecar":
@@ -816,27 +848,25 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
             s.text(x + 0.1, y + 0.08, head.upper(), 7.5, bold=True, colour=_GREY if reached else _LIGHT)
             cy = s.para(x + 0.1, y + 0.08 + _line_height(8), ml, 8.8, bold=True, colour=ink)
             s.para(x + 0.1, cy, sl, 7.3, colour=_GREY if reached else _LIGHT)
-            chain_alt.append(f"{head} {' '.join(ml).replace(' …', '')}".strip())
+            chain_alt.append(f"{head} {values[stage][0]}")
             # what happens at this stage
             if at_stop:
                 mark = ("✔ " if through else "✖ ") + ctx.l(stop_key)
                 if not through:
                     mark += f" — {ctx.l('stop.here')}"
-                colour = PALETTE[verdict]
+                colour = _shade(PALETTE[verdict])
                 for line_i, line in enumerate(ctx.wrap(mark, max(width, 1.8), 8.5, bold=True)):
                     s.text(x, y + row_h + 0.08 + line_i * _line_height(8.5), line, 8.5, bold=True, colour=colour)
             elif not reached:
                 s.text(x + width / 2, y + row_h + 0.08, ctx.l("stage.not-reached"), 7.5, italic=True,
                        colour=_LIGHT, ha="center")
         if n < len(measured) - 1:
-            nxt = measured[n + 1]
             passed = (idx is None and stop_index > 1) or (idx is not None and idx < stop_index) or (
                 kind == "skip" and through)
             s.ax.add_patch(FancyArrowPatch((x + width + 0.02, y + row_h / 2), (x + width + arrow - 0.02,
                                                                               y + row_h / 2),
                                            arrowstyle="-|>", mutation_scale=11, lw=1.3,
                                            color=_INK if passed else "#C0C0C0", zorder=2))
-            del nxt
         x += width + arrow
     y += row_h + 0.1 + 2 * _line_height(8.5) + 0.1
     # what curl prints, then the trace

@@ -9,30 +9,24 @@ __all__ = ["data_dir", "notebooks_dir", "scenario_paths"]
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
-def _bundled(package: str, folder: str) -> Path:
+def _bundled(installed: str, folder: str) -> Path:
     local = _CHECKOUT / folder
-    if local.is_dir():
+    if local.is_dir() and (_CHECKOUT / "pyproject.toml").is_file():  # running from a checkout
         return local
-    try:
-        from importlib.resources import files
-
-        found = files(package)
-        path = Path(str(found))
-        if path.is_dir():
-            return path
-    except (ImportError, ModuleNotFoundError, TypeError):  # pragma: no cover - depends on the install
-        pass
-    raise FileNotFoundError(f"cannot find the bundled {folder}/ directory")
+    inside = Path(__file__).resolve().parent / installed  # installed from a wheel: sidecar_lab/<installed>
+    if inside.is_dir():
+        return inside
+    raise FileNotFoundError(f"cannot find the bundled {folder}/ directory (looked in {local} and {inside})")
 
 
 def data_dir() -> Path:
     """The scenarios shipped with sidecar-lab (``data/`` of the repository)."""
-    return _bundled("sidecar_lab.data", "data")
+    return _bundled("data", "data")
 
 
 def notebooks_dir() -> Path:
     """The course notebooks (``notebooks/`` of the repository)."""
-    return _bundled("sidecar_lab.notebooks", "notebooks")
+    return _bundled("notebooks", "notebooks")
 
 
 def scenario_paths(*parts: str) -> list[str]:

@@ -88,9 +88,9 @@ from .resolver import RegistryService, Scope, Simulator, selector_matches
 
 __all__ = [
     "ProxyConfig", "Comparison", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
-    "estimate", "scaling_series", "with_sidecar", "proxy_workloads", "service_host",
+    "estimate", "scaling_series", "push_fanout_counts", "with_sidecar", "proxy_workloads", "service_host",
     "FIXED_CLUSTERS", "FIXED_LISTENERS", "BASE_MEMORY_MB", "MEMORY_KB", "XDS_BYTES", "ASSUMPTIONS",
-    "CALIBRATION", "ITEMS", "SCALE_MODES", "plain_documents",
+    "CALIBRATION", "ITEMS", "SCALE_MODES", "plain_documents", "comparison_text", "totals_text", "ESTIMATE_NOTE",
 ]
 
 #: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``).
@@ -503,6 +503,21 @@ def push_fanout(sim: Simulator, service: str) -> list[str]:
     return sorted(out)
 
 
+def push_fanout_counts(sim: Simulator) -> dict[str, int]:
+    """For every service hostname, how many proxies must be pushed when it changes (one pass over
+    the distinct scopes; :func:`push_fanout` lists them for one service)."""
+    users: dict[int, tuple[Scope, int]] = {}
+    for _w, _proxy, _level, _chosen, scope in _scopes(sim, proxy_workloads(sim)):
+        if scope is not None:
+            seen = users.get(id(scope))
+            users[id(scope)] = (scope, (seen[1] if seen else 0) + 1)
+    counts = {host: 0 for host in sim.by_hostname}
+    for scope, n in users.values():
+        for svc in scope.services:
+            counts[svc.hostname] = counts.get(svc.hostname, 0) + n
+    return counts
+
+
 # -- with and without a Sidecar -----------------------------------------------------------
 
 def _as_sidecar(spec: Any, namespace: str, existing: Mapping) -> Sidecar:
@@ -613,8 +628,10 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
       declared calls (:func:`sidecar_lab.synthetic.call_graph`) and ``istio-system/*``.
 
     Each point: ``namespaces``, ``services``, ``pods``, ``proxy`` (the proxy measured, the first pod
-    of the first service), ``per_proxy`` / ``totals`` / ``push_fanout`` (proxies pushed when that
-    first service changes) keyed by setup.
+    of the first service), ``service`` (that first service), and keyed by setup: ``per_proxy``
+    (:meth:`ProxyConfig.to_json`), ``totals`` (:func:`mesh_totals`), ``push_fanout`` (proxies pushed
+    when ``service`` changes) and ``push_fanout_mean`` (the same, averaged over the application
+    services: istio-system's are left out).
     """
     from .loader import load_objects
     from .synthetic import SyntheticMeshSpec, counts, generate_documents
@@ -636,10 +653,82 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
         c = counts(spec)
         point: dict[str, Any] = {"namespaces": n, "services": c["services"], "pods": c["pods"],
                                  "proxy": proxy, "service": service,
-                                 "per_proxy": {}, "totals": {}, "push_fanout": {}}
+                                 "per_proxy": {}, "totals": {}, "push_fanout": {}, "push_fanout_mean": {}}
         for mode, sim in sims.items():
             point["per_proxy"][mode] = proxy_config(sim, proxy).to_json()
             point["totals"][mode] = mesh_totals(sim)
             point["push_fanout"][mode] = len(push_fanout(sim, service))
+            fanout = push_fanout_counts(sim)
+            hosts = [h for h in fanout if not h.endswith(f".istio-system.svc.{sim.domain}")]
+            point["push_fanout_mean"][mode] = round(sum(fanout[h] for h in hosts) / len(hosts), 2) if hosts else 0.0
         points.append(point)
     return points
+
+
+# -- text -------------------------------------------------------------------------------
+
+_ROWS = (("visible services", "visible_services"), ("clusters", "clusters"), ("listeners", "listeners"),
+         ("routes (tables)", "routes"), ("virtual hosts", "virtual_hosts"), ("endpoints", "endpoints"),
+         ("xDS bytes (estimate)", "xds_bytes"), ("memory MB (estimate)", "memory_mb"))
+ESTIMATE_NOTE = ("estimates, not measurements: a linear model fitted to istio/istio#11254 (1,077 clusters, "
+                 "about 200 MB) and Istio's performance docs (about 50 MB namespace-scoped); "
+                 "see sidecar_lab.sizing")
+
+
+def _num(value: Any) -> str:
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+
+
+def _percent(before: Any, after: Any) -> str:
+    delta = before - after
+    text = _num(round(delta, 1) if isinstance(delta, float) else delta)
+    return f"{text} ({100.0 * delta / before:.0f}%)" if before else text
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    out = []
+    for r in [headers, *rows]:
+        cells = [f"{r[0]:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(r[1:], widths[1:])]
+        out.append("  " + "  ".join(cells).rstrip())
+    return out
+
+
+def comparison_text(c: Comparison) -> str:
+    """``sidecar-lab size --workload``: the proxy's configuration without and with its Sidecar."""
+    after = c.with_sidecar
+    if after.proxy == "none":
+        return f"{c.workload}: no proxy — it receives no configuration from istiod"
+    head = f"{c.workload} ({after.proxy}; scope {after.scope}"
+    head += f"; Sidecar {c.sidecar})" if c.sidecar else "; no Sidecar applies)"
+    if c.sidecar is None:
+        rows = [(label, _num(getattr(after, key))) for label, key in _ROWS]
+        lines = [head] + _table(("", "as it is"), rows)
+    else:
+        rows = [(label, _num(getattr(c.without, key)), _num(getattr(after, key)),
+                 _percent(getattr(c.without, key), getattr(after, key))) for label, key in _ROWS]
+        lines = [head] + _table(("", "no Sidecar", f"with {c.sidecar}", "saving"), rows)
+    lines.append(f"  clusters: {after.outbound_clusters} outbound + {after.inbound_clusters} inbound + "
+                 f"{after.fixed_clusters} fixed ({', '.join(FIXED_CLUSTERS)})")
+    lines.append(f"  {ESTIMATE_NOTE}")
+    for key in after.assumptions:
+        if key != "estimate":
+            lines.append(f"  assumption: {ASSUMPTIONS[key]}")
+    return "\n".join(lines)
+
+
+def totals_text(configs: Sequence[ProxyConfig], with_totals: Mapping, without_totals: Mapping) -> str:
+    """``sidecar-lab size --all``: one row per workload, then the mesh totals with and without Sidecars."""
+    rows = [(c.workload, c.proxy, c.scope, c.sidecar or "-", _num(c.visible_services), _num(c.clusters),
+             _num(c.listeners), _num(c.routes), _num(c.virtual_hosts), _num(c.endpoints), _num(c.memory_mb))
+            for c in configs]
+    lines = _table(("WORKLOAD", "PROXY", "SCOPE", "SIDECAR", "SERVICES", "CLUSTERS", "LISTENERS", "ROUTES",
+                    "VHOSTS", "ENDPOINTS", "MB (est.)"), rows)
+    lines = [line[2:] for line in lines]
+    lines.append("")
+    lines.append(f"mesh totals over {with_totals['proxies']:,} proxies:")
+    total_rows = [(label, _num(with_totals[key]), _num(without_totals[key]),
+                   _percent(without_totals[key], with_totals[key])) for label, key in _ROWS]
+    lines += _table(("", "with the Sidecars", "without any Sidecar", "saving"), total_rows)
+    lines.append(f"  {ESTIMATE_NOTE}")
+    return "\n".join(lines)

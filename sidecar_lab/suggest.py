@@ -53,6 +53,7 @@ from .results import RequestResult, Verdict
 from .sizing import Comparison, ProxyConfig, compare
 
 __all__ = ["Call", "CallProof", "LogLine", "Suggestion", "suggest_sidecar", "parse_access_log_line",
+           "read_access_log", "suggestion_text",
            "parse_access_log", "parse_call", "selector_for", "ROOT_NAMESPACE_HOST"]
 
 #: Imported as a whole when anything in it is called.
@@ -477,3 +478,57 @@ def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[st
     return Suggestion(ref, mode, name, w.namespace, dict(selector), tuple(hosts), manifest, text, tuple(parsed),
                       tuple(ignored), comparison, proof, tuple(newly_blocked), tuple(newly_passthrough), also,
                       _validate(manifest), tuple(notes))
+
+
+def read_access_log(path: str, stdin: Any = None) -> str:
+    """The text of an access-log file (``-``: standard input); a UsageError when it cannot be read."""
+    import sys
+
+    if path == "-":
+        return (stdin or sys.stdin).read()
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read the access log {path!r}: {exc.strerror or exc}") from None
+
+
+def suggestion_text(s: Suggestion) -> str:
+    """``sidecar-lab suggest``: the Sidecar, the saving, the proof, and what it now blocks."""
+    from .sizing import _ROWS, ESTIMATE_NOTE, _num, _percent, _table
+
+    lines = [f"# Suggested Sidecar for {s.workload} ({s.mode}), from {len(s.calls)} call(s)", "---",
+             s.yaml.rstrip(), "---", "", "proxy configuration (estimate):"]
+    lines += _table(("", "now", "with this Sidecar", "saving"),
+                    [(label, _num(getattr(s.before, key)), _num(getattr(s.after, key)),
+                      _percent(getattr(s.before, key), getattr(s.after, key))) for label, key in _ROWS])
+    lines.append(f"  {ESTIMATE_NOTE}")
+    lines.append("")
+    verdict = "every call stays ROUTED" if s.proved else f"{len(s.not_routed)} call(s) NOT ROUTED"
+    lines.append(f"proof (sidecar-lab check of each call with this Sidecar): {verdict}")
+    for p in s.proof:
+        lines.append(f"  {p.after.verdict.value:<11} {p.call.target}  (now {p.before.verdict.value}; "
+                     f"cluster {p.after.envoy.cluster or '-'})")
+        if not p.ok:
+            for step in p.after.explanation():
+                lines.append(f"      - {step}")
+    if s.mode == REGISTRY_ONLY:
+        lines.append("")
+        lines.append(f"newly blocked under REGISTRY_ONLY ({len(s.newly_blocked)} service port(s) reachable now):")
+        for entry in s.newly_blocked:
+            lines.append(f"  {entry['target']}  {entry['before']} -> {entry['after']}")
+    elif s.newly_passthrough:
+        lines.append("")
+        lines.append(f"no longer routed, only passed through under ALLOW_ANY ({len(s.newly_passthrough)}):")
+        for entry in s.newly_passthrough:
+            lines.append(f"  {entry['target']}  {entry['before']} -> {entry['after']}")
+    if s.also_selects:
+        lines.append("")
+        lines.append("the selector also picks: " + ", ".join(s.also_selects))
+    for line, reason in s.ignored:
+        lines.append(f"ignored: {reason}: {line[:120]}")
+    for message in s.validation:
+        lines.append(f"validation: {message}")
+    for note in s.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
