@@ -56,30 +56,22 @@ class _Patterns:
     exact: set = field(default_factory=set)
     all: list = field(default_factory=list)  # (dnsName, entry as written)
 
-    def match(self, host: str) -> str | None:
-        """The entry that imports ``host``, or None (exact names first, as Istio looks them up)."""
-        if host in self.exact:
-            for name, entry in self.all:
-                if name == host:
-                    return entry
-        wild = is_wildcard(host)
-        for name, entry in self.all:
-            if not wild and not is_wildcard(name):
-                continue
-            if subset_of(host, name):
-                return entry
-        return None
+    def match(self, host: str, compare=None) -> str | None:
+        """The entry that imports ``host``, or None (exact names first, as Istio looks them up).
 
-    def match_vs(self, host: str) -> str | None:
+        ``compare`` is the wildcard rule: :func:`subset_of` for services, :func:`matches`
+        (bidirectional) for VirtualService hosts.
+        """
         if host in self.exact:
             for name, entry in self.all:
                 if name == host:
                     return entry
+        compare = compare or subset_of
         wild = is_wildcard(host)
         for name, entry in self.all:
             if not wild and not is_wildcard(name):
-                continue
-            if matches(host, name):
+                continue  # two exact names match only through the exact lookup above
+            if compare(host, name):
                 return entry
         return None
 
@@ -122,7 +114,7 @@ class HostImports:
             if patterns is None:
                 continue
             for h in hosts:
-                hit = patterns.match_vs(h)
+                hit = patterns.match(h, matches)
                 if hit is not None:
                     return hit
         return None

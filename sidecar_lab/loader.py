@@ -164,6 +164,19 @@ class _View:
                                  " (quote numbers and booleans in labels and annotations)", path + (key,))
         return value
 
+    def numbered_items(self, path: tuple, key: str) -> list[tuple[tuple, int]]:
+        """(path, number) of each mapping in the list at ``path``, whose integer ``key`` is required."""
+        out = []
+        for i, item in enumerate(self.list(path)):
+            item_path = path + (i,)
+            if not isinstance(item, dict):
+                raise self.error(f"expected a mapping, got {_type_name(item)}", item_path)
+            number = self.int(item_path + (key,))
+            if number is None:
+                raise self.error(f"missing field: {key}", item_path)
+            out.append((item_path, number))
+        return out
+
     def str_list(self, path: tuple) -> tuple[str, ...]:
         items = self.list(path)
         for i, item in enumerate(items):
@@ -338,13 +351,7 @@ class _Builder:
     def _add_service(self, view: _View, name: str, namespace: str, source: Source) -> None:
         created, _ = _timestamp(view)
         ports = []
-        for i, p in enumerate(view.list(("spec", "ports"))):
-            path = ("spec", "ports", i)
-            if not isinstance(p, dict):
-                raise view.error(f"expected a mapping, got {_type_name(p)}", path)
-            number = view.int(path + ("port",))
-            if number is None:
-                raise view.error("missing field: port", path)
+        for path, number in view.numbered_items(("spec", "ports"), "port"):
             target = view.get(path + ("targetPort",), (int, str))
             ports.append(ServicePort(number, view.str(path + ("name",)), target,
                                      view.str(path + ("appProtocol",)),
@@ -363,13 +370,7 @@ class _Builder:
     def _add_serviceentry(self, view: _View, name: str, namespace: str, source: Source) -> None:
         created, _ = _timestamp(view)
         ports = []
-        for i, p in enumerate(view.list(("spec", "ports"))):
-            path = ("spec", "ports", i)
-            if not isinstance(p, dict):
-                raise view.error(f"expected a mapping, got {_type_name(p)}", path)
-            number = view.int(path + ("number",))
-            if number is None:
-                raise view.error("missing field: number", path)
+        for path, number in view.numbered_items(("spec", "ports"), "number"):
             ports.append(ServiceEntryPort(number, view.str(path + ("protocol",)),
                                           view.str(path + ("name",)), view.int(path + ("targetPort",))))
         selector = view.get(("spec", "workloadSelector", "labels"), dict)
