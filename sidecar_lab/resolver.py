@@ -22,7 +22,7 @@ for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from .errors import UsageError
@@ -162,7 +162,8 @@ class Simulator:
         for svc in self.registry:
             self.by_hostname.setdefault(svc.hostname, {}).setdefault(svc.namespace, svc)
             self.by_namespace.setdefault(svc.namespace, []).append(svc)
-        self.mesh_virtual_services = sorted((vs for vs in mesh.virtual_services if vs.applies_to_mesh),
+        self.mesh_virtual_services = sorted((_fqdn_virtual_service(vs, self.domain)
+                                             for vs in mesh.virtual_services if vs.applies_to_mesh),
                                             key=lambda v: (v.created, v.name, v.namespace))
         self._sidecars = {s.ref: s for s in mesh.sidecars}
         self.services_by_ns: dict[str, list[Service]] = {}
@@ -573,6 +574,25 @@ class Simulator:
                     None, "DEFAULT", None, True, pool, "sidecar" if pool is not None else "none",
                     (f"{svc.namespace}/{svc.name}:{p.port}",))
         return tuple(by_port[k] for k in sorted(by_port))
+
+
+def resolve_short_name(host: str, namespace: str, domain: str) -> str:
+    """Istio's ``ResolveShortnameToFQDN``: a name without a dot is a Service of the config's namespace.
+
+    >>> resolve_short_name("reviews", "bookinfo", "cluster.local"), resolve_short_name("reviews.bookinfo", "x", "cluster.local")
+    ('reviews.bookinfo.svc.cluster.local', 'reviews.bookinfo')
+    """
+    if host == "*" or "." in host or ":" in host:
+        return host
+    return f"{host}.{namespace}.svc.{domain}"
+
+
+def _fqdn_virtual_service(vs: VirtualService, domain: str) -> VirtualService:
+    hosts = tuple(resolve_short_name(h, vs.namespace, domain) for h in vs.hosts)
+    destinations = tuple(replace(d, host=resolve_short_name(d.host, vs.namespace, domain)) for d in vs.destinations)
+    if hosts == vs.hosts and destinations == vs.destinations:
+        return vs
+    return replace(vs, hosts=hosts, destinations=destinations)
 
 
 def _container_port(target: int | str | None, port: int, w: Workload) -> int | None:

@@ -453,7 +453,7 @@ def _virtual_host(sim: Simulator, scope: Scope, listener: EnvoyListener, svc: Re
             if not any(subset_of(n, h) or n == h for n in names for h in vs.hosts):
                 continue
             for d in vs.destinations:
-                dest = scope.service(d.host) or _by_short_name(scope, d.host, vs.namespace, sim.domain)
+                dest = scope.service(d.host)
                 if dest is not None:
                     vhost = f"{(svc.hostname if svc is not None else host)}:{port}"
                     return dest, vhost, f"{vs.namespace}/{vs.name}"
@@ -462,12 +462,6 @@ def _virtual_host(sim: Simulator, scope: Scope, listener: EnvoyListener, svc: Re
             return s, f"{s.hostname}:{port}", None
         if svc is None and subset_of(host, s.hostname):
             return s, f"{s.hostname}:{port}", None
-    return None
-
-
-def _by_short_name(scope: Scope, host: str, namespace: str, domain: str) -> RegistryService | None:
-    if "." not in host:
-        return scope.service(f"{host}.{namespace}.svc.{domain}")
     return None
 
 

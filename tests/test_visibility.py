@@ -201,3 +201,14 @@ MESH_CASES = [
 def test_mesh_mode_applies_when_no_sidecar_sets_one(config, mode):
     r = sim(*WORLD, *([config] if config else [])).resolve("app/client")
     assert (r.policy.mode, r.policy.source) == (mode, "mesh")
+
+
+def test_virtual_service_short_names_are_read_in_the_virtual_services_namespace():
+    route = vs("to-store", "db", hosts=["store"], dests=["store"])
+    r = sim(*WORLD, route, sidecar("default", "app", egress=[{"hosts": ["db/store.db.svc.cluster.local"]}])
+            ).resolve("app/client")
+    assert {v.host for v in r.visible_services} == {H["store"]}
+    # A dotted name is not expanded: "store.db" names no service, so nothing is inferred from it.
+    route = vs("to-store", "app", hosts=["front"], dests=["store.db"])
+    r = sim(*WORLD, route, sidecar("default", "app", egress=[{"hosts": ["./*"]}])).resolve("app/client")
+    assert {v.host for v in r.visible_services} == {H["front"]}
