@@ -270,6 +270,8 @@ def read_documents(text: str, file: str, *, keep_positions: Any = None) -> Itera
     ``keep_positions(data)`` says whether a document's field lines may be asked
     for later (its nodes are then kept); by default they are kept for all.
     """
+    if type(text) is not str:  # libyaml's parser takes exact str only, not a subclass
+        text = str.__str__(text)
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL and node.value == ""):

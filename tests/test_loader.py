@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sidecar_lab.errors import ManifestError
-from sidecar_lab.loader import load, load_text, manifest_files
+from sidecar_lab.loader import load, load_objects, load_text, manifest_files
 from sidecar_lab.model import ALLOW_ANY, REGISTRY_ONLY
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
@@ -767,3 +767,13 @@ def test_empty_documents_are_skipped(text):
 def test_written_non_mapping_documents_are_still_refused(text, line):
     err = _raises(text)
     _assert_names(err, "bad.yaml", line, None, "a manifest must be a mapping")
+
+
+def test_a_str_subclass_is_read_like_a_str():
+    class Block(str):
+        pass
+
+    mesh = load_objects([{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio",
+                          "namespace": "istio-system"},
+                          "data": {"mesh": Block("outboundTrafficPolicy: {mode: REGISTRY_ONLY}\n")}}])
+    assert mesh.mesh_config.outbound_mode == "REGISTRY_ONLY"
