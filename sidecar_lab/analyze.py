@@ -143,6 +143,9 @@ class _Analyzer:
         self.sim = sim
         self.mesh: Mesh = sim.mesh
         self.out: list[Message] = []
+        self.ineffective: set[ObjectRef] = set()
+        self._forms: dict | None = None
+        self._se_hosts: list[str] = []
         self.known_namespaces = set(sim.namespaces) | {o.namespace for group in (
             self.mesh.workloads, self.mesh.services, self.mesh.service_entries, self.mesh.sidecars)
             for o in group}
@@ -186,8 +189,9 @@ class _Analyzer:
                           self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
             for w in pods + templates:
                 matches.setdefault((w.namespace, w.name, w.kind), []).append(s)
+        by_key = {(w.namespace, w.name, w.kind): w for w in self.mesh.workloads}
         for (ns, name, kind), sidecars in matches.items():
-            pod = next((x for x in self.mesh.workloads if (x.namespace, x.name, x.kind) == (ns, name, kind)), None)
+            pod = by_key.get((ns, name, kind))
             if pod is not None and pod.annotations.get("ambient.istio.io/redirection") == "enabled":
                 for s in sidecars:
                     self._ineffective(s, "selected workload is in ambient mode, the policy has no impact")
@@ -211,8 +215,9 @@ class _Analyzer:
                               "spec.workloadSelector")
 
     def _ineffective(self, s: Sidecar, why: str) -> None:
-        if any(m.code == "IST0167" and m.resource == s.ref for m in self.out):
+        if s.ref in self.ineffective:
             return
+        self.ineffective.add(s.ref)
         self.emit("IST0167", s.ref, f"The policy has no impact: {why}.", self.origin(s))
 
     # -- istioctl: injection, deprecation, schema ------------------------------------------------
@@ -276,32 +281,39 @@ class _Analyzer:
                               self.origin(s, path), f"spec/egress[{i}]/hosts[{j}]")
 
     def _kiali_known(self, name: str, sidecar_ns: str) -> bool:
-        for se in self.mesh.service_entries:
-            if any(subset_of(name, h) or subset_of(h, name) for h in se.hosts):
-                return True
-        domain = self.sim.domain
-        for svc in self.mesh.services:
-            forms = {svc.hostname(domain), f"{svc.name}.{svc.namespace}.svc", f"{svc.name}.{svc.namespace}"}
-            if name in forms or (is_wildcard(name) and subset_of(svc.hostname(domain), name)):
-                if exported_to(svc.export_to, svc.namespace, sidecar_ns):
-                    return True
-        return False
+        """Kiali's registry lookup: a ServiceEntry host, or a Service written as FQDN, ``svc.ns.svc`` or ``svc.ns``."""
+        if self._forms is None:
+            domain = self.sim.domain
+            self._forms = {}
+            for svc in self.mesh.services:
+                for form in (svc.hostname(domain), f"{svc.name}.{svc.namespace}.svc", f"{svc.name}.{svc.namespace}"):
+                    self._forms.setdefault(form, []).append(svc)
+            self._se_hosts = [h for se in self.mesh.service_entries for h in se.hosts]
+        if any(subset_of(name, h) or subset_of(h, name) for h in self._se_hosts):
+            return True
+        if is_wildcard(name):
+            candidates = [svc for svc in self.mesh.services if subset_of(svc.hostname(self.sim.domain), name)]
+        else:
+            candidates = self._forms.get(name, [])
+        return any(exported_to(svc.export_to, svc.namespace, sidecar_ns) for svc in candidates)
 
     # -- teaching findings -----------------------------------------------------------------------
     def teaching(self) -> None:
         sim = self.sim
-        resolutions = sim.resolve_all()
         chosen_by: dict[ObjectRef, list[Workload]] = {}
-        governed: dict[tuple, ObjectRef | None] = {}
-        for r in resolutions:
-            governed[(r.workload.namespace, r.workload.name)] = r.sidecar
+        shadowed: dict[ObjectRef, list[str]] = {}
+        for r in sim.resolve_all():
             if r.sidecar is not None:
                 chosen_by.setdefault(r.sidecar, []).append(r.workload)
+            for c in r.candidates:
+                if c.outcome == "shadowed":
+                    shadowed.setdefault(c.sidecar, []).append(
+                        f"{r.workload.namespace}/{r.workload.name} uses {r.sidecar}")
         for s in self.mesh.sidecars:
             if not sim.admitted.get(s.ref, True):
                 continue
             self._empty_selector(s)
-            self._unused(s, resolutions, chosen_by)
+            self._unused(s, shadowed.get(s.ref, []), chosen_by)
             self._no_merge(s)
             self._policy_and_firewall(s)
             self._hosts(s)
@@ -317,14 +329,9 @@ class _Analyzer:
                   f"over the namespace-wide Sidecar, although istioctl counts it as selector-less{shadow}",
                   self.origin(s, ("spec", "workloadSelector")), "spec.workloadSelector")
 
-    def _unused(self, s: Sidecar, resolutions, chosen_by) -> None:
+    def _unused(self, s: Sidecar, shadowed: list[str], chosen_by) -> None:
         if s.ref in chosen_by:
             return
-        shadowed = []
-        for r in resolutions:
-            for c in r.candidates:
-                if c.sidecar == s.ref and c.outcome == "shadowed":
-                    shadowed.append(f"{r.workload.namespace}/{r.workload.name} uses {r.sidecar}")
         if not shadowed:
             return
         more = f" (and {len(shadowed) - 3} more)" if len(shadowed) > 3 else ""

@@ -99,9 +99,15 @@ def _dump(value: Any, compact: bool = False) -> str:
 
 
 def _load(paths: Sequence[str]):
+    import gc
+
     from .loader import load
 
-    return load(paths)
+    mesh = load(paths)
+    # The model never changes once read: keep the collector from rescanning it on every pass
+    # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
+    gc.freeze()
+    return mesh
 
 
 def _cmd_resolve(args: argparse.Namespace) -> int:
@@ -227,8 +233,10 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         found, ignored = parse_access_log(read_access_log(args.access_log))
         calls = [c.line for c in found]
         if not calls:
-            raise SidecarLabError(f"no outbound call found in the access log {args.access_log!r} "
-                                  f"({len(ignored)} line(s) ignored)")
+            from .errors import UsageError
+
+            raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
+                             f"({len(ignored)} line(s) ignored)")
     else:
         calls = args.calls
     sim = Simulator(_load(args.manifests))
