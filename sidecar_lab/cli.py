@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
+
+    from .live_cli import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
+
+    add_live_arguments(sub)
     return parser
 
 
@@ -99,6 +103,8 @@ def _dump(value: Any, compact: bool = False) -> str:
 
 
 def _load(paths: Sequence[str]):
+    if hasattr(paths, "live_snapshot"):  # --live: a snapshot of the cluster instead of files (live_cli)
+        return paths.live_snapshot()
     import gc
 
     from .loader import load
@@ -253,6 +259,12 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
              "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
+
+# A live cluster (sidecar_lab.live_cli): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
+from .live_cli import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
+
+_COMMANDS = {name: _live_aware(handler) for name, handler in _COMMANDS.items()}
+_COMMANDS["live"] = _cmd_live
 
 
 def main(argv: Sequence[str] | None = None) -> int:

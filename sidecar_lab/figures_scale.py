@@ -141,7 +141,7 @@ def push_fanout_figure(points: Sequence[dict]) -> Any:
     what = "a service" if key == "push_fanout_mean" else points[-1].get("service", "one service")
     ax.set_title("Proxies pushed when one service changes")
     last = points[-1]
-    parts = [f"{LABELS.get(m, m)} {last[key][m]:,}" for m in modes]
+    parts = [f"{LABELS.get(m, m)} {last[key][m]:,.0f}" for m in modes]
     fig.sidecar_lab_alt = (
         f"Line chart, x axis (logarithmic): services in the mesh from {xs[0]:,} to {xs[-1]:,}; y axis "
         f"(logarithmic): {'the mean number of ' if key == 'push_fanout_mean' else ''}proxies whose "

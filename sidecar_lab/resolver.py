@@ -259,7 +259,7 @@ class Simulator:
         return "none", Step("proxy.namespace-not-injected", {"namespace": ns.name})
 
     # -- selection -----------------------------------------------------------
-    def _candidates(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
+    def select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
         """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate."""
         ns = w.namespace
         local = self.sidecars_by_ns.get(ns, [])
@@ -483,7 +483,7 @@ class Simulator:
         if cached is not None and cached.workload is w:
             return cached
         proxy, proxy_reason = self.proxy_kind(w)
-        chosen, scope_name, candidates = self._candidates(w, proxy)
+        chosen, scope_name, candidates = self.select(w, proxy)
         notes: list[Step] = []
         if proxy == "sidecar" and w.namespace not in self.namespaces:
             notes.append(Step("note.namespace-assumed", {"namespace": w.namespace}))
@@ -494,7 +494,7 @@ class Simulator:
             gateway = proxy == "gateway"
             scope = self.scope_for(chosen, w.namespace, gateway)
             egress, visible = self._scope_view(scope)
-            ingress = () if gateway else self._ingress(w, chosen)
+            ingress = () if gateway else self.ingress(w, chosen)
             if chosen is None and not gateway:
                 scope_reason = Step("scope.default", {"mode": scope.policy.mode})
             elif gateway:
@@ -538,7 +538,7 @@ class Simulator:
             notes.append(Step("note.empty-policy", {"sidecar": str(chosen.ref)}))
         return notes
 
-    def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
+    def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
         if sidecar is not None and sidecar.spec.ingress:
             out = []

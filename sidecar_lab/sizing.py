@@ -90,7 +90,7 @@ __all__ = [
     "ProxyConfig", "Comparison", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
     "estimate", "scaling_series", "push_fanout_counts", "with_sidecar", "proxy_workloads", "service_host",
     "FIXED_CLUSTERS", "FIXED_LISTENERS", "BASE_MEMORY_MB", "MEMORY_KB", "XDS_BYTES", "ASSUMPTIONS",
-    "CALIBRATION", "ITEMS", "SCALE_MODES", "plain_documents", "comparison_text", "totals_text", "ESTIMATE_NOTE",
+    "CALIBRATION", "ITEMS", "SCALE_MODES", "comparison_text", "totals_text", "ESTIMATE_NOTE",
 ]
 
 #: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``).
@@ -330,14 +330,14 @@ def _governing(sim: Simulator, w: Workload) -> tuple[str, str, Sidecar | None]:
     proxy, _ = sim.proxy_kind(w)
     if proxy == "none":
         return proxy, "none", None
-    chosen, level, _ = sim._candidates(w, proxy)
+    chosen, level, _ = sim.select(w, proxy)
     if proxy == "gateway":
         return proxy, "gateway", None
     return proxy, level, chosen
 
 
 def _inbound_ports(sim: Simulator, w: Workload, chosen: Sidecar | None) -> int:
-    return len(sim._ingress(w, chosen))
+    return len(sim.ingress(w, chosen))
 
 
 def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dict, inbound: int,
@@ -585,21 +585,6 @@ def compare(sim: Simulator, workload: str | Workload, sidecar: Any = None) -> Co
 
 # -- scaling ------------------------------------------------------------------------------
 
-def plain_documents(docs: Iterable[Any]) -> list:
-    """Generated documents with every ``str`` subclass turned into a plain ``str`` (libyaml's parser
-    refuses subclasses such as the generator's literal-block strings)."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {plain(k): plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        if isinstance(value, str) and type(value) is not str:
-            return str(value)
-        return value
-
-    return [plain(d) for d in docs]
-
-
 SCALE_MODES = ("none", "namespace", "dependency")
 
 
@@ -641,7 +626,7 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
         spec = SyntheticMeshSpec(namespaces=n, services_per_namespace=services_per_namespace,
                                  pods_per_service=max(pods_per_service, 1), sidecars="namespace",
                                  fan_out=min(fan_out, n * services_per_namespace - 1), seed=seed)
-        docs = plain_documents(generate_documents(spec))
+        docs = list(generate_documents(spec))
         mesh = load_objects(docs, origin=f"<synthetic {n} namespaces>")
         sims = {"none": Simulator(dataclasses.replace(mesh, sidecars=())),
                 "namespace": Simulator(mesh),
@@ -685,11 +670,12 @@ def _percent(before: Any, after: Any) -> str:
     return f"{text} ({100.0 * delta / before:.0f}%)" if before else text
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Rows of text: the first ``left`` columns aligned left, the numbers right; indented by two."""
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     out = []
     for r in [headers, *rows]:
-        cells = [f"{r[0]:<{widths[0]}}"] + [f"{c:>{w}}" for c, w in zip(r[1:], widths[1:])]
+        cells = [f"{c:<{w}}" if i < left else f"{c:>{w}}" for i, (c, w) in enumerate(zip(r, widths))]
         out.append("  " + "  ".join(cells).rstrip())
     return out
 
@@ -723,7 +709,7 @@ def totals_text(configs: Sequence[ProxyConfig], with_totals: Mapping, without_to
              _num(c.listeners), _num(c.routes), _num(c.virtual_hosts), _num(c.endpoints), _num(c.memory_mb))
             for c in configs]
     lines = _table(("WORKLOAD", "PROXY", "SCOPE", "SIDECAR", "SERVICES", "CLUSTERS", "LISTENERS", "ROUTES",
-                    "VHOSTS", "ENDPOINTS", "MB (est.)"), rows)
+                    "VHOSTS", "ENDPOINTS", "MB (est.)"), rows, left=4)
     lines = [line[2:] for line in lines]
     lines.append("")
     lines.append(f"mesh totals over {with_totals['proxies']:,} proxies:")

@@ -41,7 +41,7 @@ Lines in another format are still read when some field is an ``outbound|P||host`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
@@ -475,9 +475,12 @@ def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[st
             newly_passthrough.append(entry)
     also = tuple(sorted(f"{o.namespace}/{o.name}" for o in sim.workloads()
                         if o.namespace == w.namespace and o.name != w.name and selector_matches(selector, o.labels)))
+    validation = _validate(manifest)
+    if any(m.startswith("Error") for m in validation):
+        notes.append("the suggested Sidecar fails admission validation (see validation): edit it before applying")
     return Suggestion(ref, mode, name, w.namespace, dict(selector), tuple(hosts), manifest, text, tuple(parsed),
                       tuple(ignored), comparison, proof, tuple(newly_blocked), tuple(newly_passthrough), also,
-                      _validate(manifest), tuple(notes))
+                      validation, tuple(notes))
 
 
 def read_access_log(path: str, stdin: Any = None) -> str:
