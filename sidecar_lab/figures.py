@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .resolver import RegistryService, Simulator
     from .results import Candidate, RequestResult, Resolution, Step
 
-__all__ = ["PALETTE", "GLYPHS", "precedence_ladder", "reachability_matrix", "scope_map", "request_path",
-           "alt_text", "to_png", "hangul_font"]
+__all__ = ["PALETTE", "GLYPHS", "DECISIVE_STEPS", "precedence_ladder", "reachability_matrix", "scope_map",
+           "request_path", "alt_text", "to_png", "hangul_font"]
 
 #: The Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008).
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
@@ -103,6 +103,14 @@ def hangul_font() -> str | None:
     return None
 
 
+try:  # matplotlib >= 3.10
+    from matplotlib.ft2font import LoadFlags as _LoadFlags
+
+    _NO_HINTING = _LoadFlags.NO_HINTING
+except ImportError:  # pragma: no cover - older matplotlib
+    from matplotlib.ft2font import LOAD_NO_HINTING as _NO_HINTING
+
+
 class _Metrics:
     """Advance widths (in em) of characters in one font, measured once with FreeType."""
 
@@ -118,9 +126,7 @@ class _Metrics:
         if w is None:
             if not self.font.get_char_index(ord(ch)):
                 return None
-            from matplotlib.ft2font import LoadFlags
-
-            w = self.font.load_char(ord(ch), flags=LoadFlags.NO_HINTING).linearHoriAdvance / 65536 / 72
+            w = self.font.load_char(ord(ch), flags=_NO_HINTING).linearHoriAdvance / 65536 / 72
             self.cache[ch] = w
         return w
 
@@ -225,6 +231,9 @@ def _tokens(text: str, too_wide) -> Iterable[tuple[str, bool]]:
         piece = ""
         first = True
         for ch in word:
+            if ch.isupper() and piece[-1:].islower() and len(piece) >= 4:  # camelCase: BlackHole|Cluster
+                yield piece, first and i > 0
+                first, piece = False, ""
             piece += ch
             if ch in "./|_-:," and len(piece) >= 4:
                 yield piece, first and i > 0
@@ -318,10 +327,6 @@ class _Sheet:
         return y + _line_height(8.5) + 0.02
 
 
-def _sentence_list(items: Sequence[str]) -> str:
-    return "; ".join(items)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # precedence ladder
 
@@ -345,8 +350,7 @@ def precedence_ladder(res: "Resolution", *, lang: str = "en") -> Figure:
     scope_word = ctx.l(f"level.{res.scope}") if res.scope in (*_LEVELS, "default") else ctx.l(f"scope.{res.scope}")
     proxy_word = ctx.l(f"proxy.{res.proxy}")
     y = s.title(ctx.l("figure.ladder.title", workload=wname))
-    s.text(0.25, y, ctx.l("figure.ladder.subtitle", proxy=proxy_word, scope=scope_word,
-                          sidecar=str(res.sidecar) if res.sidecar else "—"), 9.5, colour=_GREY)
+    s.text(0.25, y, ctx.l("figure.ladder.subtitle", proxy=proxy_word, scope=scope_word), 9.5, colour=_GREY)
     y += _line_height(9.5) + 0.04
     y = s.fallback_note(y)
     alt = [ctx.l("alt.ladder", workload=wname, proxy=proxy_word, scope=scope_word)]
@@ -371,10 +375,12 @@ def precedence_ladder(res: "Resolution", *, lang: str = "en") -> Figure:
             hint = ctx.l("level.workload.hint", namespace=w.namespace)
         elif level == "namespace":
             hint = ctx.l("level.namespace.hint", namespace=w.namespace)
+        elif level == "root":
+            hint = ctx.l("level.root.hint")
         else:
-            hint = ctx.l(f"level.{level}.hint")
+            hint = ""
         name_lines = ctx.wrap(ctx.l(f"level.{level}"), label_w, 10.5, True)
-        hint_lines = ctx.wrap(hint, label_w, 7.5)
+        hint_lines = ctx.wrap(hint, label_w, 7.5) if hint else []
         label_h = len(name_lines) * _line_height(10.5) + len(hint_lines) * _line_height(7.5) + 0.02
         if level == "default":
             boxes = [_default_box(ctx, res, box_x1 - box_x0)]
@@ -492,20 +498,26 @@ def precedence_ladder(res: "Resolution", *, lang: str = "en") -> Figure:
     return s.finish(height, " ".join(alt))
 
 
-def _candidate_box(ctx: _Ctx, c: "Candidate", width: float) -> dict:
+def _layout_box(ctx: _Ctx, kind: str, outcome: str, name: str, tag: str, reason: str, width: float,
+                max_lines: int) -> dict:
+    """Measure a ladder box: the name with its outcome tag beside it (or above it when the box is narrow)."""
     inner = width - 0.24
-    tag = ctx.l(f"outcome.{c.outcome}")
-    tag_w = ctx.width(tag, 8, bold=True) + 0.16
-    name = str(c.sidecar)
-    name_lines = ctx.wrap(name, inner - tag_w - 0.08, 9.5, bold=True)
-    reason = ctx.wrap(ctx.r(c.reason), inner, 7.8, max_lines=8)
-    h = 0.12 + len(name_lines) * _line_height(9.5) + 0.05 + len(reason) * _line_height(7.8) + 0.1
-    return {"kind": "candidate", "outcome": c.outcome, "name": name_lines, "tag": tag, "tag_w": tag_w,
-            "reason": reason, "h": h, "w": width}
+    tag_w = (ctx.width(tag, 8, bold=True) + 0.16) if tag else 0.0
+    tag_row = bool(tag) and ctx.width(name, 9.5, bold=True) > inner - tag_w - 0.08
+    name_lines = ctx.wrap(name, inner if tag_row else inner - tag_w - 0.08, 9.5, bold=True)
+    reason_lines = ctx.wrap(reason, inner, 7.8, max_lines=max_lines)
+    top = (_line_height(8) + 0.1) if tag_row else 0.0
+    h = 0.12 + top + len(name_lines) * _line_height(9.5) + 0.05 + len(reason_lines) * _line_height(7.8) + 0.1
+    return {"kind": kind, "outcome": outcome, "name": name_lines, "tag": tag, "tag_w": tag_w, "top": top,
+            "reason": reason_lines, "h": h, "w": width}
+
+
+def _candidate_box(ctx: _Ctx, c: "Candidate", width: float) -> dict:
+    return _layout_box(ctx, "candidate", c.outcome, str(c.sidecar), ctx.l(f"outcome.{c.outcome}"), ctx.r(c.reason),
+                       width, 8)
 
 
 def _default_box(ctx: _Ctx, res: "Resolution", width: float) -> dict:
-    inner = width - 0.24
     if res.scope == "default":
         outcome, text = "selected", ctx.r(res.scope_reason)
     elif res.proxy != "sidecar":
@@ -513,12 +525,7 @@ def _default_box(ctx: _Ctx, res: "Resolution", width: float) -> dict:
     else:
         outcome, text = "unused", ctx.l("ladder.default-unused")
     tag = ctx.l(f"outcome.{outcome}") if outcome != "unused" else ""
-    tag_w = (ctx.width(tag, 8, bold=True) + 0.16) if tag else 0
-    name_lines = ctx.wrap(ctx.l("ladder.default-box"), inner - tag_w - 0.08, 9.5, bold=True)
-    reason = ctx.wrap(text, inner, 7.8, max_lines=6)
-    h = 0.12 + len(name_lines) * _line_height(9.5) + 0.05 + len(reason) * _line_height(7.8) + 0.1
-    return {"kind": "default", "outcome": outcome, "name": name_lines, "tag": tag, "tag_w": tag_w,
-            "reason": reason, "h": h, "w": width}
+    return _layout_box(ctx, "default", outcome, ctx.l("ladder.default-box"), tag, text, width, 6)
 
 
 def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> None:
@@ -533,7 +540,7 @@ def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> Non
     else:
         s.box(x, y, w, h, face=face, edge=edge, lw=lw, ls=ls, z=1)
     bg = dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.6) if outcome == "not-applicable" else None
-    ny = s.para(x + 0.12, y + 0.1, b["name"], 9.5, bold=True, colour=ink, zorder=3, bbox=bg)
+    ny = s.para(x + 0.12, y + 0.1 + b["top"], b["name"], 9.5, bold=True, colour=ink, zorder=3, bbox=bg)
     s.para(x + 0.12, ny + 0.05, b["reason"], 7.8, colour=reason_ink, zorder=3, bbox=bg)
     if b["tag"]:
         tx = x + w - 0.1 - b["tag_w"]
@@ -545,11 +552,10 @@ def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> Non
             colour = _shade(PALETTE["rejected"], 0.25) if outcome == "rejected" else _GREY
             s.text(x + w - 0.12, y + 0.11, b["tag"], 8, bold=True, colour=colour, ha="right", zorder=3, bbox=bg)
     if outcome == "rejected":
-        # Struck through: a line across the whole box, as a rejected manifest never reached istiod.
-        s.ax.add_line(Line2D([x + 0.05, x + w - 0.05], [y + h * 0.5, y + h * 0.5], color=PALETTE["rejected"],
-                             lw=1.6, zorder=4, gid="strike"))
-        s.ax.add_line(Line2D([x + 0.05, x + w - 0.05], [y + 0.05, y + h - 0.05], color=PALETTE["rejected"],
-                             lw=0.8, alpha=0.6, zorder=4))
+        # Struck through: a line across the box at the name (up to the tag); the reason below stays legible.
+        mid = y + 0.1 + b["top"] + _line_height(9.5) * 0.42
+        end = x + w - 0.08 if b["top"] else x + w - b["tag_w"] - 0.2
+        s.ax.add_line(Line2D([x + 0.06, end], [mid, mid], color=PALETTE["rejected"], lw=1.8, zorder=4, gid="strike"))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -567,9 +573,12 @@ def reachability_matrix(sources: list[str], targets: list[str], cells: list[list
 
     sin, cos = math.sin(math.radians(angle)), math.cos(math.radians(angle))
     row_w = max([ctx.width(x, row_fs) for x in sources] + [ctx.width(ctx.l("matrix.sources"), 8.5, True), 1.0])
-    col_len = max([ctx.width(t, col_fs) for t in targets] + [0.5])
+    col_lens = [ctx.width(t, col_fs) for t in targets]
+    col_len = max(col_lens + [0.5])
     grid_x = 0.25 + row_w + 0.15
-    overhang = max(0.0, col_len * cos - (n_cols - 0.5) * cell) + 0.3
+    # how far the slanted column labels reach right of the grid
+    overhang = max([(j + 0.5) * cell + length * cos - n_cols * cell for j, length in enumerate(col_lens)] + [0.0])
+    overhang += 0.3
     legend_items = list(GLYPHS)
     legend_w = sum(ctx.width(f"{GLYPHS[v]}  {ctx.l('verdict.' + v)}", 8.5) + 0.55 for v in legend_items) + 0.8
     width = max(grid_x + n_cols * cell + overhang, legend_w + 0.5, 6.0)
@@ -638,8 +647,13 @@ def scope_map(res: "Resolution", sim: "Simulator", *, lang: str = "en") -> Figur
     s = _Sheet(ctx, 10.5)
     y = s.title(ctx.l("figure.scope.title", workload=wname))
     hosts = "; ".join(", ".join(e.hosts) for e in res.egress) or "—"
-    s.text(0.25, y, ctx.l("figure.scope.subtitle", hosts=hosts, mode=res.mode or "—"), 9.5, colour=_GREY)
-    y += _line_height(9.5) + 0.04
+    if res.proxy == "none":
+        subtitle = ctx.l("proxy.none")
+    else:
+        who = str(res.sidecar) if res.sidecar else ctx.l("scope.gateway" if res.proxy == "gateway" else "level.default")
+        subtitle = ctx.l("figure.scope.subtitle", sidecar=who, hosts=hosts, mode=res.mode or "—")
+    sub = ctx.wrap(subtitle, 10.0, 9.5, max_lines=2)
+    y = s.para(0.25, y, sub, 9.5, colour=_GREY) + 0.04
     y = s.fallback_note(y)
     if res.proxy == "none":
         banner = ctx.wrap(ctx.r(res.proxy_reason) + " — " + ctx.r(res.scope_reason), 9.8, 9)
@@ -763,8 +777,21 @@ def _stop(result: "RequestResult") -> tuple[str, str, bool]:
     return "destination", "stop.reached", True
 
 
-def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
-    """source → DNS → listener → route → cluster → destination, where the request stopped, and what curl prints."""
+#: Trace steps that decide a request's fate; the path figure lists these under its caption.
+DECISIVE_STEPS = frozenset({
+    "traffic.dns-failure", "traffic.port-missing", "traffic.not-exported", "traffic.other-namespace-won",
+    "traffic.port-not-imported", "traffic.not-imported", "traffic.block-all", "traffic.allow-any",
+    "traffic.blackhole", "traffic.not-a-firewall", "traffic.egress-proxy", "traffic.captured-by-other",
+    "traffic.via-virtual-service", "traffic.listener-whole-port", "traffic.no-proxy", "traffic.gateway-source",
+})
+
+
+def request_path(result: "RequestResult", *, lang: str = "en", full_trace: bool = False) -> Figure:
+    """source → DNS → listener → route → cluster → destination, where the request stopped, and what curl prints.
+
+    Under the caption come the steps of the trace that decide the outcome (:data:`DECISIVE_STEPS`, numbered as
+    in ``sidecar-lab check``), or every step with ``full_trace=True`` (each line of text costs render time).
+    """
     ctx = _Ctx(lang)
     s = _Sheet(ctx, 11.0)
     src = f"{result.source.namespace}/{result.source.name}"
@@ -783,11 +810,10 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
 
     stop_stage, stop_key, through = _stop(result)
     envoy = res.proxy == "sidecar"  # a gateway's own requests and a pod without sidecar bypass Envoy
-    mode = res.mode or "—"
     src_sub = [ctx.l(f"proxy.{res.proxy}")]
     if res.proxy == "sidecar":
-        src_sub.append(f"Sidecar {res.sidecar or '—'}")
-        src_sub.append(mode)
+        src_sub.append(f"Sidecar {res.sidecar or ctx.l('level.default')}")
+        src_sub.append(res.mode or "—")
     address = ctx.l(f"dns.{tgt.address}") if f"dns.{tgt.address}" in LABELS["en"] else tgt.address
     dns_sub = f"→ {tgt.resolved} ({address})" if tgt.resolved else "→ ?"
     dest_name = f"{tgt.service_host or tgt.resolved or tgt.host}:{tgt.port}"
@@ -801,37 +827,33 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
         "cluster": (result.envoy.cluster or none, ""),
         "destination": (dest_name, dest_sub),
     }
-    order = list(_STAGES)
-    stop_index = order.index(stop_stage)
+    stop_index = _STAGES.index(stop_stage)
     box_w, arrow = 1.52, 0.25
-    x0 = 0.25
-    boxes = []
-    for idx, stage in enumerate(order):
-        main, sub = values[stage]
-        if not envoy and stage in ("listener", "route", "cluster"):
-            continue
-        boxes.append((idx, stage, main, sub))
-    # Without Envoy (no sidecar, or a gateway's own traffic) the three Envoy stages are one "no Envoy" box.
+    # (stage index, stage, main text, sub text, width). Without Envoy (no sidecar, or a gateway's own requests)
+    # the listener, route and cluster stages are one "no Envoy" box (index None) between DNS and destination.
     slots: list[tuple] = []
-    for idx, stage, main, sub in boxes:
-        slots.append(("stage", idx, stage, main, sub, box_w))
-        if stage == "dns" and not envoy:
-            slots.append(("skip", None, None, ctx.l("stage.no-envoy"), "", box_w * 3 + arrow * 2))
-    inner = box_w - 0.2
+    for idx, stage in enumerate(_STAGES):
+        if stage in ("listener", "route", "cluster") and not envoy:
+            if stage == "listener":
+                slots.append((None, None, ctx.l("stage.no-envoy"), "", box_w * 3 + arrow * 2))
+            continue
+        slots.append((idx, stage, *values[stage], box_w))
     measured = []
-    for kind, idx, stage, main, sub, width in slots:
+    for idx, stage, main, sub, width in slots:
         head = ctx.l(f"stage.{stage}") if stage else ""
         ml = ctx.wrap(main, width - 0.2, 8.8, bold=True, max_lines=4)
         sl = ctx.wrap(sub, width - 0.2, 7.3, max_lines=4) if sub else []
         h = 0.1 + (_line_height(8) if head else 0) + len(ml) * _line_height(8.8) + len(sl) * _line_height(7.3) + 0.12
-        measured.append((kind, idx, stage, head, ml, sl, width, h))
+        measured.append((idx, stage, head, ml, sl, width, h))
     row_h = max(m[-1] for m in measured)
-    x = x0
+    x = 0.25
     chain_alt = []
-    for n, (kind, idx, stage, head, ml, sl, width, h) in enumerate(measured):
-        reached = kind == "skip" and stop_index > order.index("dns") or (idx is not None and idx <= stop_index)
+    for n, (idx, stage, head, ml, sl, width, h) in enumerate(measured):
+        # The "no Envoy" box sits at the listener's place: the request crosses it when it gets past DNS.
+        position = _STAGES.index("listener") if idx is None else idx
+        reached = position <= stop_index
         at_stop = idx == stop_index
-        if kind == "skip":
+        if idx is None:
             s.box(x, y, width, row_h, face="#FAFAFA", edge=_LIGHT, ls="--")
             s.para(x + width / 2, y + row_h / 2 - len(ml) * _line_height(8.8) / 2, ml, 8.8, colour=_GREY,
                    italic=True, ha="center")
@@ -861,8 +883,7 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
                 s.text(x + width / 2, y + row_h + 0.08, ctx.l("stage.not-reached"), 7.5, italic=True,
                        colour=_LIGHT, ha="center")
         if n < len(measured) - 1:
-            passed = (idx is None and stop_index > 1) or (idx is not None and idx < stop_index) or (
-                kind == "skip" and through)
+            passed = position < stop_index  # the arrow to the next stage is solid when the request went on
             s.ax.add_patch(FancyArrowPatch((x + width + 0.02, y + row_h / 2), (x + width + arrow - 0.02,
                                                                               y + row_h / 2),
                                            arrowstyle="-|>", mutation_scale=11, lw=1.3,
@@ -872,15 +893,18 @@ def request_path(result: "RequestResult", *, lang: str = "en") -> Figure:
     # what curl prints, then the trace
     caption = ctx.wrap(ctx.l("path.client-sees", text=result.client_sees), 10.4, 9.5, bold=True)
     y = s.para(0.25, y, caption, 9.5, bold=True) + 0.1
-    s.text(0.25, y, ctx.l("path.why"), 8.5, bold=True, colour=_GREY)
-    y += _line_height(8.5)
-    for i, step in enumerate(result.steps, 1):
-        lines = ctx.wrap(f"{i}. {ctx.r(step)}", 10.2, 8)
+    shown = [(i, step) for i, step in enumerate(result.steps, 1) if full_trace or step.key in DECISIVE_STEPS]
+    if shown:
+        s.text(0.25, y, ctx.l("path.why"), 8.5, bold=True, colour=_GREY)
+        y += _line_height(8.5)
+        lines = [line for i, step in shown for line in ctx.wrap(f"{i}. {ctx.r(step)}", 10.2, 8)]
         y = s.para(0.4, y, lines, 8, colour=_GREY) + 0.02
     stop_word = ctx.l(stop_key)
-    alt = [ctx.l("alt.path", source=src, target=tgt.target, verdict=verdict, chain=" → ".join(chain_alt))]
+    alt = [ctx.l("alt.path", source=src, target=tgt.target, verdict=ctx.l("verdict." + verdict),
+                 chain=" → ".join(chain_alt))]
     alt.append(ctx.l("alt.path.stop", stage=ctx.l(f"stage.{stop_stage}"), stop=stop_word))
     alt.append(ctx.l("alt.path.client", text=result.client_sees))
+    alt.extend(f"{i}. {ctx.r(step)}." for i, step in enumerate(result.steps, 1))
     return s.finish(y + 0.2, " ".join(alt))
 
 
