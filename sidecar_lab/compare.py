@@ -1,0 +1,439 @@
+"""Prediction beside observation: what the simulator said curl would print, and what it printed.
+
+Pure: no cluster, no ``kubernetes`` import. :mod:`sidecar_lab.live` runs curl in a
+pod and hands the output here as an :class:`Observation`; a notebook can build one
+by hand from a terminal session just as well.
+
+The vocabulary is the one of ``data/seed/observations.yaml``:
+
+``origin``      httpbin's ``/ip`` answer, ``{"origin": "IP:PORT"}`` (the IP is kept apart)
+``google-301``  Google's "301 Moved" page
+``nothing``     curl wrote nothing to standard output
+``other``       some other output (a prediction of "the application's response" matches any)
+
+>>> classify(Observation('{"origin": "127.0.0.6:4321"}'))
+'origin'
+>>> observed_vocabulary(Observation('{\\n  "origin": "10.10.0.14:51234"\\n}\\n'))
+{'prints': 'origin', 'origin': '10.10.0.14'}
+>>> classify(Observation('', exit_code=0))
+'nothing'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from .results import RequestResult, Verdict
+
+__all__ = [
+    "Observation", "Prediction", "Comparison", "WalkRequest", "WalkStep", "classify", "observed_origin",
+    "observed_vocabulary", "predict", "compare", "walkthrough_steps", "blog_agrees", "INBOUND_PASSTHROUGH_IP",
+]
+
+#: The source address an application behind an Istio sidecar sees (Istio 1.10 and later).
+INBOUND_PASSTHROUGH_IP = "127.0.0.6"
+#: The same before Istio 1.10.
+_OLD_INBOUND_IP = "127.0.0.1"
+_PLACEHOLDER_IP = "source-pod-ip"  # what traffic.check says when the source pod's IP is unknown
+_GOOGLE_HOSTS = ("google.com",)
+_ORIGIN_RE = re.compile(r'"origin"\s*:\s*"([^"]*)"')
+_CURL_EXITS = {
+    6: "curl could not resolve the host (exit 6)",
+    7: "curl could not connect: connection refused (exit 7)",
+    28: "curl timed out (exit 28)",
+    35: "the TLS handshake failed (exit 35)",
+    52: "the server closed the connection without a reply (exit 52, Empty reply from server)",
+    56: "the connection was reset while receiving (exit 56)",
+}
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What really happened when curl ran in a pod."""
+
+    stdout: str
+    stderr: str = ""
+    #: curl's exit code; None when it is unknown (the command did not finish).
+    exit_code: int | None = 0
+    #: True when the command was still running when the caller stopped waiting.
+    timed_out: bool = False
+    #: Whether the pod curl ran in has an ``istio-proxy`` container (None: not known).
+    source_has_proxy: bool | None = None
+
+
+def _strip_port(address: str) -> str:
+    address = address.strip()
+    if address.startswith("["):  # [::1]:4321
+        return address[1:].split("]", 1)[0]
+    if address.count(":") == 1:
+        return address.split(":", 1)[0]
+    return address
+
+
+def observed_origin(observation: Observation) -> str | None:
+    """The IP of httpbin's ``origin`` field (first address, port dropped), or None."""
+    text = observation.stdout.strip()
+    value = None
+    try:
+        data = json.loads(text)
+        if isinstance(data, dict) and isinstance(data.get("origin"), str):
+            value = data["origin"]
+    except ValueError:
+        match = _ORIGIN_RE.search(text)
+        value = match.group(1) if match else None
+    if value is None:
+        return None
+    first = value.split(",")[0]
+    return _strip_port(first) or None
+
+
+def classify(observation: Observation) -> str:
+    """``origin``, ``google-301``, ``nothing`` or ``other`` for what curl printed."""
+    text = observation.stdout.strip()
+    if not text:
+        return "nothing"
+    if observed_origin(observation) is not None:
+        return "origin"
+    lowered = text.lower()
+    if "301 moved" in lowered and "google" in lowered:
+        return "google-301"
+    return "other"
+
+
+def observed_vocabulary(observation: Observation) -> dict:
+    """The observation as an ``observed:`` entry of observations.yaml (``{prints: origin, origin: IP}``)."""
+    kind = classify(observation)
+    out: dict[str, Any] = {"prints": kind}
+    if kind == "origin":
+        out["origin"] = observed_origin(observation)
+    return out
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the simulator expects curl to print, in the observations' vocabulary."""
+
+    verdict: str
+    prints: str  # origin | google-301 | nothing | other
+    origin: str | None
+    exit_code: int | None
+    client_sees: str
+
+    @property
+    def summary(self) -> str:
+        return f"{self.verdict}: {_prints_text(self.prints, self.origin)}, {_exit_text(self.exit_code, False)}"
+
+
+def predict(result: RequestResult) -> Prediction:
+    """Turn a :func:`sidecar_lab.traffic.check` result into what curl prints."""
+    verdict = result.verdict
+    target = result.target
+    if verdict in (Verdict.BLOCKED, Verdict.DNS_FAILURE) or result.curl_exit not in (0, None):
+        prints, origin = "nothing", None
+    elif target.scheme == "http" and target.path.split("?")[0].rstrip("/").endswith("/ip") \
+            and target.service is not None:
+        prints, origin = "origin", result.destination_sees_source
+    elif target.scheme == "http" and target.host in _GOOGLE_HOSTS:
+        prints, origin = "google-301", None
+    else:
+        prints, origin = "other", None
+    return Prediction(verdict.value, prints, origin, result.curl_exit, result.client_sees)
+
+
+def _prints_text(prints: str, origin: str | None) -> str:
+    if prints == "origin":
+        return f"prints origin {origin}" if origin and origin != _PLACEHOLDER_IP else "prints origin (the client pod's IP)"
+    if prints == "google-301":
+        return "prints Google's 301 Moved page"
+    if prints == "nothing":
+        return "prints nothing"
+    return "prints a response"
+
+
+def _exit_text(code: int | None, timed_out: bool) -> str:
+    if timed_out:
+        return "still running when the wait ended (no exit code)"
+    return "curl's exit code unknown" if code is None else f"curl exits {code}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A prediction beside an observation, and why they may differ."""
+
+    match: bool
+    predicted_summary: str
+    observed_summary: str
+    likely_causes: tuple[str, ...] = ()
+    predicted: Prediction | None = None
+    observed: dict = field(default_factory=dict)
+    observed_exit: int | None = None
+
+    def to_json(self) -> dict:
+        p = self.predicted
+        return {
+            "match": self.match,
+            "predicted": {"summary": self.predicted_summary, "verdict": p.verdict if p else None,
+                          "prints": p.prints if p else None, "origin": p.origin if p else None,
+                          "exit_code": p.exit_code if p else None},
+            "observed": {"summary": self.observed_summary, **self.observed, "exit_code": self.observed_exit},
+            "likely_causes": list(self.likely_causes),
+        }
+
+    def text(self) -> str:
+        lines = [f"  predicted: {self.predicted_summary}",
+                 f"  observed:  {self.observed_summary}",
+                 f"  result:    {'MATCH' if self.match else 'MISMATCH'}"]
+        if self.likely_causes:
+            lines.append("  likely causes:")
+            lines += [f"    - {c}" for c in self.likely_causes]
+        return "\n".join(lines)
+
+
+def compare(predicted: RequestResult, observed: Observation) -> Comparison:
+    """Does what curl really printed (and its exit code) agree with the prediction?"""
+    p = predict(predicted)
+    kind = classify(observed)
+    origin = observed_origin(observed) if kind == "origin" else None
+    observed_summary = f"{_prints_text(kind, origin) if kind != 'origin' else f'prints origin {origin}'}, " \
+                       f"{_exit_text(observed.exit_code, observed.timed_out).replace('exits', 'exited')}"
+    problems: list[str] = []
+    if observed.timed_out:
+        problems.append("timeout")
+    if p.prints == "other":
+        if kind == "nothing":
+            problems.append("prints")
+    elif p.prints != kind:
+        problems.append("prints")
+    elif kind == "origin" and not _same_origin(p.origin, origin):
+        problems.append("origin")
+    if "prints" not in problems and p.exit_code is not None and observed.exit_code is not None \
+            and p.exit_code != observed.exit_code:
+        problems.append("exit")
+    match = not problems
+    causes = () if match else tuple(_likely_causes(predicted, p, observed, kind, origin, problems))
+    return Comparison(match, p.summary, observed_summary, causes, p,
+                      {"prints": kind, **({"origin": origin} if kind == "origin" else {})}, observed.exit_code)
+
+
+def _same_origin(predicted: str | None, observed: str | None) -> bool:
+    if predicted is None or predicted == _PLACEHOLDER_IP:
+        # The client pod's IP was not known; anything but the sidecar's address agrees.
+        return observed != INBOUND_PASSTHROUGH_IP
+    return predicted == observed
+
+
+def _likely_causes(result: RequestResult, p: Prediction, obs: Observation, kind: str, origin: str | None,
+                   problems: list[str]) -> list[str]:
+    src = result.source
+    pod_ref = f"{src.name}.{src.namespace}"
+    host, port = result.target.host, result.target.port
+    causes: list[str] = []
+    if obs.timed_out:
+        causes.append("the command was still running when the wait ended: curl got no answer — the destination "
+                      "may be unreachable from the cluster (no internet egress, a NetworkPolicy, a firewall); "
+                      "rerun with curl --max-time 5 to see curl's own error")
+    proxy = result.resolution.proxy
+    if obs.source_has_proxy is False and proxy == "sidecar":
+        causes.append(f"injection missing: the pod {src.namespace}/{src.name} has no istio-proxy container (it was "
+                      f"probably created before its namespace was labelled istio-injection=enabled) — recreate it: "
+                      f"kubectl delete pod -n {src.namespace} {src.name}, then create it again")
+    elif obs.source_has_proxy is True and proxy != "sidecar":
+        causes.append(f"the pod {src.namespace}/{src.name} has an istio-proxy container the prediction did not "
+                      "expect — take a new snapshot (sidecar-lab live snapshot)")
+    if kind == "nothing" and obs.exit_code in (6, 7, 28) and p.exit_code != obs.exit_code:
+        text = _CURL_EXITS[obs.exit_code]
+        if obs.exit_code == 6:
+            causes.append(f"DNS: {text} — check the name (kubectl get svc -A) and the pod's resolver "
+                          f"(kubectl exec -n {src.namespace} {src.name} -- nslookup {host})")
+        elif obs.exit_code == 7:
+            causes.append(f"{text}: nothing listens on {host}:{port} — is the destination running? "
+                          "(kubectl get pods,svc -A)")
+        else:
+            causes.append(f"{text}: the destination did not answer — no egress from the cluster, or a NetworkPolicy")
+    if "prints" in problems:
+        if p.prints == "nothing" and kind != "nothing":
+            causes.append("configuration not pushed yet: the proxy still runs an earlier, more permissive "
+                          "configuration — wait a few seconds and retry (istioctl proxy-status shows SYNCED "
+                          f"once istiod's latest push reached {pod_ref})")
+        elif p.prints != "nothing" and kind == "nothing" and obs.exit_code in (0, 52, 56, None):
+            causes.append("configuration not pushed yet: the proxy may still run an earlier, stricter configuration "
+                          "(an empty 502 from block_all, or BlackHoleCluster) — wait a few seconds and retry "
+                          f"(istioctl proxy-status; istioctl proxy-config route {pod_ref} --name {port})")
+        elif p.prints not in ("nothing", "other") and kind not in ("nothing", "other"):
+            causes.append(f"the answer came from another destination than predicted ({kind} instead of {p.prints}): "
+                          "routing differs from the snapshot — a VirtualService, ServiceEntry or egress gateway it "
+                          f"lacks? (istioctl proxy-config route {pod_ref} --name {port})")
+        elif kind == "other":
+            causes.append("curl printed something the vocabulary does not know (an error page from Envoy or the "
+                          f"application?) — read it: {obs.stdout.strip()[:120]!r}")
+    if "origin" in problems:
+        if origin == _OLD_INBOUND_IP:
+            causes.append("another Istio version: before Istio 1.10 an application behind a sidecar saw "
+                          "127.0.0.1 as the source, since 1.10 127.0.0.6 (istioctl version)")
+        elif p.origin == INBOUND_PASSTHROUGH_IP:
+            svc = result.target.service
+            where = f"deployment/{svc.name} -n {svc.namespace}" if svc is not None else "the destination"
+            causes.append("injection missing at the destination: it has no sidecar, so it sees the client's own "
+                          f"address — label its namespace istio-injection=enabled and restart it "
+                          f"(kubectl rollout restart {where})")
+        elif origin == INBOUND_PASSTHROUGH_IP:
+            causes.append("the destination has a sidecar the prediction did not expect (its namespace or pod is "
+                          "injected) — take a new snapshot")
+        else:
+            causes.append(f"the source address differs ({origin} instead of {p.origin}): the client pod was "
+                          "recreated with a new IP, or something on the path rewrites the source (SNAT)")
+    if "exit" in problems:
+        if p.exit_code == 0 and obs.exit_code == 52 and p.verdict == "BLOCKED":
+            causes.append(f"the proxy has no HTTP listener on port {port}: the request fell through to "
+                          "BlackHoleCluster instead of the block_all route — the cluster's services differ from the "
+                          f"snapshot (istioctl proxy-config listener {pod_ref} --port {port})")
+        else:
+            known = _CURL_EXITS.get(obs.exit_code or -1)
+            causes.append(f"curl exited {obs.exit_code}, not {p.exit_code}" + (f": {known}" if known else "")
+                          + " (see EXIT CODES in curl's manual)")
+    causes.append("another Istio version: the simulator follows recent Istio releases; compare istioctl version "
+                  f"and the proxy's own view (istioctl proxy-config listener {pod_ref} --port {port})")
+    seen: list[str] = []
+    for c in causes:
+        if c not in seen:
+            seen.append(c)
+    return seen
+
+
+def blog_agrees(observation: Observation, blog: dict | None) -> bool | None:
+    """Does an observation agree with what the blog post showed (None when the post showed nothing)?
+
+    Pod IPs differ from cluster to cluster, so an ``origin`` other than 127.0.0.6 only has to be
+    another address, not the post's ``10.10.0.14``.
+    """
+    if not blog or "prints" not in blog:
+        return None
+    vocab = observed_vocabulary(observation)
+    if vocab["prints"] != blog["prints"]:
+        return False
+    if blog["prints"] == "origin":
+        return (vocab.get("origin") == INBOUND_PASSTHROUGH_IP) == (blog.get("origin") == INBOUND_PASSTHROUGH_IP)
+    return True
+
+
+# -- the walkthrough -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalkRequest:
+    """One curl of the walkthrough, as the post ran it."""
+
+    id: str
+    source: str  # NS/NAME
+    target: str  # the URL
+    curl_args: tuple[str, ...]  # e.g. ("-s",)
+    container: str | None
+    command: str
+    blog: dict  # the post's ``observed`` entry
+    blog_section: str = ""
+
+    @property
+    def namespace(self) -> str:
+        return self.source.split("/", 1)[0]
+
+    @property
+    def pod(self) -> str:
+        return self.source.split("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class WalkStep:
+    """One step of the seed walkthrough: the Sidecars in effect, the requests, the listings."""
+
+    name: str  # 02-root-registry-only
+    number: str  # 02
+    title: str
+    directory: str
+    sidecars: tuple[dict, ...]
+    requests: tuple[WalkRequest, ...]
+    listings: tuple[dict, ...] = ()
+
+    def sidecar_refs(self) -> list[tuple[str, str]]:
+        return [((s.get("metadata") or {}).get("namespace") or "default", (s.get("metadata") or {}).get("name"))
+                for s in self.sidecars]
+
+
+def _parse_command(command: str, target: str) -> tuple[tuple[str, ...], str | None]:
+    """curl's arguments (without the URL) and the ``-c`` container of a ``kubectl exec`` line."""
+    words = shlex.split(command)
+    container = None
+    for i, word in enumerate(words):
+        if word in ("-c", "--container") and i + 1 < len(words):
+            container = words[i + 1]
+        if word == "--":
+            break
+    curl = words[words.index("--") + 1:] if "--" in words else words
+    if curl and curl[0] == "curl":
+        curl = curl[1:]
+    args = tuple(w for w in curl if w != target)
+    return args, container
+
+
+def walkthrough_steps(only: Sequence[str] | None = None, *, seed_dir: str | Path | None = None) -> Iterator[WalkStep]:
+    """The seed's steps in order, each with its Sidecars and the requests the post ran at that step.
+
+    ``only`` selects steps by number or name (``["02", "03"]`` or ``["02-root-registry-only"]``).
+    """
+    from .yamlio import read_documents
+
+    if seed_dir is None:
+        from .resources import data_dir
+
+        seed_dir = data_dir() / "seed"
+    seed = Path(seed_dir)
+    observations = []
+    for doc in read_documents((seed / "observations.yaml").read_text(encoding="utf-8"),
+                              str(seed / "observations.yaml")):
+        if isinstance(doc.data, list):
+            observations.extend(doc.data)
+    wanted = None
+    if only:
+        wanted = {w.strip() for w in only if w and w.strip()}
+    steps_dir = seed / "steps"
+    names = sorted(p.name for p in steps_dir.iterdir() if p.is_dir())
+    if wanted is not None:
+        unknown = [w for w in wanted if not any(n == w or n.split("-", 1)[0] == w.zfill(2) for n in names)]
+        if unknown:
+            from .errors import UsageError
+
+            raise UsageError(f"unknown step {', '.join(sorted(unknown))} (steps: "
+                             f"{', '.join(n.split('-', 1)[0] for n in names)})")
+    for name in names:
+        number = name.split("-", 1)[0]
+        if wanted is not None and name not in wanted and number not in {w.zfill(2) for w in wanted}:
+            continue
+        path = steps_dir / name / "sidecars.yaml"
+        text = path.read_text(encoding="utf-8")
+        sidecars = tuple(doc.data for doc in read_documents(text, str(path)) if isinstance(doc.data, dict))
+        title, parts = name, None
+        for line in text.splitlines():  # the "# Step NN: ..." comment paragraph
+            m = re.match(r"#\s*Step\s+\d+:\s*(.*)", line)
+            if parts is None and m:
+                parts = [m.group(1).strip()]
+            elif parts is not None and line.startswith("#") and line[1:].strip():
+                parts.append(line[1:].strip())
+            elif parts is not None:
+                break
+        if parts:
+            title = " ".join(parts)
+        requests, listings = [], []
+        for o in observations:
+            if o.get("step") != name:
+                continue
+            if o.get("kind") == "request":
+                args, container = _parse_command(o["command"], o["to"])
+                requests.append(WalkRequest(o["id"], o["from"], o["to"], args, container, o["command"],
+                                            dict(o.get("observed") or {}), o.get("blog_section", "")))
+            else:
+                listings.append(dict(o))
+        yield WalkStep(name, number, title, str(steps_dir / name), sidecars, tuple(requests), tuple(listings))
