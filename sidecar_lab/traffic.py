@@ -415,20 +415,16 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
                 if via:
                     steps.append(Step("traffic.via-virtual-service", {"vs": via, "host": target_svc.hostname}))
                 return routed(target_svc, _route_port(target_svc, port), shared.name, vhost)
-            whole = [pair for pair in shared.tcp if not is_http(pair[1].protocol) and pair[1].protocol != AUTO]
-            if not whole:
-                return unmatched(shared.name, http_catch_all=True)
+            # A listener that inspects HTTP sends unmatched plaintext HTTP to the catch-all route.
+            return unmatched(shared.name, http_catch_all=True)
         if scheme == "https":
             for target_svc, p in shared.sni:
                 if subset_of(host, target_svc.hostname):
                     steps.append(Step("traffic.listener-sni", {"listener": shared.name, "sni": host,
                                                                "service": target_svc.hostname}))
                     return routed(target_svc, port, shared.name, None)
-        whole = [pair for pair in shared.tcp if pair[1].protocol == AUTO or is_tcp(pair[1].protocol)
-                 or (not is_http(pair[1].protocol) and not is_tls(pair[1].protocol))]
-        if whole and not (scheme == "http" and shared.inspects_http and
-                          all(p.protocol == AUTO for _, p in whole)):
-            target_svc = whole[0][0]
+        if shared.tcp:  # a VIP-less TCP (or sniffed, non-HTTP) service takes the whole port
+            target_svc = shared.tcp[0][0]
             steps.append(Step("traffic.listener-whole-port", {"listener": shared.name, "service": target_svc.hostname}))
             return routed(target_svc, port, shared.name, None)
         return unmatched(shared.name, http_catch_all=False)
