@@ -1,0 +1,1025 @@
+"""Interactive widgets for the notebooks: switch Sidecars on and off and see at once who wins and why.
+
+Four widgets, each a thin face over the core (:mod:`sidecar_lab.scenario`, the
+:class:`~sidecar_lab.resolver.Simulator`, :func:`~sidecar_lab.traffic.check`) and the figures
+(:mod:`sidecar_lab.figures`). Every picture, verdict and sentence is drawn from the core's result and
+its trace, never from text written here, so a widget cannot disagree with ``sidecar-lab check``.
+
+* :class:`PrecedenceExplorer` — the root, namespace and workload Sidecars of a scenario: on/off,
+  outbound mode, egress hosts; the precedence ladder, a verdict table and the YAML as it now stands.
+* :class:`ReachabilityExplorer` — the same toggles, every workload against every destination.
+* :class:`YamlPlayground` — write a Sidecar; Istio's admission messages as you type, then the result.
+* :class:`PredictReveal` — pick a verdict, then reveal what the simulator says; keeps the score.
+
+Each object has ``.widget`` (its root container) and displays itself when a notebook cell ends with it.
+Only standard ipywidgets are used (no JavaScript of our own), so they run in JupyterLab, Notebook 7 and
+Voilà. Outputs are ``ipywidgets.Image`` (PNG bytes) and ``ipywidgets.HTML`` values, set directly, so
+they update without a kernel too (tests drive the controls by setting ``.value``).
+
+This module imports ipywidgets and matplotlib; ``import sidecar_lab`` does not import it.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import ipywidgets as W
+import matplotlib
+
+from . import figures
+from .errors import ManifestError, SidecarLabError, UsageError
+from .loader import load_objects, load_text
+from .resolver import Simulator
+from .results import RequestResult, Resolution, Verdict
+from .scenario import LEVELS, SEED_TARGETS, SEED_WORKLOAD, Scenario, parse_hosts, seed_steps
+from .traffic import check, matrix_targets, parse_target
+from .validation import ERROR, ValidationMessage, validate_sidecar
+from .yamlio import read_documents
+
+try:  # the shared label catalog of the figures and widgets
+    from .messages import LABELS as _LABELS
+    from .messages import label as _label
+except ImportError:  # pragma: no cover - an older catalog without UI labels
+    _LABELS, _label = None, None
+
+__all__ = ["PrecedenceExplorer", "ReachabilityExplorer", "YamlPlayground", "PredictReveal", "Question",
+           "DEFAULT_TARGETS", "LANGUAGE_OPTIONS", "as_scenario", "verdict_table_html", "matrix_table_html",
+           "validation_html", "ui_text", "seed_questions"]
+
+DEFAULT_TARGETS = SEED_TARGETS
+LANGUAGE_OPTIONS = (("English", "en"), ("한국어", "ko"))
+VERDICTS = tuple(v.value for v in Verdict)
+#: PNG resolution of the widgets' figures: the CSS reference (1 pt = 4/3 px), so the figure's text is as large as
+#: the page's and the PNG is shown at its own size, never stretched. (72 would save only ~5 ms a redraw.)
+DPI = 96
+
+# Words of the widgets themselves. The figures' labels (levels, verdicts, stages) come from the shared
+# catalog in sidecar_lab.messages; explanations come from the core's trace (Step.text(lang)).
+_UI: dict[str, dict[str, str]] = {"en": {
+    "ui.precedence.title": "Which Sidecar wins, and what happens to each request?",
+    "ui.reachability.title": "Reachability: every workload against every destination",
+    "ui.playground.title": "YAML playground: write a Sidecar and see what Istio does with it",
+    "ui.predict.title": "Predict, then reveal",
+    "ui.language": "Language",
+    "ui.step": "Seed step",
+    "ui.workload": "Workload",
+    "ui.targets": "Destinations (one per line)",
+    "ui.enabled": "on",
+    "ui.mode": "mode",
+    "ui.mode.unset": "(unset)",
+    "ui.hosts": "egress hosts",
+    "ui.hosts.placeholder": "unset: */* (implicit)",
+    "ui.selector": "selector {selector}",
+    "ui.no-selector": "no workloadSelector",
+    "ui.yaml.title": "The Sidecars as they now stand (kubectl apply -f -)",
+    "ui.yaml.none": "# No lab Sidecar is switched on: nothing to apply.",
+    "ui.col.source": "source",
+    "ui.col.target": "target",
+    "ui.col.verdict": "verdict",
+    "ui.col.envoy": "Envoy listener → route → cluster",
+    "ui.col.client": "what curl prints",
+    "ui.col.why": "why",
+    "ui.validation.title": "Admission validation",
+    "ui.validation.admitted": "{sidecar}: admitted",
+    "ui.validation.refused": "{sidecar}: kubectl apply would refuse it, so it takes no part",
+    "ui.validation.warned": "{sidecar}: admitted, with warnings",
+    "ui.bad-target": "{target}: {message}",
+    "ui.error": "Error: {message}",
+    "ui.font-fallback": "No font with Hangul is installed: the figure's labels are in English.",
+    "ui.figure-description": "Text description of the figure",
+    "ui.summary": "{workload} is governed by {governor}; outbound mode {mode}.",
+    "ui.summary.none": "no Sidecar (the built-in default)",
+    "ui.summary.no-proxy": "{workload} has no sidecar proxy: {reason}",
+    "ui.playground.editor": "Sidecar YAML",
+    "ui.playground.ok": "Istio admits every Sidecar here.",
+    "ui.playground.no-sidecar": "There is no Sidecar in the text yet.",
+    "ui.playground.not-read": "The YAML cannot be read; the figure and table show the last YAML that could.",
+    "ui.playground.line": "line {line}",
+    "ui.predict.question": "Question {number} of {total}",
+    "ui.predict.scenario": "Scenario: {title}",
+    "ui.predict.sidecars": "Sidecars in effect",
+    "ui.predict.no-sidecars": "(no Sidecar)",
+    "ui.predict.prompt": "What happens to this request? Pick a verdict, then reveal the answer.",
+    "ui.predict.reveal": "Reveal",
+    "ui.predict.next": "Next question",
+    "ui.predict.pick-first": "Pick a verdict first.",
+    "ui.predict.right": "Right: {verdict}.",
+    "ui.predict.wrong": "Not this time: you said {pick}, the simulator says {verdict}.",
+    "ui.predict.score": "Score: {right} of {answered}",
+    "ui.predict.client": "curl prints: {text}",
+    "ui.predict.why": "Why:",
+    "ui.predict.done": "That was the last question.",
+}, "ko": {
+    "ui.precedence.title": "어떤 Sidecar가 적용되고, 각 요청은 어떻게 될까?",
+    "ui.reachability.title": "도달 가능성: 모든 워크로드 × 모든 목적지",
+    "ui.playground.title": "YAML 놀이터: Sidecar를 작성하고 Istio가 어떻게 처리하는지 보기",
+    "ui.predict.title": "예측한 뒤 정답 보기",
+    "ui.language": "언어",
+    "ui.step": "실습 단계",
+    "ui.workload": "워크로드",
+    "ui.targets": "목적지(한 줄에 하나)",
+    "ui.enabled": "적용",
+    "ui.mode": "모드",
+    "ui.mode.unset": "(미설정)",
+    "ui.hosts": "egress 호스트",
+    "ui.hosts.placeholder": "미설정: */*(암묵적)",
+    "ui.selector": "셀렉터 {selector}",
+    "ui.no-selector": "workloadSelector 없음",
+    "ui.yaml.title": "현재 상태의 Sidecar(kubectl apply -f -)",
+    "ui.yaml.none": "# 켜진 실습 Sidecar가 없습니다: 적용할 것이 없습니다.",
+    "ui.col.source": "출발지",
+    "ui.col.target": "목적지",
+    "ui.col.verdict": "판정",
+    "ui.col.envoy": "Envoy 리스너 → 라우트 → 클러스터",
+    "ui.col.client": "curl 출력",
+    "ui.col.why": "이유",
+    "ui.validation.title": "어드미션 검증",
+    "ui.validation.admitted": "{sidecar}: 승인됨",
+    "ui.validation.refused": "{sidecar}: kubectl apply가 거부하므로 적용되지 않습니다",
+    "ui.validation.warned": "{sidecar}: 승인되지만 경고가 있습니다",
+    "ui.bad-target": "{target}: {message}",
+    "ui.error": "오류: {message}",
+    "ui.font-fallback": "한글 글꼴이 설치되어 있지 않아 그림의 레이블은 영어로 표시됩니다.",
+    "ui.figure-description": "그림 설명(텍스트)",
+    "ui.summary": "{workload}에는 {governor}가 적용됩니다. 아웃바운드 모드 {mode}.",
+    "ui.summary.none": "Sidecar 없음(내장 기본값)",
+    "ui.summary.no-proxy": "{workload}에는 사이드카 프록시가 없습니다: {reason}",
+    "ui.playground.editor": "Sidecar YAML",
+    "ui.playground.ok": "Istio가 여기 있는 모든 Sidecar를 승인합니다.",
+    "ui.playground.no-sidecar": "아직 텍스트에 Sidecar가 없습니다.",
+    "ui.playground.not-read": ("YAML을 읽을 수 없습니다. 그림과 표는 마지막으로 읽을 수 있었던 "
+                               "YAML의 결과입니다."),
+    "ui.playground.line": "{line}번째 줄",
+    "ui.predict.question": "문제 {number} / {total}",
+    "ui.predict.scenario": "시나리오: {title}",
+    "ui.predict.sidecars": "적용 중인 Sidecar",
+    "ui.predict.no-sidecars": "(Sidecar 없음)",
+    "ui.predict.prompt": "이 요청은 어떻게 될까요? 판정을 고른 뒤 정답을 확인하세요.",
+    "ui.predict.reveal": "정답 보기",
+    "ui.predict.next": "다음 문제",
+    "ui.predict.pick-first": "먼저 판정을 고르세요.",
+    "ui.predict.right": "정답입니다: {verdict}.",
+    "ui.predict.wrong": "아쉽네요: {pick}을(를) 골랐지만 시뮬레이터의 판정은 {verdict}입니다.",
+    "ui.predict.score": "점수: {answered}문제 중 {right}개 정답",
+    "ui.predict.client": "curl 출력: {text}",
+    "ui.predict.why": "이유:",
+    "ui.predict.done": "마지막 문제였습니다.",
+}}
+
+# Used only when the shared catalog has no such label (an older sidecar_lab.messages).
+_FALLBACK_LABELS = {
+    "level.workload": "workload", "level.namespace": "namespace", "level.root": "root",
+    **{f"verdict.{v}": v for v in VERDICTS}, "stage.none": "—",
+}
+
+
+def ui_text(key: str, lang: str = "en", **params: Any) -> str:
+    """A widget text in ``lang``: the widgets' own words, else the shared figure labels (English when missing)."""
+    if key in _UI["en"]:
+        template = _UI.get(lang, {}).get(key) or _UI["en"][key]
+    elif _label is not None and key in _LABELS.get("en", {}):
+        return _label(key, lang, **params)
+    else:
+        template = _FALLBACK_LABELS.get(key, key)
+    try:
+        return template.format(**params) if params else template
+    except (KeyError, IndexError):
+        return template
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def as_scenario(obj: Any = None, *, workload: str | None = None) -> Scenario:
+    """A :class:`Scenario` from what a learner passes: a Scenario, None (the seed), a seed step name
+    (``"03-namespace-allow-any"``), YAML text, a path or a list of paths, or a list of manifest dicts.
+
+    For manifests, the levels are found for ``workload`` when the manifests have it, else for the
+    scenario's own choice (the seed's client, or the first workload with a sidecar).
+    """
+    if isinstance(obj, Scenario):
+        return obj
+    if obj is None:
+        return Scenario.seed()
+    if isinstance(obj, str) and obj in seed_steps():
+        return Scenario.seed(obj)
+    if isinstance(obj, str) and ("\n" in obj or obj.lstrip().startswith(("apiVersion", "kind", "---"))):
+        build = lambda w: Scenario.from_yaml(obj, workload=w)  # noqa: E731
+    elif isinstance(obj, str) or hasattr(obj, "__fspath__"):
+        build = lambda w: Scenario.from_paths([obj], workload=w)  # noqa: E731
+    else:
+        items = list(obj)
+        if items and all(isinstance(i, Mapping) for i in items):
+            build = lambda w: Scenario.from_objects(items, workload=w)  # noqa: E731
+        else:
+            build = lambda w: Scenario.from_paths([str(i) for i in items], workload=w)  # noqa: E731
+    if workload:
+        try:
+            return build(workload)
+        except UsageError as exc:
+            if not str(exc).startswith("unknown workload"):
+                raise
+    return build(None)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# HTML pieces, rendered from the core's results
+
+_CELL = "border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left"
+# ipywidgets gives HTML content the line height of a control row (28 px); text blocks set their own.
+_BLOCK = "line-height:1.4"
+_BREAK = "word-break:break-all"  # Envoy names and URLs are long unbroken words
+def _full_width() -> W.Layout:
+    return W.Layout(width="100%")
+
+
+_PRE = "font-size:85%;line-height:1.3;background:#f6f6f6;padding:6px;overflow-x:auto"
+
+
+def _verdict_badge(verdict: str, lang: str) -> str:
+    colour = figures.PALETTE.get(verdict, "#888")
+    return (f'<span class="sidecar-lab-verdict" data-verdict="{_e(verdict)}" style="border-left:6px solid {colour};'
+            f'padding-left:4px;font-weight:bold;white-space:nowrap">{_e(figures.GLYPHS.get(verdict, ""))} '
+            f'{_e(ui_text("verdict." + verdict, lang))}</span>')
+
+
+def _envoy_text(r: RequestResult, lang: str) -> str:
+    none = ui_text("stage.none", lang)
+    e = r.envoy
+    return " → ".join(x or none for x in (e.listener, e.route, e.cluster))
+
+
+def verdict_table_html(results: Sequence[RequestResult], lang: str = "en",
+                       errors: Sequence[tuple[str, str]] = ()) -> str:
+    """One row per request: source, target, verdict (glyph and word), Envoy's path, what curl prints, why."""
+    head = "".join(f'<th style="{_CELL}">{_e(ui_text(k, lang))}</th>' for k in
+                   ("ui.col.source", "ui.col.target", "ui.col.verdict", "ui.col.envoy", "ui.col.client", "ui.col.why"))
+    rows = []
+    for r in results:
+        steps = "".join(f"<li>{_e(s)}</li>" for s in r.explanation(lang))
+        rows.append(
+            f'<tr data-target="{_e(r.target.target)}" data-verdict="{_e(r.verdict.value)}">'
+            f'<td style="{_CELL}"><code>{_e(r.source.namespace)}/{_e(r.source.name)}</code></td>'
+            f'<td style="{_CELL};{_BREAK}"><code>{_e(r.target.target)}</code></td>'
+            f'<td style="{_CELL}">{_verdict_badge(r.verdict.value, lang)}</td>'
+            f'<td style="{_CELL};{_BREAK}"><code>{_e(_envoy_text(r, lang))}</code></td>'
+            f'<td style="{_CELL}">{_e(r.client_sees)}</td>'
+            f'<td style="{_CELL};min-width:18em"><ol style="margin:0;padding-left:1.4em">{steps}</ol></td></tr>')
+    for target, message in errors:
+        rows.append(f'<tr><td style="{_CELL}" colspan="6" class="sidecar-lab-error">'
+                    f'{_e(ui_text("ui.bad-target", lang, target=target, message=message))}</td></tr>')
+    return (f'<div style="overflow-x:auto;{_BLOCK}"><table class="sidecar-lab-verdicts" '
+            f'style="border-collapse:collapse;font-size:90%"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def matrix_table_html(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[RequestResult]],
+                      lang: str = "en") -> str:
+    """The reachability matrix as a table: one row per source, one column per target, glyph and word per cell."""
+    head = f'<th style="{_CELL}">{_e(ui_text("ui.col.source", lang))}</th>' + "".join(
+        f'<th style="{_CELL}"><code>{_e(x)}</code></th>' for x in targets)
+    rows = []
+    for source, row in zip(sources, cells):
+        tds = "".join(f'<td style="{_CELL}" title="{_e(_envoy_text(r, lang))}">{_verdict_badge(r.verdict.value, lang)}'
+                      f'</td>' for r in row)
+        rows.append(f'<tr data-source="{_e(source)}"><th style="{_CELL}"><code>{_e(source)}</code></th>{tds}</tr>')
+    return (f'<div style="overflow-x:auto;{_BLOCK}"><table class="sidecar-lab-matrix" '
+            f'style="border-collapse:collapse;font-size:85%"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _message_line(m: ValidationMessage, line: int | None, lang: str) -> str:
+    where = f"{ui_text('ui.playground.line', lang, line=line)}: " if line is not None else ""
+    colour = figures.PALETTE["BLOCKED"] if m.level == ERROR else "#8a6d00"
+    hint = f" <i>— {_e(m.hint)}</i>" if m.hint else ""
+    return (f'<li class="sidecar-lab-{m.level.lower()}"><b style="color:{colour}">{_e(m.level)}</b> '
+            f'{_e(where)}<code>{_e(m.field)}</code>: {_e(m.message)} <small>[{_e(m.rule)}]</small>{hint}</li>')
+
+
+def validation_html(found: Iterable[tuple[str, Sequence[ValidationMessage], Callable[[tuple], int | None] | None]],
+                    lang: str = "en") -> str:
+    """Istio's admission messages per Sidecar (``(name, messages, line_of)`` triples), in its own words."""
+    parts = []
+    for name, messages, line_of in found:
+        refused = any(m.level == ERROR for m in messages)
+        key = "ui.validation.refused" if refused else "ui.validation.warned" if messages else "ui.validation.admitted"
+        mark = "✘" if refused else "⚠" if messages else "✔"
+        items = "".join(_message_line(m, line_of(m.path) if line_of else None, lang) for m in messages)
+        parts.append(f"<div>{mark} {_e(ui_text(key, lang, sidecar=name))}"
+                     + (f'<ul style="margin:2px 0">{items}</ul>' if items else "") + "</div>")
+    if not parts:
+        return ""
+    title = _e(ui_text("ui.validation.title", lang))
+    return f'<div class="sidecar-lab-validation" style="{_BLOCK}"><b>{title}</b>{"".join(parts)}</div>'
+
+
+def _error_html(message: str, lang: str) -> str:
+    return (f'<div class="sidecar-lab-error" style="color:{figures.PALETTE["BLOCKED"]}">'
+            f'{_e(ui_text("ui.error", lang, message=message))}</div>')
+
+
+def _summary_html(res: Resolution, lang: str) -> str:
+    w = f"{res.workload.namespace}/{res.workload.name}"
+    if res.proxy != "sidecar":
+        return f"<p>{_e(ui_text('ui.summary.no-proxy', lang, workload=w, reason=res.proxy_reason.text(lang)))}</p>"
+    governor = str(res.sidecar) if res.sidecar is not None else ui_text("ui.summary.none", lang)
+    text = ui_text("ui.summary", lang, workload=w, governor=governor, mode=res.mode)
+    return f"<p>{_e(text)} <i>{_e(res.scope_reason.text(lang))}</i></p>"
+
+
+def _yaml_html(text: str, lang: str) -> str:
+    return (f'<details open><summary><b>{_e(ui_text("ui.yaml.title", lang))}</b></summary>'
+            f'<pre class="sidecar-lab-yaml" style="{_PRE}">{_e(text)}</pre>'
+            f'</details>')
+
+
+def _parse_targets(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# figures: rendered once per distinct content (a control that changes nothing the figure shows costs nothing)
+
+_RENDERED: "OrderedDict[tuple, tuple[Any, bytes]]" = OrderedDict()
+
+
+def _render(key: tuple, make: Callable[[], Any], dpi: int) -> tuple[Any, bytes]:
+    key = key + (dpi,)
+    hit = _RENDERED.get(key)
+    if hit is not None:
+        _RENDERED.move_to_end(key)
+        return hit
+    fig = make()
+    # Unhinted glyphs rasterise about a quarter faster and look the same at screen sizes.
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        png = figures.to_png(fig, dpi=dpi)
+    _RENDERED[key] = (fig, png)
+    if len(_RENDERED) > 96:
+        _RENDERED.popitem(last=False)
+    return fig, png
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the common frame: language, figure, messages, display
+
+class _Lab:
+    """What every widget shares: a language picker, an image, messages, display delegation."""
+
+    widget: W.Box
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in dict((v, k) for k, v in LANGUAGE_OPTIONS) else "en"
+        self._quiet = False
+        self.error: str | None = None
+        self.figure: Any = None
+        self.last_refresh_ms: float | None = None
+        self.dpi = DPI
+        self.title = W.HTML()
+        self.lang_picker = W.Dropdown(options=list(LANGUAGE_OPTIONS), value=self.lang,
+                                      style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        self.lang_picker.observe(self._on_lang, names="value")
+        # flex-start: a VBox would stretch the image to its width (blurry); shown at its own size, narrower if need be
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%", align_self="flex-start"))
+        self.figure_text = W.HTML()
+        self.messages = W.HTML(layout=_full_width())
+
+    # display: a cell that ends with the object shows its widget
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _on_lang(self, change: Mapping) -> None:
+        if self._quiet:
+            return
+        self.lang = change["new"]
+        self._relabel()
+        self._refresh()
+
+    def _relabel(self) -> None:
+        self.lang_picker.description = ui_text("ui.language", self.lang)
+
+    def _refresh(self) -> None:  # pragma: no cover - every widget has its own
+        raise NotImplementedError
+
+    def _show_figure(self, key: tuple, make: Callable[[], Any]) -> None:
+        fig, png = _render(key + (self.lang,), make, self.dpi)
+        self.figure = fig
+        self.image.value = png
+        self.figure_text.value = (f'<details><summary><small>{_e(ui_text("ui.figure-description", self.lang))}</small>'
+                                  f'</summary><small>{_e(figures.alt_text(fig))}</small></details>')
+
+    def _font_note(self) -> str:
+        if self.lang == "ko" and figures.hangul_font() is None:
+            return f"<p><small><i>{_e(ui_text('ui.font-fallback', self.lang))}</i></small></p>"
+        return ""
+
+    def _timed(self, work: Callable[[], None]) -> None:
+        """Run one refresh; user errors become a message in the widget, never an exception."""
+        start = time.perf_counter()
+        self.error = None
+        try:
+            work()
+        except SidecarLabError as exc:
+            self.error = str(exc)
+            self.messages.value = _error_html(str(exc), self.lang)
+        except Exception as exc:  # noqa: BLE001 - a widget must stay alive; the message says what broke
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.messages.value = _error_html(self.error, self.lang)
+        self.last_refresh_ms = (time.perf_counter() - start) * 1000
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the three lab Sidecars as controls
+
+class LevelControls:
+    """The controls of one lab Sidecar: ``enabled`` (Checkbox), ``mode`` (Dropdown), ``hosts`` (Text)."""
+
+    def __init__(self, level: str) -> None:
+        self.level = level
+        self.label = W.HTML(layout=W.Layout(width="260px"))
+        self.enabled = W.Checkbox(value=False, indent=False, layout=W.Layout(width="70px"))
+        self.enabled.add_class(f"sidecar-lab-{level}-toggle")  # a stable hook for tests/test_browser.py
+        self.mode = W.Dropdown(options=[("REGISTRY_ONLY", "REGISTRY_ONLY"), ("ALLOW_ANY", "ALLOW_ANY"), ("", "")],
+                               value="", style={"description_width": "initial"}, layout=W.Layout(width="230px"))
+        self.hosts = W.Text(value="", continuous_update=True, style={"description_width": "initial"},
+                            layout=W.Layout(width="360px"))
+        self.box = W.HBox([self.label, self.enabled, self.mode, self.hosts])
+        # DOM classes (standard ipywidgets, no JavaScript) so pages and browser tests can find each control.
+        for control, role in ((self.mode, "mode"), (self.hosts, "hosts"), (self.box, "level")):
+            control.add_class(f"sidecar-lab-{level}-{role}")
+
+    def show(self, lv: Any) -> None:
+        """Set the controls from a :class:`~sidecar_lab.scenario.SidecarLevel` (caller silences observers)."""
+        self.enabled.value = lv.enabled
+        self.mode.value = lv.mode or ""
+        self.hosts.value = ", ".join(lv.egress_hosts) if lv.egress_hosts else ""
+
+    def relabel(self, lv: Any, lang: str) -> None:
+        mode = self.mode.value
+        self.mode.options = [("REGISTRY_ONLY", "REGISTRY_ONLY"), ("ALLOW_ANY", "ALLOW_ANY"),
+                             (ui_text("ui.mode.unset", lang), "")]
+        self.mode.value = mode
+        self.enabled.description = ui_text("ui.enabled", lang)
+        self.mode.description = ui_text("ui.mode", lang)
+        self.hosts.description = ui_text("ui.hosts", lang)
+        self.hosts.placeholder = ui_text("ui.hosts.placeholder", lang)
+        if lv.selector is None:
+            selector = ui_text("ui.no-selector", lang)
+        else:
+            text = ",".join(f"{k}={v}" for k, v in lv.selector) or "{}"
+            selector = ui_text("ui.selector", lang, selector=text)
+        self.label.value = (f"<b>{_e(ui_text('level.' + self.level, lang))}</b> <code>{_e(lv.ref)}</code>"
+                            f"<br><small>{_e(selector)}</small>")
+
+
+class _Levels(_Lab):
+    """A widget driven by the three lab Sidecars of a scenario (and, for the seed, a step picker)."""
+
+    def __init__(self, scenario: Any, lang: str, workload: str | None = None) -> None:
+        super().__init__(lang)
+        self.scenario: Scenario = as_scenario(scenario, workload=workload)
+        self.controls: dict[str, LevelControls] = {level: LevelControls(level) for level in LEVELS}
+        for level, c in self.controls.items():
+            c.enabled.observe(lambda ch, lv=level: self._set(lv, enabled=ch["new"]), names="value")
+            c.mode.observe(lambda ch, lv=level: self._set(lv, mode=ch["new"] or None), names="value")
+            c.hosts.observe(lambda ch, lv=level: self._set(lv, egress_hosts=parse_hosts(ch["new"])), names="value")
+        steps = seed_steps() if self.scenario.step is not None else []
+        self.step_picker = W.Dropdown(options=steps, value=self.scenario.step if steps else None,
+                                      style={"description_width": "initial"},
+                                      layout=W.Layout(width="auto", display="" if steps else "none"))
+        self.step_picker.observe(self._on_step, names="value")
+        self.yaml_view = W.HTML(layout=_full_width())
+        self.yaml_text = ""
+        # istiod checks the workload level first: show them in that order, as the ladder does
+        self.level_box = W.VBox([self.controls[level].box for level in reversed(LEVELS)])
+        self._show_levels()
+
+    def _show_levels(self) -> None:
+        self._quiet = True
+        try:
+            for level, c in self.controls.items():
+                c.show(self.scenario.level(level))
+                c.relabel(self.scenario.level(level), self.lang)
+        finally:
+            self._quiet = False
+
+    def _relabel(self) -> None:
+        super()._relabel()
+        self._quiet = True
+        try:
+            self.step_picker.description = ui_text("ui.step", self.lang)
+            for level, c in self.controls.items():
+                c.relabel(self.scenario.level(level), self.lang)
+        finally:
+            self._quiet = False
+
+    def _set(self, level: str, **changes: Any) -> None:
+        if self._quiet:
+            return
+        try:
+            self.scenario = self.scenario.with_level(level, **changes)
+        except SidecarLabError as exc:
+            self.error = str(exc)
+            self.messages.value = _error_html(str(exc), self.lang)
+            return
+        self._refresh()
+
+    def _on_step(self, change: Mapping) -> None:
+        if self._quiet or not change["new"]:
+            return
+        self.scenario = Scenario.seed(change["new"])
+        self._show_levels()
+        self._refresh()
+
+    def set_scenario(self, scenario: Any) -> None:
+        """Show another scenario (a Scenario, a seed step, paths or YAML)."""
+        self.scenario = as_scenario(scenario)
+        self._quiet = True
+        try:
+            if self.scenario.step is not None:
+                self.step_picker.options = seed_steps()
+                self.step_picker.value = self.scenario.step
+            self.step_picker.layout.display = "" if self.scenario.step is not None else "none"
+        finally:
+            self._quiet = False
+        self._show_levels()
+        self._refresh()
+
+    def _levels_messages(self) -> str:
+        found = [(lv.ref, msgs, None) for lv in self.scenario.levels if lv.enabled
+                 for msgs in (lv.validation(),)]
+        return validation_html(found, self.lang)
+
+    def _show_yaml(self) -> None:
+        self.yaml_text = self.scenario.sidecars_yaml() or ui_text("ui.yaml.none", self.lang) + "\n"
+        self.yaml_view.value = _yaml_html(self.yaml_text, self.lang)
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+class PrecedenceExplorer(_Levels):
+    """Switch the root, namespace and workload Sidecars on and off; see who wins, why, and each request's fate.
+
+    >>> ex = PrecedenceExplorer("02-root-registry-only")
+    >>> [r.verdict.value for r in ex.results]
+    ['ROUTED', 'ROUTED', 'BLOCKED', 'BLOCKED']
+    >>> ex.controls["namespace"].enabled.value = True   # istioinaction/default, ALLOW_ANY
+    >>> ex.resolution.scope, [r.verdict.value for r in ex.results]
+    ('namespace', ['ROUTED', 'ROUTED', 'PASSTHROUGH', 'PASSTHROUGH'])
+    """
+
+    def __init__(self, scenario: Any = None, *, workload: str = SEED_WORKLOAD,
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en") -> None:
+        super().__init__(scenario, lang, workload)
+        self.resolution: Resolution | None = None
+        self.results: list[RequestResult] = []
+        self.target_errors: list[tuple[str, str]] = []
+        workloads = self.scenario.workloads()
+        chosen = workload if workload in workloads else (self.scenario.workload if self.scenario.workload
+                                                         in workloads else (workloads or [None])[0])
+        self.workload_picker = W.Dropdown(options=workloads, value=chosen, style={"description_width": "initial"},
+                                          layout=W.Layout(width="auto"))
+        self.targets_box = W.Textarea(value="\n".join(targets), rows=max(3, len(targets)), continuous_update=False,
+                                      style={"description_width": "initial"}, layout=W.Layout(width="520px"))
+        self.summary = W.HTML()
+        self.table = W.HTML(layout=_full_width())
+        self.workload_picker.observe(lambda ch: self._quiet or self._refresh(), names="value")
+        self.targets_box.observe(lambda ch: self._quiet or self._refresh(), names="value")
+        self.widget = W.VBox([
+            self.title,
+            W.HBox([self.step_picker, self.workload_picker, self.lang_picker]),
+            self.level_box,
+            self.targets_box,
+            self.messages,
+            self.summary,
+            self.image,
+            self.figure_text,
+            self.table,
+            self.yaml_view,
+        ])
+        self._relabel()
+        self._refresh()
+
+    @property
+    def workload(self) -> str:
+        return self.workload_picker.value
+
+    @property
+    def targets(self) -> list[str]:
+        return _parse_targets(self.targets_box.value)
+
+    def _relabel(self) -> None:
+        super()._relabel()
+        self.title.value = f"<h3>{_e(ui_text('ui.precedence.title', self.lang))}</h3>"
+        self.workload_picker.description = ui_text("ui.workload", self.lang)
+        self.targets_box.description = ui_text("ui.targets", self.lang)
+
+    def _refresh(self) -> None:
+        self._timed(self._compute)
+
+    def _compute(self) -> None:
+        sim = self.scenario.simulator()
+        workload = self.workload
+        if not workload:
+            raise UsageError("the scenario has no workload")
+        res = sim.resolve(workload)
+        results, errors = [], []
+        for target in self.targets:
+            try:
+                results.append(check(sim, workload, target))
+            except UsageError as exc:
+                errors.append((target, str(exc)))
+        self.resolution, self.results, self.target_errors = res, results, errors
+        self._show_figure(("ladder", repr(res)), lambda: figures.precedence_ladder(res, lang=self.lang))
+        self.summary.value = _summary_html(res, self.lang)
+        self.table.value = verdict_table_html(results, self.lang, errors)
+        self._show_yaml()
+        self.messages.value = self._levels_messages() + self._font_note()
+
+
+class ReachabilityExplorer(_Levels):
+    """The same three Sidecars; every workload against every destination, as a matrix.
+
+    ``targets`` None: one destination per Service port of the scenario, plus the seed's two external ones.
+    """
+
+    def __init__(self, scenario: Any = None, *, targets: Sequence[str] | None = None, lang: str = "en") -> None:
+        super().__init__(scenario, lang)
+        self._targets = list(targets) if targets is not None else None
+        self.sources: list[str] = []
+        self.target_list: list[str] = []
+        self.cells: list[list[RequestResult]] = []
+        self.results: list[RequestResult] = []
+        self.table = W.HTML(layout=_full_width())
+        self.widget = W.VBox([
+            self.title,
+            W.HBox([self.step_picker, self.lang_picker]),
+            self.level_box,
+            self.messages,
+            self.image,
+            self.figure_text,
+            self.table,
+            self.yaml_view,
+        ])
+        self._relabel()
+        self._refresh()
+
+    def _relabel(self) -> None:
+        super()._relabel()
+        self.title.value = f"<h3>{_e(ui_text('ui.reachability.title', self.lang))}</h3>"
+
+    def _refresh(self) -> None:
+        self._timed(self._compute)
+
+    def _targets_for(self, sim: Simulator) -> list[str]:
+        if self._targets is not None:
+            return list(self._targets)
+        found = matrix_targets(sim)
+        return found + [x for x in DEFAULT_TARGETS if x.startswith(("http://google", "https://google"))
+                        and x not in found]
+
+    def _compute(self) -> None:
+        sim = self.scenario.simulator()
+        sources = [f"{w.namespace}/{w.name}" for w in sim.workloads()]
+        targets, errors = [], []
+        for x in self._targets_for(sim):
+            try:
+                parse_target(x)
+                targets.append(x)
+            except UsageError as exc:
+                errors.append((x, str(exc)))
+        cells = [[check(sim, s, x) for x in targets] for s in sources]
+        self.sources, self.target_list, self.cells = sources, targets, cells
+        self.results = [r for row in cells for r in row]
+        key = ("matrix", tuple(sources), tuple(targets), tuple(r.verdict.value for r in self.results))
+        self._show_figure(key, lambda: figures.reachability_matrix(sources, targets, cells, lang=self.lang))
+        self.table.value = matrix_table_html(sources, targets, cells, self.lang) + "".join(
+            f"<p>{_e(ui_text('ui.bad-target', self.lang, target=x, message=m))}</p>" for x, m in errors)
+        self._show_yaml()
+        self.messages.value = self._levels_messages() + self._font_note()
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+_PLAYGROUND_FILE = "playground.yaml"
+
+
+def _default_playground_text() -> str:
+    import yaml
+
+    level = Scenario.seed("06-workload-hosts").level("workload")
+    return yaml.safe_dump(level.manifest(), sort_keys=False, default_flow_style=False)
+
+
+class YamlPlayground(_Lab):
+    """Edit Sidecar YAML in a text area: Istio's admission messages as you type, then who wins and each request.
+
+    ``base`` is what the YAML is added to: a Scenario (its manifests and switched-on Sidecars), a seed step,
+    paths or YAML text; by default the seed cluster with no Sidecar.
+
+    >>> pg = YamlPlayground()
+    >>> pg.editor.value = pg.editor.value.replace("istioinaction/*", "httpbin")
+    >>> "host must be of form namespace/dnsName" in pg.messages.value
+    True
+    """
+
+    def __init__(self, text: str | None = None, *, base: Any = None, workload: str = SEED_WORKLOAD,
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en") -> None:
+        super().__init__(lang)
+        base_scenario = as_scenario(base if base is not None else "01-no-sidecar")
+        self.base_objects = base_scenario.manifests()
+        self._base_mesh = load_objects(self.base_objects, "<base>")
+        self.resolution: Resolution | None = None
+        self.results: list[RequestResult] = []
+        self.validation: list[tuple[str, tuple[ValidationMessage, ...]]] = []
+        self.yaml_error: str | None = None
+        workloads = [f"{w.namespace}/{w.name}" for w in Simulator(self._base_mesh).workloads()]
+        chosen = workload if workload in workloads else (workloads or [None])[0]
+        self.editor = W.Textarea(value=text if text is not None else _default_playground_text(),
+                                 continuous_update=True, rows=16,
+                                 layout=W.Layout(width="640px"))
+        self.workload_picker = W.Dropdown(options=workloads, value=chosen, style={"description_width": "initial"},
+                                          layout=W.Layout(width="auto"))
+        self.targets_box = W.Textarea(value="\n".join(targets), rows=max(3, len(targets)), continuous_update=False,
+                                      style={"description_width": "initial"}, layout=W.Layout(width="520px"))
+        self.summary = W.HTML()
+        self.table = W.HTML(layout=_full_width())
+        for control in (self.editor, self.workload_picker, self.targets_box):
+            control.observe(lambda ch: self._quiet or self._refresh(), names="value")
+        self.widget = W.VBox([
+            self.title,
+            W.HBox([self.workload_picker, self.lang_picker]),
+            self.editor,
+            self.messages,
+            self.targets_box,
+            self.summary,
+            self.image,
+            self.figure_text,
+            self.table,
+        ])
+        self._relabel()
+        self._refresh()
+
+    @property
+    def workload(self) -> str:
+        return self.workload_picker.value
+
+    @property
+    def targets(self) -> list[str]:
+        return _parse_targets(self.targets_box.value)
+
+    def _relabel(self) -> None:
+        super()._relabel()
+        self.title.value = f"<h3>{_e(ui_text('ui.playground.title', self.lang))}</h3>"
+        self.editor.description = ""
+        self.editor.placeholder = ui_text("ui.playground.editor", self.lang)
+        self.workload_picker.description = ui_text("ui.workload", self.lang)
+        self.targets_box.description = ui_text("ui.targets", self.lang)
+
+    def _refresh(self) -> None:
+        self._timed(self._compute)
+
+    def _compute(self) -> None:
+        text = self.editor.value
+        self.yaml_error = None
+        try:
+            docs = list(read_documents(text, _PLAYGROUND_FILE))
+            load_text(text, _PLAYGROUND_FILE)  # the loader's own checks, with file:line:field
+        except ManifestError as exc:
+            # Say what is wrong and where; the figure and table keep the last YAML that could be read.
+            self.yaml_error = str(exc)
+            note = f"<p><small>{_e(ui_text('ui.playground.not-read', self.lang))}</small></p>" if self.results else ""
+            self.messages.value = _error_html(str(exc), self.lang) + note
+            return
+        found, self.validation = [], []
+        for doc in docs:
+            data = doc.data
+            if not isinstance(data, dict) or data.get("kind") != "Sidecar":
+                continue
+            meta = data.get("metadata") or {}
+            ref = f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
+            messages = validate_sidecar(data.get("spec") or {}, meta.get("namespace") or "default")
+            self.validation.append((ref, messages))
+            found.append((ref, messages, lambda path, d=doc: d.line_of(path)))
+        status = ""
+        if not found:
+            status = f"<p>{_e(ui_text('ui.playground.no-sidecar', self.lang))}</p>"
+        elif all(not any(m.level == ERROR for m in msgs) for _, msgs, _ in found):
+            status = f"<p>✔ {_e(ui_text('ui.playground.ok', self.lang))}</p>"
+        self.messages.value = status + validation_html(found, self.lang) + self._font_note()
+        sim = Simulator(load_objects([*self.base_objects, *(d.data for d in docs)], "<playground>"))
+        workload = self.workload
+        res = sim.resolve(workload)
+        results, errors = [], []
+        for target in self.targets:
+            try:
+                results.append(check(sim, workload, target))
+            except UsageError as exc:
+                errors.append((target, str(exc)))
+        self.resolution, self.results = res, results
+        self._show_figure(("ladder", repr(res)), lambda: figures.precedence_ladder(res, lang=self.lang))
+        self.summary.value = _summary_html(res, self.lang)
+        self.table.value = verdict_table_html(results, self.lang, errors)
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Question:
+    """One request to predict: a scenario (a Scenario or a seed step), the source workload and the target."""
+
+    scenario: Any
+    source: str
+    target: str
+    #: The command as the lab ran it, if known (shown to the learner).
+    command: str | None = None
+
+
+def seed_questions() -> list[Question]:
+    """Every request the seed walkthrough made (``data/seed/observations.yaml``), in the post's order."""
+    from .resources import data_dir
+    from .yamlio import read_path_text
+
+    path = data_dir() / "seed" / "observations.yaml"
+    out = []
+    for doc in read_documents(read_path_text(str(path)), str(path), keep_positions=lambda _: False):
+        for item in doc.data if isinstance(doc.data, list) else [doc.data]:
+            if isinstance(item, dict) and item.get("kind") == "request":
+                out.append(Question(item["step"], item["from"], item["to"], item.get("command")))
+    return out
+
+
+def _question(q: Any) -> Question:
+    if isinstance(q, Question):
+        return q
+    if isinstance(q, Mapping):
+        return Question(q.get("scenario") or q.get("step"), q["source"] if "source" in q else q["from"],
+                        q["target"] if "target" in q else q["to"], q.get("command"))
+    return Question(*q)
+
+
+class PredictReveal(_Lab):
+    """The learner picks ROUTED / PASSTHROUGH / BLOCKED / DIRECT / DNS_FAILURE, then reveals the simulator's answer.
+
+    ``questions``: (scenario or seed step, source, target) triples or :class:`Question` values; by default
+    every request of the seed walkthrough.
+
+    >>> quiz = PredictReveal([("02-root-registry-only", "istioinaction/sleep", "http://google.com")])
+    >>> quiz.choice.value = "BLOCKED"
+    >>> quiz.reveal()
+    True
+    >>> quiz.score
+    (1, 1)
+    """
+
+    def __init__(self, questions: Iterable[Any] | None = None, *, lang: str = "en") -> None:
+        super().__init__(lang)
+        self.questions = [_question(q) for q in (questions if questions is not None else seed_questions())]
+        if not self.questions:
+            raise UsageError("PredictReveal needs at least one question")
+        self.index = 0
+        self.right = 0
+        self.answered = 0
+        self.result: RequestResult | None = None
+        self.revealed = False
+        self.last_pick: str | None = None
+        self.question_view = W.HTML(layout=_full_width())
+        self.choice = W.ToggleButtons(options=[(v, v) for v in VERDICTS], value=None, style={"button_width": "auto"})
+        self.reveal_button = W.Button(button_style="primary")
+        self.next_button = W.Button()
+        self.feedback = W.HTML(layout=_full_width())
+        self.score_view = W.HTML()
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.next_button.on_click(lambda _: self.next())
+        self.image.layout.display = "none"
+        self.widget = W.VBox([
+            W.HBox([self.title, self.lang_picker]),
+            self.question_view,
+            self.choice,
+            W.HBox([self.reveal_button, self.next_button]),
+            self.messages,
+            self.feedback,
+            self.image,
+            self.figure_text,
+            self.score_view,
+        ])
+        self._relabel()
+        self._refresh()
+
+    @property
+    def question(self) -> Question:
+        return self.questions[self.index]
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(right, answered)."""
+        return self.right, self.answered
+
+    def _scenario(self, q: Question) -> Scenario:
+        return as_scenario(q.scenario)
+
+    def _relabel(self) -> None:
+        super()._relabel()
+        self.title.value = f"<h3>{_e(ui_text('ui.predict.title', self.lang))}</h3>"
+        self._quiet = True
+        try:
+            value = self.choice.value
+            self.choice.options = [(f"{figures.GLYPHS[v]} {ui_text('verdict.' + v, self.lang)}", v) for v in VERDICTS]
+            self.choice.value = value
+        finally:
+            self._quiet = False
+        self.reveal_button.description = ui_text("ui.predict.reveal", self.lang)
+        self.next_button.description = ui_text("ui.predict.next", self.lang)
+
+    def _refresh(self) -> None:
+        self._timed(self._draw)
+
+    def _draw(self) -> None:
+        q = self.question
+        scenario = self._scenario(q)
+        sidecars = scenario.sidecars_yaml() or ui_text("ui.predict.no-sidecars", self.lang)
+        namespace, _, name = q.source.partition("/")
+        command = q.command or f"kubectl exec -n {namespace} {name} -- curl -s {q.target}"
+        title = scenario.title or (q.scenario if isinstance(q.scenario, str) else "")
+        number = ui_text("ui.predict.question", self.lang, number=self.index + 1, total=len(self.questions))
+        self.question_view.value = (
+            f'<div style="{_BLOCK}"><p><b>{_e(number)}</b>'
+            f" — {_e(ui_text('ui.predict.scenario', self.lang, title=title))}</p>"
+            f"<details><summary>{_e(ui_text('ui.predict.sidecars', self.lang))}</summary>"
+            f'<pre style="{_PRE}">{_e(sidecars)}</pre></details>'
+            f"<pre>$ {_e(command)}</pre><p>{_e(ui_text('ui.predict.prompt', self.lang))}</p></div>")
+        score = ui_text("ui.predict.score", self.lang, right=self.right, answered=self.answered)
+        self.score_view.value = f"<b>{_e(score)}</b>"
+        self.choice.disabled = self.revealed
+        self.reveal_button.disabled = self.revealed
+        self.messages.value = self._font_note() if self.revealed else ""
+        if not self.revealed or self.result is None:
+            self.feedback.value = ""
+            self.image.layout.display = "none"
+            self.figure_text.value = ""
+            return
+        r = self.result
+        verdict = r.verdict.value
+        word = ui_text("verdict." + verdict, self.lang)
+        if self.last_pick == verdict:
+            head = ui_text("ui.predict.right", self.lang, verdict=word)
+        else:
+            pick = ui_text("verdict." + str(self.last_pick), self.lang)
+            head = ui_text("ui.predict.wrong", self.lang, pick=pick, verdict=word)
+        steps = "".join(f"<li>{_e(s)}</li>" for s in r.explanation(self.lang))
+        done = (f"<p><i>{_e(ui_text('ui.predict.done', self.lang))}</i></p>"
+                if self.index == len(self.questions) - 1 else "")
+        self.feedback.value = (
+            f'<div class="sidecar-lab-feedback" style="{_BLOCK}" data-verdict="{_e(verdict)}" '
+            f'data-correct="{str(self.last_pick == verdict).lower()}">'
+            f"<p><b>{_e(head)}</b> {_verdict_badge(verdict, self.lang)}</p>"
+            f"<p>{_e(ui_text('ui.predict.client', self.lang, text=r.client_sees))}</p>"
+            f"<p><code>{_e(_envoy_text(r, self.lang))}</code></p>"
+            f"<p>{_e(ui_text('ui.predict.why', self.lang))}</p><ol>{steps}</ol>{done}</div>")
+        self.image.layout.display = ""
+        self._show_figure(("path", repr(r)), lambda: figures.request_path(r, lang=self.lang))
+
+    def reveal(self) -> bool | None:
+        """Show the simulator's verdict and score the pick: True right, False wrong, None when nothing is picked."""
+        if self.revealed:
+            return self.last_pick == (self.result.verdict.value if self.result else None)
+        pick = self.choice.value
+        if pick is None:
+            self.messages.value = f"<p>{_e(ui_text('ui.predict.pick-first', self.lang))}</p>"
+            return None
+        q = self.question
+        try:
+            self.result = check(self._scenario(q).simulator(), q.source, q.target)
+        except SidecarLabError as exc:
+            self.error = str(exc)
+            self.messages.value = _error_html(str(exc), self.lang)
+            return None
+        self.last_pick = pick
+        self.revealed = True
+        self.answered += 1
+        correct = pick == self.result.verdict.value
+        self.right += int(correct)
+        self._refresh()
+        return correct
+
+    def next(self) -> None:
+        """Go to the next question (after the last one, back to the first; the score is kept)."""
+        self.index = (self.index + 1) % len(self.questions)
+        self.revealed = False
+        self.result = None
+        self.last_pick = None
+        self._quiet = True
+        try:
+            self.choice.value = None
+        finally:
+            self._quiet = False
+        self._refresh()

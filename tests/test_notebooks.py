@@ -1,0 +1,528 @@
+"""The course notebooks: stored clean, shaped as the course promises, and runnable top to bottom.
+
+* every notebook is stored without outputs and execution counts, and equals what
+  ``notebooks/_build.py`` writes;
+* each has objectives and time first, predict-then-reveal, 2-4 exercises with hidden
+  solutions, "common traps" linked to Istio (or Kiali) issues, and the credit to the post;
+* each runs headless with nbclient (cells tagged ``skip-execution`` left out), without an
+  error, with its widget state saved — and the whole course in under three minutes;
+* notebook 07's live cells run against ``tests/fakekube.py`` loaded with the seed lab (and,
+  without a cluster, print how to get one instead of failing);
+* the exercise checks of :mod:`sidecar_lab.exercises` answer right answers with ✔, wrong and
+  malformed ones with a hint, and never raise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+from sidecar_lab import exercises as ex  # noqa: E402
+from sidecar_lab.exercises import Feedback  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SEED = ROOT / "data" / "seed"
+NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+LIVE_TAG = "skip-execution"
+HEADLESS_BUDGET_S = 180.0
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+ISSUE_LINK = re.compile(r"https://github\.com/(istio/[\w.-]+|kiali/kiali)/(issues|pull)/\d+")
+CHECK_CALL = re.compile(r"\bex\.check_\w+\(")
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS / "_build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _load_build()
+
+
+def read(name: str):
+    return nbformat.read(NOTEBOOKS / name, as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def text_of(nb, kind: str | None = None) -> str:
+    return "\n".join(c.source for c in nb.cells if kind is None or c.cell_type == kind)
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) stored clean, and as the generator writes them
+
+
+def test_the_course_has_nine_numbered_notebooks():
+    assert [n[:2] for n in NAMES] == [f"{i:02d}" for i in range(9)]
+    assert NAMES == sorted(BUILD.NOTEBOOKS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_is_stored_without_outputs_or_execution_counts(name):
+    nb = read(name)
+    nbformat.validate(nb)
+    for cell in code_cells(nb):
+        assert cell.outputs == [], f"{name} cell {cell.id} has outputs"
+        assert cell.execution_count is None, f"{name} cell {cell.id} has an execution count"
+    assert nb.metadata.kernelspec.name == "python3"
+    assert nb.metadata.language_info.name == "python"
+    assert "widgets" not in nb.metadata
+
+
+def test_notebooks_are_what_the_generator_writes():
+    built = BUILD.build()
+    stale = [name for name, text in built.items() if (NOTEBOOKS / name).read_text(encoding="utf-8") != text]
+    assert not stale, f"run python notebooks/_build.py: {stale} differ from the generator"
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) the shape every notebook promises
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_cell_states_objectives_and_time(name):
+    first = read(name).cells[0]
+    assert first.cell_type == "markdown"
+    assert "**Time:** about" in first.source and "minutes" in first.source
+    assert "**Objectives**" in first.source and "\n- " in first.source
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_credit_cell_links_the_blog_and_its_licence(name):
+    cells = [c.source for c in read(name).cells if c.cell_type == "markdown" and "**Credit.**" in c.source]
+    assert len(cells) == 1
+    credit = cells[0]
+    assert "istio sidecar 자세히 살펴보기" in credit
+    assert "https://www.handongbee.com/" in credit
+    assert "CC BY 4.0" in credit and "https://creativecommons.org/licenses/by/4.0/" in credit
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_common_traps_link_the_issues_they_come_from(name):
+    cells = [c.source for c in read(name).cells if c.cell_type == "markdown" and c.source.startswith("## Common traps")]
+    assert len(cells) == 1
+    items = [line for line in cells[0].splitlines() if line.startswith("- ")]
+    assert items, "no trap listed"
+    for item in items:
+        assert ISSUE_LINK.search(item), f"trap without an istio/kiali issue link: {item[:80]}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exercises_are_checked_and_their_solutions_hidden(name):
+    nb = read(name)
+    calls = [c for c in code_cells(nb) if CHECK_CALL.search(c.source)]
+    solutions = [c for c in nb.cells if c.cell_type == "markdown" and "<details><summary>Solution</summary>" in c.source]
+    if name.startswith("00"):
+        assert not calls
+        return
+    assert 2 <= len(calls) <= 4, f"{name}: {len(calls)} exercises"
+    assert len(solutions) == len(calls)
+    for cell in calls:  # no bare assertion: the check's Feedback is the cell's result
+        assert "assert " not in cell.source
+        assert CHECK_CALL.search(cell.source.strip().splitlines()[-1]), "the check must end the cell"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_notebook_asks_for_a_prediction_before_revealing(name):
+    source = text_of(read(name), "code")
+    assert "my_prediction" in source or "PredictReveal" in source or name.startswith("07"), name
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in ("02", "03", "04", "05")])
+def test_notebooks_that_follow_the_blog_quote_its_section_titles(name):
+    assert re.search(r'\*\*"[^"]*[가-힣a-z ]+"\*\*', read(name).cells[0].source)
+
+
+def test_live_cells_are_tagged_and_guarded():
+    nb = read("07-live.ipynb")
+    live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
+    assert len(live) >= 4
+    for cell in live:
+        assert "ClusterError" in cell.source or "NO_CLUSTER" in cell.source or "No walkthrough" in cell.source
+    untagged = [c for c in code_cells(nb) if LIVE_TAG not in c.metadata.get("tags", [])]
+    assert not any("LiveCluster" in c.source for c in untagged), "an untagged cell talks to a cluster"
+    assert 'os.environ.get("SIDECAR_LAB_KUBECONFIG")' in text_of(nb, "code")
+
+
+@pytest.mark.parametrize("key", sorted(BUILD.SOLUTIONS))
+def test_every_hidden_solution_passes_its_check(key):
+    code, why = BUILD.SOLUTIONS[key]
+    namespace = {"ex": ex}
+    *body, last = code.strip().splitlines()
+    exec("\n".join(body), namespace)  # noqa: S102 - our own solution text
+    feedback = eval(last, namespace)  # noqa: S307
+    assert isinstance(feedback, Feedback) and feedback.ok, feedback.text()
+    assert why.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) every notebook runs headless, top to bottom
+
+
+_TIMES: dict[str, float] = {}
+
+
+@lru_cache(maxsize=None)
+def executed(name: str):
+    nb = read(name)
+    nb.cells = [c for c in nb.cells if LIVE_TAG not in c.metadata.get("tags", [])]
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    start = time.monotonic()
+    client.execute()
+    _TIMES[name] = time.monotonic() - start
+    return nb
+
+
+def errors_of(nb) -> list[str]:
+    return [f"{c.get('id')}: {o.get('ename')}: {o.get('evalue')}" for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def shows_widgets(nb) -> bool:
+    return any(WIDGET_MIME in o.get("data", {}) for c in code_cells(nb) for o in c.get("outputs", []))
+
+
+@pytest.fixture(autouse=False)
+def no_cluster(monkeypatch):
+    monkeypatch.delenv("SIDECAR_LAB_KUBECONFIG", raising=False)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom_headless(name, no_cluster):
+    nb = executed(name)
+    assert not errors_of(nb)
+    if shows_widgets(nb):
+        state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+        assert state.get("state"), f"{name} shows widgets but no widget state was stored"
+    for cell in code_cells(nb):  # every exercise answered with feedback (a hint: the placeholders are wrong)
+        if CHECK_CALL.search(cell.source):
+            html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
+            assert "\u2718" in html, f"{name} {cell.id}: the placeholder answer should get a hint"
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in ("01", "02", "03", "04")])
+def test_widget_notebooks_store_widget_state(name, no_cluster):
+    nb = executed(name)
+    assert shows_widgets(nb)
+    assert nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+
+
+def test_the_whole_course_runs_headless_in_under_three_minutes(capsys, no_cluster):
+    for name in NAMES:
+        executed(name)
+    total = sum(_TIMES.values())
+    lines = ["headless run of the course (nbclient, one kernel per notebook):"]
+    lines += [f"  {name}: {_TIMES[name]:.1f} s" for name in NAMES] + [f"  total: {total:.1f} s"]
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    assert total < HEADLESS_BUDGET_S, "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# (d) notebook 07 against a fake API server loaded with the seed lab
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fakekube import FakeKube  # noqa: E402
+
+GOOGLE_301 = ('<HTML><HEAD><meta http-equiv="content-type" content="text/html;charset=utf-8">\n'
+              "<TITLE>301 Moved</TITLE></HEAD><BODY>\n<H1>301 Moved</H1>\nThe document has moved\n"
+              '<A HREF="http://www.google.com/">here</A>.\r\n</BODY></HTML>\n')
+PROGRESS = ("  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+            "                                 Dload  Upload   Total   Spent    Left  Speed\n"
+            "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n")
+
+
+def _ready(pod: dict, ip: str) -> dict:
+    names = [c["name"] for c in pod["spec"]["containers"]]
+    pod["status"] = {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+                     "containerStatuses": [{"name": n, "ready": True} for n in names]}
+    return pod
+
+
+def _proxy() -> dict:
+    return {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.26.0"}
+
+
+def _httpbin_pod(namespace: str, ip: str, injected: bool) -> dict:
+    containers = [{"name": "httpbin", "image": "docker.io/mccutchen/go-httpbin:v2.15.0",
+                   "ports": [{"containerPort": 8080}]}]
+    if injected:
+        containers.append(_proxy())
+    return _ready({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "httpbin-7d9f6c8b5-x2kq4", "namespace": namespace,
+                                "labels": {"app": "httpbin", "version": "v1"}},
+                   "spec": {"serviceAccountName": "httpbin", "containers": containers}}, ip)
+
+
+class BlogCluster:
+    """The seed lab in a FakeKube; ``curl`` in a pod answers what the blog post observed at the step whose
+    Sidecars are in the cluster (``pilot-agent`` answers growing xDS counters)."""
+
+    def __init__(self, kube: FakeKube) -> None:
+        self.kube = kube
+        self.pushes = 0
+        self.curls: list[tuple[str, str]] = []
+        from sidecar_lab.compare import walkthrough_steps
+
+        self.steps = list(walkthrough_steps())
+        self.observations = yaml.safe_load((SEED / "observations.yaml").read_text(encoding="utf-8"))
+        kube.install_istio_crds()
+        for path in sorted((SEED / "cluster").glob("*.yaml")):
+            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+            for doc in docs:
+                if doc["kind"] == "Pod" and doc["metadata"]["name"] == "sleep":
+                    doc["spec"]["containers"].append(_proxy())
+                    _ready(doc, "10.10.0.14")
+                kube.add(doc)
+        kube.add(_httpbin_pod("istioinaction", "10.10.0.21", injected=True))
+        kube.add(_httpbin_pod("default", "10.10.0.30", injected=False))
+        kube.exec_handler = self.exec
+
+    def current_step(self) -> str | None:
+        stored = sorted((s["metadata"]["namespace"], s["metadata"]["name"], json.dumps(s.get("spec"), sort_keys=True))
+                        for s in self.kube.list_objects("sidecars"))
+        for step in self.steps:
+            wanted = sorted(((s["metadata"].get("namespace") or "default"), s["metadata"]["name"],
+                             json.dumps(s.get("spec"), sort_keys=True)) for s in step.sidecars)
+            if wanted == stored:
+                return step.name
+        return None
+
+    def exec(self, namespace, pod, container, command):
+        if command and command[0] == "pilot-agent":
+            self.pushes += 1
+            return (f"cluster_manager.cds.update_success: {self.pushes}\n"
+                    f"listener_manager.lds.update_success: {self.pushes}\n", "", 0)
+        if not command or command[0] != "curl":
+            return "", f"{command[0] if command else 'sh'}: not found\n", 127
+        url, args = command[-1], command[1:-1]
+        step = self.current_step()
+        self.curls.append((step, url))
+        for obs in self.observations:
+            if obs.get("kind") == "request" and obs["step"] == step and obs["from"] == f"{namespace}/{pod}" \
+                    and obs["to"] == url:
+                seen = obs["observed"]
+                if seen["prints"] == "origin":
+                    return f'{{\n  "origin": "{seen["origin"]}:43905"\n}}\n', "", 0
+                if seen["prints"] == "google-301":
+                    return GOOGLE_301, "", 0
+                return "", ("" if "-s" in args else PROGRESS), 0
+        return "", "curl: (7) Failed to connect (no observation for this request in the fake)\n", 7
+
+
+def _run_live_notebook(monkeypatch, kubeconfig: str):
+    monkeypatch.setenv("SIDECAR_LAB_KUBECONFIG", kubeconfig)
+    nb = read("07-live.ipynb")  # every cell, the skip-execution ones included
+    # nbclient itself skips cells tagged skip-execution: name another tag so that every cell runs.
+    client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
+                                     skip_cells_with_tag="sidecar-lab-never-skip",
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute()
+    return nb
+
+
+def _outputs(cell) -> str:
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            parts.append(o.get("text", ""))
+        for mime in ("text/markdown", "text/plain", "text/html"):
+            if mime in o.get("data", {}):
+                parts.append(o["data"][mime])
+    return "".join(parts)
+
+
+def test_live_notebook_replays_the_blog_against_a_fake_cluster(monkeypatch, tmp_path):
+    pytest.importorskip("kubernetes")
+    with FakeKube() as kube:
+        lab = BlogCluster(kube)
+        nb = _run_live_notebook(monkeypatch, str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        assert not errors_of(nb), errors_of(nb)
+        assert not kube.errors, kube.errors
+        live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
+        connect, deploy, walk, table, cleanup = live
+        assert "No cluster reachable" not in _outputs(connect)
+        assert "Kubernetes API" in _outputs(connect)
+        assert "MISMATCH" not in _outputs(walk) and _outputs(walk).count("all match") == 6
+        text = _outputs(table)
+        assert "| step | request | prediction | observation | match | the blog |" in text
+        rows = [line for line in text.splitlines() if line.startswith("| 0")]
+        assert len(rows) == 11 and all("✔" in r and "agrees" in r for r in rows)
+        assert "Sidecar istio-system/default" in _outputs(cleanup)
+        assert not kube.list_objects("sidecars"), "cleanup left Sidecars behind"
+        assert {step for step, _ in lab.curls} == {s.name for s in lab.steps}
+
+
+def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path):
+    nb = _run_live_notebook(monkeypatch, str(tmp_path / "missing-kubeconfig"))
+    assert not errors_of(nb), errors_of(nb)
+    live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
+    assert "No cluster reachable" in _outputs(live[0]) and "kind create cluster" in _outputs(live[0])
+    assert "Traceback" not in "".join(_outputs(c) for c in live)
+    assert "No walkthrough results yet" in _outputs(live[3])
+
+
+# ---------------------------------------------------------------------------------------------
+# sidecar_lab.exercises: right -> ✔, wrong -> hint, malformed -> hint, never raises
+
+S = ex.STARTERS
+RIGHT = [(key, code) for key, (code, _) in sorted(BUILD.SOLUTIONS.items())]
+
+#: (check, args) of answers that are wrong: each is a placeholder a notebook ships, or a tempting mistake.
+WRONG = [
+    (ex.check_fix_typo, (S["fix_typo"],)),
+    (ex.check_fix_typo, (S["fix_typo"].replace("egres:", "egress:").replace("run: sleep", "run: nobody"),)),
+    (ex.check_fix_short_hosts, (S["fix_short_hosts"],)),
+    (ex.check_fix_short_hosts, (S["fix_short_hosts"].replace('"istioinaction/httpbin"', '"*/*"')
+                                .replace('    - "default/httpbin"\n', ""),)),
+    (ex.check_root_default, (S["root_default"],)),
+    (ex.check_root_default, (S["fix_typo"].replace("egres:", "egress:"),)),
+    (ex.check_governing_sidecar, ("istioinaction/httpbin", "istio-system/default")),
+    (ex.check_governing_sidecar, ("istioinaction/sleep", "istioinaction/default")),
+    (ex.check_tie_break, ("restrict",)),
+    (ex.check_keep_registry_only, (S["keep_registry_only"],)),
+    (ex.check_curl_exit, ("https://google.com", 0)),
+    (ex.check_curl_exit, ("http://google.com", 52)),
+    (ex.check_empty_policy, ("ALLOW_ANY",)),
+    (ex.check_open_for_sleep, (S["open_for_sleep"],)),
+    (ex.check_egress_host, ("default/httpbin",)),
+    (ex.check_egress_host, ("*/*",)),
+    (ex.check_egress_host, ("istioinaction/httpbin.default.svc.cluster.local",)),
+    (ex.check_service_entry, (S["service_entry"],)),
+    (ex.check_firewall_verdict, ("BLOCKED",)),
+    (ex.check_client_address, ("10.96.200.10:80",)),
+    (ex.check_client_address, ("127.0.0.1:8080",)),
+    (ex.check_port_pool, (1024,)),
+    (ex.check_default_endpoint, (S["default_endpoint"],)),
+    (ex.check_find_the_bug, (S["find_the_bug"],)),
+    (ex.check_analyze_code, ("KIA0004",)),
+    (ex.check_analyze_code, ("IST0110",)),
+    (ex.check_root_selector_fix, (S["root_selector_fix"],)),
+    (ex.check_live_prediction, ("root-registry-only-google", "PASSTHROUGH")),
+    (ex.check_cluster_count, (16,)),
+    (ex.check_minimal_sidecar, (S["minimal_sidecar"],)),
+    (ex.check_push_fanout, (5,)),
+]
+
+YAML_CHECKS = [ex.check_fix_typo, ex.check_fix_short_hosts, ex.check_root_default, ex.check_keep_registry_only,
+               ex.check_open_for_sleep, ex.check_service_entry, ex.check_default_endpoint, ex.check_find_the_bug,
+               ex.check_root_selector_fix, ex.check_minimal_sidecar]
+VALUE_CHECKS = [ex.check_tie_break, ex.check_empty_policy, ex.check_egress_host, ex.check_firewall_verdict,
+                ex.check_client_address, ex.check_port_pool, ex.check_analyze_code, ex.check_cluster_count,
+                ex.check_push_fanout]
+MALFORMED_YAML = ["", "   \n# only a comment\n", "spec: [unclosed", "apiVersion: v1\nkind: Sidecar\nmetadata: {name: x}\n",
+                  "- just\n- a list\n", None, 42, {"kind": "Sidecar"}, b"bytes"]
+MALFORMED_VALUES = [None, "", "   ", 3.5, ["a"], {"x": 1}, object(), "definitely not an answer"]
+
+
+@pytest.mark.parametrize("key,code", RIGHT, ids=[k for k, _ in RIGHT])
+def test_exercise_check_accepts_the_right_answer(key, code):
+    namespace = {"ex": ex}
+    *body, last = code.strip().splitlines()
+    exec("\n".join(body), namespace)  # noqa: S102
+    feedback = eval(last, namespace)  # noqa: S307
+    assert feedback.ok and bool(feedback)
+    assert feedback.text().startswith("\u2714")
+    assert feedback.exercise.startswith("check_")
+
+
+@pytest.mark.parametrize("check,args", WRONG, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(WRONG)])
+def test_exercise_check_answers_a_wrong_answer_with_a_hint(check, args):
+    feedback = check(*args)
+    assert isinstance(feedback, Feedback)
+    assert not feedback.ok and not bool(feedback)
+    assert feedback.message.startswith("Not yet") or "simulator says" in feedback.message
+    assert feedback.text().startswith("\u2718")
+
+
+@pytest.mark.parametrize("check", YAML_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("answer", MALFORMED_YAML, ids=range(len(MALFORMED_YAML)))
+def test_exercise_check_answers_malformed_yaml_with_a_hint(check, answer):
+    feedback = check(answer)
+    assert isinstance(feedback, Feedback) and not feedback.ok
+    assert feedback.message.startswith("Not yet")
+
+
+@pytest.mark.parametrize("check", VALUE_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("answer", MALFORMED_VALUES, ids=range(len(MALFORMED_VALUES)))
+def test_exercise_check_answers_a_malformed_value_with_a_hint(check, answer):
+    feedback = check(answer)
+    assert isinstance(feedback, Feedback)
+    if check is ex.check_port_pool and answer is None:
+        assert feedback.ok  # "not set" is the right answer there
+    else:
+        assert not feedback.ok
+
+
+@pytest.mark.parametrize("args", [("nobody/nothing", "x"), (None, None), ("istioinaction/sleep", 3),
+                                  ("istioinaction/sleep", "default")])
+def test_governing_sidecar_check_never_raises(args):
+    feedback = ex.check_governing_sidecar(*args)
+    assert isinstance(feedback, Feedback) and not feedback.ok
+
+
+@pytest.mark.parametrize("args", [("not a url", 0), ("https://google.com", "thirty-five"), (None, None)])
+def test_curl_exit_check_never_raises(args):
+    assert not ex.check_curl_exit(*args).ok
+
+
+@pytest.mark.parametrize("args", [("no-such-observation", "BLOCKED"), (None, "BLOCKED"),
+                                  ("root-registry-only-google", 7)])
+def test_live_prediction_check_never_raises(args):
+    assert not ex.check_live_prediction(*args).ok
+
+
+def test_feedback_shows_itself_as_text_and_html():
+    right = ex.check_empty_policy("registry-only")
+    wrong = ex.check_empty_policy("ALLOW_ANY")
+    assert repr(right) == str(right) == right.text()
+    assert right._repr_html_().count("\u2714") == 1 and "<li>" in right._repr_html_()
+    assert "\u2718" in wrong._repr_html_() and "Not yet" in wrong._repr_html_()
+    assert "<script" not in ex.check_root_default("<script>alert(1)</script>")._repr_html_()
+
+
+def test_reveal_compares_a_prediction_with_the_simulator():
+    result = ex.seed_simulator("02") and __import__("sidecar_lab").check(ex.seed_simulator("02"),
+                                                                          "istioinaction/sleep", "http://google.com")
+    assert ex.reveal("blocked", result).ok
+    assert not ex.reveal("ROUTED", result).ok
+    assert "simulator says BLOCKED" in ex.reveal("", result).message
+    assert not ex.reveal("BLOCKED", "not a result").ok
+
+
+def test_apply_text_keeps_an_edited_objects_creation_time_and_makes_a_new_one_newest():
+    base = ex.seed_simulator("04")
+    edited = ex.apply_text("04", S["open_for_sleep"])  # istioinaction/default, edited in place
+    old = {s.ref: s for s in base.mesh.sidecars}
+    new = {s.ref: s for s in edited.mesh.sidecars}
+    ref = next(r for r in new if r.name == "default" and r.namespace == "istioinaction")
+    assert new[ref].created == old[ref].created
+    added = ex.apply_text("04", S["find_the_bug"])
+    fresh = next(s for s in added.mesh.sidecars if s.name == "sleep-allow-any")
+    assert fresh.created > max(s.created for s in base.mesh.sidecars)
+
+
+def test_exercises_module_is_pure():
+    code = ("import sys, sidecar_lab.exercises as e; e.check_empty_policy('x'); "
+            "print([m for m in ('ipywidgets', 'IPython', 'matplotlib', 'kubernetes') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

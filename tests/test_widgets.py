@@ -1,0 +1,438 @@
+"""The notebook widgets, headless: build each one, drive its controls by setting ``.value``, read its outputs.
+
+No kernel and no browser: ipywidgets objects work without a front end, the figure is PNG bytes in an
+``Image`` and the table, YAML and messages are HTML strings.
+"""
+
+import html
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("matplotlib")
+
+from sidecar_lab import figures  # noqa: E402
+from sidecar_lab.scenario import SEED_TARGETS, Scenario  # noqa: E402
+from sidecar_lab.widgets import (  # noqa: E402
+    DEFAULT_TARGETS, PrecedenceExplorer, PredictReveal, Question, ReachabilityExplorer, YamlPlayground,
+)
+
+GOOGLE, GOOGLE_TLS = "http://google.com", "https://google.com"
+HTTPBIN_HERE, HTTPBIN_DEFAULT = "http://httpbin.istioinaction:8000/ip", "http://httpbin.default:8000/ip"
+
+
+def png(widget) -> bytes:
+    return bytes(widget.image.value)
+
+
+def verdicts(explorer) -> dict:
+    return {r.target.target: r.verdict.value for r in explorer.results}
+
+
+def table_verdicts(html: str) -> dict:
+    """What the table says, read back from its rows (not from the results)."""
+    return dict(re.findall(r'<tr data-target="([^"]+)" data-verdict="([A-Z_]+)"', html))
+
+
+def set_controls(explorer, changes):
+    for name, value in changes:
+        if name == "workload":
+            explorer.workload_picker.value = value
+        else:
+            level, field = name.split(".")
+            getattr(explorer.controls[level], field).value = value
+
+
+# -- PrecedenceExplorer ------------------------------------------------------------------------
+
+SITUATIONS = [
+    # situation, start step, control changes, governing Sidecar (None: built-in default), expected verdicts
+    ("enabling the namespace Sidecar with ALLOW_ANY lets google through", "02-root-registry-only",
+     [("namespace.enabled", True), ("namespace.mode", "ALLOW_ANY")], "istioinaction/default",
+     {GOOGLE: "PASSTHROUGH", GOOGLE_TLS: "PASSTHROUGH", HTTPBIN_HERE: "ROUTED"}),
+    ("limiting the workload Sidecar's hosts to istioinaction/* blocks httpbin.default", "05-workload-allow-any",
+     [("workload.mode", "REGISTRY_ONLY"), ("workload.hosts", "istioinaction/*")], "istioinaction/workload",
+     {HTTPBIN_DEFAULT: "BLOCKED", HTTPBIN_HERE: "ROUTED", GOOGLE: "BLOCKED"}),
+    ("the same hosts under ALLOW_ANY are not a firewall: httpbin.default passes through", "05-workload-allow-any",
+     [("workload.hosts", "istioinaction/*")], "istioinaction/workload",
+     {HTTPBIN_DEFAULT: "PASSTHROUGH", GOOGLE: "PASSTHROUGH"}),
+    ("switching the root default on blocks google for a namespace with no Sidecar", "01-no-sidecar",
+     [("root.enabled", True)], "istio-system/default", {GOOGLE: "BLOCKED", GOOGLE_TLS: "BLOCKED"}),
+    ("switching every Sidecar off leaves the built-in default", "06-workload-hosts",
+     [("workload.enabled", False), ("namespace.enabled", False), ("root.enabled", False)], None,
+     {GOOGLE: "PASSTHROUGH", HTTPBIN_DEFAULT: "ROUTED"}),
+    ("a workload Sidecar with mode unset takes the mesh mode, not the namespace's", "05-workload-allow-any",
+     [("workload.hosts", "*/*"), ("workload.mode", "")], "istioinaction/workload", {GOOGLE: "PASSTHROUGH"}),
+    ("unsetting the workload Sidecar's only setting leaves an empty spec Istio refuses", "05-workload-allow-any",
+     [("workload.mode", "")], "istioinaction/default", {GOOGLE: "BLOCKED"}),
+]
+
+
+@pytest.mark.parametrize("situation,step,changes,winner,expected", SITUATIONS, ids=[s[0] for s in SITUATIONS])
+def test_precedence_explorer_redraws_when_a_control_changes(situation, step, changes, winner, expected):
+    ex = PrecedenceExplorer(step)
+    image_before, table_before = png(ex), ex.table.value
+    set_controls(ex, changes)
+    assert ex.error is None
+    got = str(ex.resolution.sidecar) if ex.resolution.sidecar else None
+    assert got == winner
+    assert {t: verdicts(ex)[t] for t in expected} == expected
+    assert {t: table_verdicts(ex.table.value)[t] for t in expected} == expected
+    assert png(ex) != image_before and png(ex).startswith(b"\x89PNG")
+    assert ex.table.value != table_before
+    assert ex.figure is not None
+    if winner is not None:
+        assert winner in figures.alt_text(ex.figure)
+
+
+def test_the_table_shows_envoys_path_what_curl_prints_and_why():
+    ex = PrecedenceExplorer("06-workload-hosts")
+    row = re.search(r'<tr data-target="http://httpbin.default:8000/ip".*?</tr>', ex.table.value, re.S).group(0)
+    result = next(r for r in ex.results if r.target.target == HTTPBIN_DEFAULT)
+    assert "X BLOCKED" in row  # glyph and word
+    assert "0.0.0.0_8000 → block_all → —" in row
+    assert "curl prints nothing" in row
+    for sentence in result.explanation():
+        assert html.escape(sentence) in row
+
+
+def test_the_yaml_shows_the_sidecars_as_they_now_stand_ready_for_kubectl_apply():
+    ex = PrecedenceExplorer("05-workload-allow-any")
+    set_controls(ex, [("workload.mode", "REGISTRY_ONLY"), ("workload.hosts", "istioinaction/*, istio-system/*"),
+                      ("root.enabled", False)])
+    docs = list(yaml.safe_load_all(ex.yaml_text))
+    assert docs == ex.scenario.sidecar_manifests()
+    assert [f"{d['metadata']['namespace']}/{d['metadata']['name']}" for d in docs] == [
+        "istioinaction/default", "istioinaction/workload"]
+    assert docs[1]["spec"]["egress"] == [{"hosts": ["istioinaction/*", "istio-system/*"]}]
+    assert docs[1]["spec"]["outboundTrafficPolicy"] == {"mode": "REGISTRY_ONLY"}
+    assert "istioinaction/*" in ex.yaml_view.value and "<pre" in ex.yaml_view.value
+
+
+def test_with_every_sidecar_off_the_yaml_is_a_comment_that_parses_to_nothing():
+    ex = PrecedenceExplorer("01-no-sidecar")
+    assert [d for d in yaml.safe_load_all(ex.yaml_text) if d is not None] == []
+    assert ex.yaml_text.startswith("#")
+
+
+def test_a_bad_host_in_a_control_shows_istios_message_instead_of_a_crash():
+    ex = PrecedenceExplorer("05-workload-allow-any")
+    ex.controls["workload"].hosts.value = "httpbin"
+    assert ex.error is None
+    assert "host must be of form namespace/dnsName" in ex.messages.value
+    assert "spec.egress[0].hosts[0]" in ex.messages.value and "E15" in ex.messages.value
+    outcomes = {str(c.sidecar): c.outcome for c in ex.resolution.candidates}
+    assert outcomes["istioinaction/workload"] == "rejected"
+    assert str(ex.resolution.sidecar) == "istioinaction/default"
+
+
+def test_a_malformed_destination_is_a_message_in_the_table():
+    ex = PrecedenceExplorer("02-root-registry-only")
+    ex.targets_box.value = "http://google.com\nftp://example.com"
+    assert ex.error is None
+    assert list(verdicts(ex)) == [GOOGLE]
+    assert "malformed target" in ex.table.value and "ftp://example.com" in ex.table.value
+
+
+def test_the_workload_picker_shows_another_workloads_view():
+    ex = PrecedenceExplorer("05-workload-allow-any")
+    assert ex.resolution.scope == "workload"
+    before = png(ex)
+    ex.workload_picker.value = "istioinaction/httpbin"  # run=sleep does not match it
+    assert ex.resolution.scope == "namespace" and str(ex.resolution.sidecar) == "istioinaction/default"
+    assert {r.source.name for r in ex.results} == {"httpbin"}
+    assert png(ex) != before
+
+
+def test_the_step_picker_loads_that_steps_sidecars_into_the_controls():
+    ex = PrecedenceExplorer()
+    assert ex.step_picker.value == "01-no-sidecar"
+    ex.step_picker.value = "06-workload-hosts"
+    assert [ex.controls[lv].enabled.value for lv in ("root", "namespace", "workload")] == [True, True, True]
+    assert ex.controls["workload"].hosts.value == "istioinaction/*"
+    assert ex.controls["workload"].mode.value == "REGISTRY_ONLY"
+    assert verdicts(ex)[HTTPBIN_DEFAULT] == "BLOCKED"
+
+
+def test_switching_to_korean_changes_labels_and_explanations_and_back():
+    ex = PrecedenceExplorer("02-root-registry-only")
+    english_table, english_png = ex.table.value, png(ex)
+    ex.lang_picker.value = "ko"
+    assert ex.error is None
+    assert "출발지" in ex.table.value and "차단(BLOCKED)" in ex.table.value
+    result = next(r for r in ex.results if r.target.target == GOOGLE)
+    assert html.escape(result.explanation("ko")[0]) in ex.table.value
+    assert ex.controls["root"].enabled.description == "적용"
+    assert ex.workload_picker.description == "워크로드"
+    assert "어떤 Sidecar" in ex.title.value
+    assert ex.controls["root"].mode.value == "REGISTRY_ONLY"  # relabelling kept every setting
+    if figures.hangul_font() is None:
+        assert "한글 글꼴" in ex.messages.value  # the figure falls back to English and says so
+    else:
+        assert png(ex) != english_png
+    ex.lang_picker.value = "en"
+    assert ex.table.value == english_table
+
+
+def test_the_explorer_takes_the_learners_own_manifests():
+    own = textwrap.dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: cart, namespace: shop, labels: {app: cart}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: cart, namespace: shop}
+        spec:
+          workloadSelector: {labels: {app: cart}}
+          outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+        """)
+    ex = PrecedenceExplorer(own, workload="shop/cart", targets=["http://example.com"])
+    assert ex.error is None and ex.step_picker.layout.display == "none"
+    assert ex.controls["workload"].enabled.value is True
+    assert verdicts(ex) == {"http://example.com": "BLOCKED"}
+    ex.controls["workload"].mode.value = "ALLOW_ANY"
+    assert verdicts(ex) == {"http://example.com": "PASSTHROUGH"}
+
+
+def test_the_levels_of_the_learners_manifests_are_found_for_the_picked_workload():
+    own = textwrap.dedent("""\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: cart, namespace: shop, labels: {app: cart}}
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web, namespace: shop, labels: {app: web}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Sidecar
+        metadata: {name: web-only, namespace: shop}
+        spec:
+          workloadSelector: {labels: {app: web}}
+          outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+        """)
+    for_web = PrecedenceExplorer(own, workload="shop/web", targets=["http://example.com"])
+    assert for_web.scenario.level("workload").ref == "shop/web-only" and for_web.workload == "shop/web"
+    assert verdicts(for_web) == {"http://example.com": "BLOCKED"}
+    by_default = PrecedenceExplorer(own, targets=["http://example.com"])  # no istioinaction/sleep here
+    assert by_default.workload == "shop/cart" and by_default.scenario.level("workload").ref == "shop/cart"
+    assert by_default.controls["workload"].enabled.value is False
+
+
+def test_set_scenario_swaps_in_another_scenario_and_its_controls():
+    ex = PrecedenceExplorer("01-no-sidecar")
+    ex.set_scenario(Scenario.seed("04-namespace-registry-only"))
+    assert ex.step_picker.value == "04-namespace-registry-only" and ex.controls["namespace"].enabled.value
+    assert verdicts(ex)[GOOGLE] == "BLOCKED"
+    ex.set_scenario(Scenario.seed("01-no-sidecar").with_level("workload", enabled=True, mode="REGISTRY_ONLY"))
+    assert ex.resolution.scope == "workload" and verdicts(ex)[GOOGLE] == "BLOCKED"
+
+
+def test_an_explorer_displays_itself_as_its_widget():
+    ex = PrecedenceExplorer(Scenario.seed("03-namespace-allow-any"))
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert ex.image in ex.widget.children and ex.table in ex.widget.children
+    assert list(DEFAULT_TARGETS) == list(SEED_TARGETS) == ex.targets
+
+
+# -- ReachabilityExplorer ----------------------------------------------------------------------
+
+def matrix_cell(html: str, source: str, column: int) -> str:
+    row = re.search(rf'<tr data-source="{re.escape(source)}">(.*?)</tr>', html, re.S).group(1)
+    return re.findall(r'data-verdict="([A-Z_]+)"', row)[column]
+
+
+def test_reachability_matrix_follows_the_workload_sidecar_toggle():
+    ex = ReachabilityExplorer("06-workload-hosts", targets=[HTTPBIN_DEFAULT, HTTPBIN_HERE, GOOGLE])
+    assert ex.sources == ["default/httpbin", "istio-system/istio-ingressgateway", "istio-system/istiod",
+                          "istioinaction/httpbin", "istioinaction/sleep"]
+    sleep = ex.sources.index("istioinaction/sleep")
+    assert [r.verdict.value for r in ex.cells[sleep]] == ["BLOCKED", "ROUTED", "BLOCKED"]
+    assert matrix_cell(ex.table.value, "istioinaction/sleep", 0) == "BLOCKED"
+    before = png(ex)
+    ex.controls["workload"].enabled.value = False  # the namespace Sidecar (REGISTRY_ONLY, */*) governs
+    assert [r.verdict.value for r in ex.cells[sleep]] == ["ROUTED", "ROUTED", "BLOCKED"]
+    assert matrix_cell(ex.table.value, "istioinaction/sleep", 0) == "ROUTED"
+    assert png(ex) != before
+    assert "istioinaction/workload" not in ex.yaml_text
+
+
+def test_reachability_by_default_covers_every_service_port_and_the_external_hosts():
+    ex = ReachabilityExplorer()
+    assert "http://httpbin.default:8000" in ex.target_list and GOOGLE in ex.target_list
+    assert len(ex.results) == len(ex.sources) * len(ex.target_list)
+    gateway = ex.sources.index("istio-system/istio-ingressgateway")
+    assert {r.verdict.value for r in ex.cells[gateway]} == {"DIRECT"}  # gateways ignore Sidecars
+
+
+# -- YamlPlayground ----------------------------------------------------------------------------
+
+PLAYGROUND = textwrap.dedent("""\
+    apiVersion: networking.istio.io/v1
+    kind: Sidecar
+    metadata:
+      name: workload
+      namespace: istioinaction
+    spec:
+      workloadSelector:
+        labels:
+          run: sleep
+      outboundTrafficPolicy:
+        mode: REGISTRY_ONLY
+      egress:
+      - hosts:
+        - istioinaction/*
+    """)
+
+
+def test_the_playground_simulates_what_is_typed():
+    pg = YamlPlayground(PLAYGROUND)
+    assert pg.error is None and "Istio admits every Sidecar" in pg.messages.value
+    assert verdicts(pg)[HTTPBIN_DEFAULT] == "BLOCKED" and verdicts(pg)[HTTPBIN_HERE] == "ROUTED"
+    before = png(pg)
+    pg.editor.value = PLAYGROUND.replace("REGISTRY_ONLY", "ALLOW_ANY")
+    assert verdicts(pg)[HTTPBIN_DEFAULT] == "PASSTHROUGH"
+    assert table_verdicts(pg.table.value)[HTTPBIN_DEFAULT] == "PASSTHROUGH"
+    assert png(pg) != before
+
+
+PLAYGROUND_MISTAKES = [
+    # situation, (old, new), Istio's message, rule, line
+    ("a host without a namespace", ("- istioinaction/*", "- httpbin"), "host must be of form namespace/dnsName",
+     "E15", 14),
+    ("a short name", ("- istioinaction/*", "- istioinaction/httpbin"), "short names (non FQDN) are not allowed",
+     "E18", 14),
+    ("a misspelt field", ("  egress:", "  egres:"), 'unknown field "spec.egres"', "UNKNOWN", 12),
+    ("nothing but a selector", ("  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n  egress:\n  - hosts:\n"
+                                "    - istioinaction/*\n", ""), "sidecar: empty configuration provided", "T4", 6),
+]
+
+
+@pytest.mark.parametrize("situation,edit,message,rule,line", PLAYGROUND_MISTAKES,
+                         ids=[m[0] for m in PLAYGROUND_MISTAKES])
+def test_the_playground_shows_istios_message_where_the_mistake_is(situation, edit, message, rule, line):
+    pg = YamlPlayground(PLAYGROUND)
+    text = PLAYGROUND.replace(*edit)
+    assert text != PLAYGROUND
+    pg.editor.value = text
+    assert pg.error is None
+    shown = html.unescape(pg.messages.value)
+    assert message in shown and f"[{rule}]" in shown and f"line {line}:" in shown
+    assert "kubectl apply would refuse it" in shown
+    refused = {str(c.sidecar): c.outcome for c in pg.resolution.candidates}
+    assert refused["istioinaction/workload"] == "rejected"
+
+
+def test_invalid_yaml_in_the_playground_is_a_message_with_its_line_not_an_exception():
+    pg = YamlPlayground(PLAYGROUND)
+    good_png, good_results = png(pg), pg.results
+    pg.editor.value = PLAYGROUND.replace("  egress:\n", "  egress: [\n")
+    assert pg.error is None
+    assert pg.yaml_error is not None and pg.yaml_error.startswith("playground.yaml:")
+    assert re.search(r"playground\.yaml:\d+: invalid YAML", pg.messages.value)
+    assert png(pg) == good_png and pg.results == good_results  # the last readable YAML stays on show
+    pg.editor.value = PLAYGROUND
+    assert pg.yaml_error is None and "Istio admits" in pg.messages.value
+
+
+def test_a_wrong_type_in_the_playground_names_the_line_and_field():
+    pg = YamlPlayground(PLAYGROUND.replace("  - hosts:\n    - istioinaction/*\n", "  - hosts: istioinaction/*\n"))
+    assert pg.error is None
+    assert "playground.yaml:13: spec.egress[0].hosts: expected a list, got a string" in pg.messages.value
+
+
+def test_the_playground_adds_the_yaml_to_any_base():
+    pg = YamlPlayground(PLAYGROUND.replace("REGISTRY_ONLY", "ALLOW_ANY").replace("- istioinaction/*", "- ./*"),
+                        base="02-root-registry-only", targets=[GOOGLE])
+    assert str(pg.resolution.sidecar) == "istioinaction/workload"
+    outcomes = {str(c.sidecar): c.outcome for c in pg.resolution.candidates}
+    assert outcomes["istio-system/default"] == "shadowed"
+    assert verdicts(pg) == {GOOGLE: "PASSTHROUGH"}
+
+
+# -- PredictReveal -----------------------------------------------------------------------------
+
+QUESTIONS = [("02-root-registry-only", "istioinaction/sleep", GOOGLE),
+             ("06-workload-hosts", "istioinaction/sleep", HTTPBIN_DEFAULT)]
+
+
+def test_a_right_prediction_scores_and_reveals_the_verdict_and_its_reason():
+    quiz = PredictReveal(QUESTIONS)
+    assert quiz.feedback.value == "" and quiz.score == (0, 0)
+    quiz.choice.value = "BLOCKED"
+    quiz.reveal_button.click()
+    assert quiz.score == (1, 1)
+    assert 'data-correct="true"' in quiz.feedback.value and "X BLOCKED" in quiz.feedback.value
+    assert html.escape(quiz.result.explanation()[-1]) in quiz.feedback.value
+    assert png(quiz).startswith(b"\x89PNG") and quiz.image.layout.display == ""
+    assert "Score: 1 of 1" in quiz.score_view.value
+    assert quiz.choice.disabled and quiz.reveal_button.disabled
+
+
+def test_a_wrong_prediction_counts_but_does_not_score():
+    quiz = PredictReveal(QUESTIONS)
+    quiz.choice.value = "BLOCKED"
+    assert quiz.reveal() is True
+    quiz.next_button.click()
+    assert quiz.index == 1 and quiz.feedback.value == "" and quiz.choice.value is None
+    quiz.choice.value = "ROUTED"
+    assert quiz.reveal() is False
+    assert quiz.score == (1, 2)
+    assert "you said" in quiz.feedback.value and 'data-verdict="BLOCKED"' in quiz.feedback.value
+
+
+def test_revealing_without_a_pick_asks_for_one_and_scores_nothing():
+    quiz = PredictReveal(QUESTIONS)
+    assert quiz.reveal() is None
+    assert "Pick a verdict first" in quiz.messages.value and quiz.score == (0, 0)
+
+
+def test_revealing_twice_scores_once():
+    quiz = PredictReveal(QUESTIONS)
+    quiz.choice.value = "BLOCKED"
+    quiz.reveal()
+    quiz.reveal()
+    assert quiz.score == (1, 1)
+
+
+def test_the_default_questions_are_the_seed_walkthroughs_requests():
+    quiz = PredictReveal()
+    assert len(quiz.questions) == 11
+    assert quiz.questions[0] == Question("01-no-sidecar", "istioinaction/sleep", HTTPBIN_HERE,
+                                         "kubectl exec -n istioinaction sleep -c sleep -- curl -s "
+                                         "http://httpbin.istioinaction:8000/ip")
+    assert "curl -s http://httpbin.istioinaction:8000/ip" in quiz.question_view.value
+
+
+def test_the_quiz_speaks_korean_after_the_reveal_too():
+    quiz = PredictReveal(QUESTIONS)
+    quiz.choice.value = "PASSTHROUGH"
+    quiz.reveal()
+    quiz.lang_picker.value = "ko"
+    assert "아쉽네요" in quiz.feedback.value and "점수" in quiz.score_view.value
+    assert html.escape(quiz.result.explanation("ko")[0]) in quiz.feedback.value
+    assert quiz.reveal_button.description == "정답 보기"
+    assert [label for label, _ in quiz.choice.options][2] == "X 차단(BLOCKED)"
+
+
+def test_a_quiz_question_can_be_any_scenario():
+    scenario = Scenario.seed("01-no-sidecar").with_level("workload", enabled=True, mode="REGISTRY_ONLY")
+    quiz = PredictReveal([Question(scenario, "istioinaction/sleep", GOOGLE_TLS)])
+    quiz.choice.value = "BLOCKED"
+    assert quiz.reveal() is True
+    assert "BlackHoleCluster" in quiz.feedback.value
+
+
+# -- packaging ---------------------------------------------------------------------------------
+
+def test_importing_sidecar_lab_does_not_import_the_widgets():
+    code = "import sys, sidecar_lab; print('sidecar_lab.widgets' in sys.modules, 'ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False False"
