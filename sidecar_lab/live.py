@@ -894,6 +894,7 @@ class LiveCluster:
                 item.setdefault("apiVersion", f"{ISTIO_GROUP}/{versions[0]}")
                 item.setdefault("kind", kind)
                 objects.append(_prune(item))
+        objects = _without_controllers_of_listed_pods(objects, notes)
         self.last_snapshot = objects
         return objects, notes
 
@@ -1728,6 +1729,27 @@ def _mesh_summary(cm: Mapping) -> str:
         mode = (otp or {}).get("mode") or "REGISTRY_ONLY (outboundTrafficPolicy: {})"
     root = data.get("rootNamespace") or "istio-system"
     return f"ConfigMap {name}: outbound {mode}, root namespace {root}"
+
+
+def _without_controllers_of_listed_pods(objects: list[dict], notes: list[str]) -> list[dict]:
+    """Drop a controller whose pods are listed: the pods are the proxies, the controller would count them twice."""
+    pods: dict[str, list[Mapping]] = {}
+    for o in objects:
+        if o.get("kind") == "Pod":
+            pods.setdefault(o["metadata"].get("namespace", "default"), []).append(
+                (o.get("metadata") or {}).get("labels") or {})
+    kept, dropped = [], 0
+    for o in objects:
+        if o.get("kind") in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+            template = (((o.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
+            ns = o["metadata"].get("namespace", "default")
+            if template and any(all(labels.get(k) == v for k, v in template.items()) for labels in pods.get(ns, ())):
+                dropped += 1
+                continue
+        kept.append(o)
+    if dropped:
+        notes.append(f"{dropped} controller(s) left out: their pods are listed and stand for them")
+    return kept
 
 
 def _prune_meta(meta: Mapping) -> dict:

@@ -864,3 +864,18 @@ def test_cli_connection_refused_is_one_error_line_and_exit_2(kube, capsys, tmp_p
         assert (code, out) == (2, "") and time.monotonic() - start < 1.5
         assert err.startswith("error: cannot reach the Kubernetes API server at http://127.0.0.1:")
         assert err.count("\n") == 1
+
+
+def test_snapshot_counts_a_deployment_with_running_pods_once():
+    from sidecar_lab.live import _without_controllers_of_listed_pods
+
+    deploy = {"kind": "Deployment", "metadata": {"name": "httpbin", "namespace": "a"},
+              "spec": {"template": {"metadata": {"labels": {"app": "httpbin"}}}}}
+    idle = {"kind": "Deployment", "metadata": {"name": "idle", "namespace": "a"},
+            "spec": {"template": {"metadata": {"labels": {"app": "idle"}}}}}
+    pod = {"kind": "Pod", "metadata": {"name": "httpbin-1", "namespace": "a",
+                                       "labels": {"app": "httpbin", "pod-template-hash": "x"}}}
+    notes: list = []
+    kept = _without_controllers_of_listed_pods([deploy, idle, pod], notes)
+    assert [o["metadata"]["name"] for o in kept] == ["idle", "httpbin-1"]
+    assert notes and "1 controller" in notes[0]
