@@ -891,7 +891,7 @@ def request_path(result: "RequestResult", *, lang: str = "en", full_trace: bool 
         x += width + arrow
     y += row_h + 0.1 + 2 * _line_height(8.5) + 0.1
     # what curl prints, then the trace
-    caption = ctx.wrap(ctx.l("path.client-sees", text=result.client_sees), 10.4, 9.5, bold=True)
+    caption = ctx.wrap(ctx.l("path.client-sees", text=result.client_sees_text(ctx.lang)), 10.4, 9.5, bold=True)
     y = s.para(0.25, y, caption, 9.5, bold=True) + 0.1
     shown = [(i, step) for i, step in enumerate(result.steps, 1) if full_trace or step.key in DECISIVE_STEPS]
     if shown:
@@ -903,7 +903,7 @@ def request_path(result: "RequestResult", *, lang: str = "en", full_trace: bool 
     alt = [ctx.l("alt.path", source=src, target=tgt.target, verdict=ctx.l("verdict." + verdict),
                  chain=" → ".join(chain_alt))]
     alt.append(ctx.l("alt.path.stop", stage=ctx.l(f"stage.{stop_stage}"), stop=stop_word))
-    alt.append(ctx.l("alt.path.client", text=result.client_sees))
+    alt.append(ctx.l("alt.path.client", text=result.client_sees_text(ctx.lang)))
     alt.extend(f"{i}. {ctx.r(step)}." for i, step in enumerate(result.steps, 1))
     return s.finish(y + 0.2, " ".join(alt))
 

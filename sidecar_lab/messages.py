@@ -16,6 +16,16 @@ __all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label"]
 LANGUAGES = ("en", "ko")
 
 CATALOG: dict[str, dict[str, str]] = {"en": {
+    # What curl shows (RequestResult.client_sees)
+    "curl.block-all": "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0",
+    "curl.blackhole-https": ("the connection is accepted, then closed during the TLS handshake: "
+                             "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL; curl exits 35"),
+    "curl.blackhole-http": "the connection is accepted, then closed: curl: (52) Empty reply from server; curl exits 52",
+    "curl.blackhole-tcp": "the connection is accepted, then closed at once with no data",
+    "curl.dns-failure": "curl: (6) Could not resolve host: {host}",
+    "curl.port-missing": "connection refused: the Service has no port {port}; curl exits 7",
+    "curl.app-response": "the response of {host}'s application; curl exits 0",
+    "curl.external-response": "{host}'s own response (whatever that server answers); curl exits 0",
     # Does the workload have a proxy, and of which kind?
     "proxy.gateway": "a gateway proxy (labels {labels}): gateways ignore every Sidecar resource",
     "proxy.ignored-namespace": "namespace {namespace} is never injected",
@@ -112,6 +122,15 @@ def reason_text(key: str, params: Mapping[str, Any] | None = None, lang: str = "
 # Korean: the same keys and placeholders as English. Istio's own words (Sidecar, workloadSelector, egress,
 # outboundTrafficPolicy, REGISTRY_ONLY, ...) stay as they appear in manifests and in istioctl's output.
 CATALOG["ko"].update({
+    "curl.block-all": "Envoy가 본문 없는 HTTP 502로 응답합니다. curl은 아무것도 출력하지 않고 0으로 종료합니다",
+    "curl.blackhole-https": ("연결은 받아들여지지만 TLS 핸드셰이크 중에 닫힙니다: "
+                             "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL, 종료 코드 35"),
+    "curl.blackhole-http": "연결은 받아들여진 뒤 바로 닫힙니다: curl: (52) Empty reply from server, 종료 코드 52",
+    "curl.blackhole-tcp": "연결은 받아들여진 뒤 데이터 없이 바로 닫힙니다",
+    "curl.dns-failure": "curl: (6) Could not resolve host: {host}",
+    "curl.port-missing": "연결 거부: Service에 {port} 포트가 없습니다. curl 종료 코드 7",
+    "curl.app-response": "{host} 애플리케이션의 응답. curl 종료 코드 0",
+    "curl.external-response": "{host} 서버 자체의 응답(그 서버가 돌려주는 그대로). curl 종료 코드 0",
     # 프록시가 있는가, 어떤 종류인가
     "proxy.gateway": "게이트웨이 프록시입니다(레이블 {labels}): 게이트웨이는 모든 Sidecar 리소스를 무시합니다",
     "proxy.ignored-namespace": "네임스페이스 {namespace}에는 사이드카가 주입되지 않습니다",

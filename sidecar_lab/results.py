@@ -249,6 +249,11 @@ class RequestResult:
     http_status: int | None
     destination_sees_source: str | None
     steps: tuple[Step, ...]
+    #: ``client_sees`` as a catalog step, to say it in another language.
+    sees: Step | None = None
+
+    def client_sees_text(self, lang: str = "en") -> str:
+        return self.sees.text(lang) if self.sees is not None else self.client_sees
 
     def explanation(self, lang: str = "en") -> list[str]:
         return [s.text(lang) for s in self.steps]

@@ -35,7 +35,8 @@ __all__ = ["parse_target", "check", "matrix_targets", "EnvoyListener", "listener
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
-BLOCK_ALL_TEXT = "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
+BLOCK_ALL = Step("curl.block-all", {})
+BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
 
 
 def parse_target(text: str) -> tuple[str, str, int, str]:
@@ -303,14 +304,14 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
     tgt = Target(target, scheme, host, port, path, resolved.name, svc.ref if svc else None,
                  svc.hostname if svc else None, resolved.address)
 
-    def done(verdict: Verdict, envoy: EnvoyPath, sees: str, exit_code: int | None, status: int | None,
+    def done(verdict: Verdict, envoy: EnvoyPath, sees: Step, exit_code: int | None, status: int | None,
              dest: str | None = None) -> RequestResult:
-        return RequestResult(w, tgt, res, verdict, envoy, sees, exit_code, status, dest, tuple(steps))
+        return RequestResult(w, tgt, res, verdict, envoy, sees.text(), exit_code, status, dest, tuple(steps), sees)
 
     if resolved.name is None:
         steps.append(Step("traffic.dns-failure", {"host": host, "tried": ", ".join(resolved.tried)}))
         return done(Verdict.DNS_FAILURE, EnvoyPath(None, None, None),
-                    f"curl: (6) Could not resolve host: {host}", 6, None)
+                    Step("curl.dns-failure", {"host": host}), 6, None)
     if svc is not None and svc.kind == "Service":
         steps.append(Step("traffic.dns-service", {"host": host, "fqdn": resolved.name}))
     elif svc is not None:
@@ -326,7 +327,7 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
         if port_missing:
             steps.append(Step("traffic.port-missing", {"service": svc.hostname, "port": port}))
             return done(Verdict.DIRECT, EnvoyPath(None, None, None),
-                        f"connection refused: the Service has no port {port}; curl exits 7", 7, None)
+                        Step("curl.port-missing", {"port": port}), 7, None)
         return done(Verdict.DIRECT, EnvoyPath(None, None, None), _app_response(svc, host, scheme), 0, None, dest)
 
     scope = sim.scope_for(sim.sidecar(res.sidecar), w.namespace)
@@ -357,7 +358,7 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
         if http_catch_all:
             if mode == REGISTRY_ONLY:
                 steps.append(Step("traffic.block-all", {"listener": listener, "port": port}))
-                return done(Verdict.BLOCKED, EnvoyPath(listener, "block_all", None), BLOCK_ALL_TEXT, 0, 502)
+                return done(Verdict.BLOCKED, EnvoyPath(listener, "block_all", None), BLOCK_ALL, 0, 502)
             cluster, why = _passthrough(res, port)
             steps.append(Step("traffic.allow-any", {"listener": listener, "port": port}))
             steps.append(why)
@@ -383,7 +384,7 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
         if port_missing:
             steps.append(Step("traffic.port-missing", {"service": svc.hostname, "port": port}))
             return done(Verdict.PASSTHROUGH, EnvoyPath(listener, route, cluster),
-                        f"connection refused: the Service has no port {port}; curl exits 7", 7, None)
+                        Step("curl.port-missing", {"port": port}), 7, None)
         return done(Verdict.PASSTHROUGH, EnvoyPath(listener, route, cluster), _app_response(svc, host, scheme),
                     0, None, dest)
 
@@ -461,19 +462,18 @@ def _virtual_host(sim: Simulator, scope: Scope, listener: EnvoyListener, svc: Re
     return None
 
 
-def _app_response(svc: RegistryService | None, host: str, scheme: str) -> str:
+def _app_response(svc: RegistryService | None, host: str, scheme: str) -> Step:
     if svc is not None and svc.kind == "Service":
-        return f"the response of {svc.hostname}'s application; curl exits 0"
-    return f"{host}'s own response (whatever that server answers); curl exits 0"
+        return Step("curl.app-response", {"host": svc.hostname})
+    return Step("curl.external-response", {"host": host})
 
 
-def _blackhole_symptom(scheme: str) -> tuple[str, int | None]:
+def _blackhole_symptom(scheme: str) -> tuple[Step, int | None]:
     if scheme == "https":
-        return ("the connection is accepted, then closed during the TLS handshake: "
-                "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL; curl exits 35", 35)
+        return Step("curl.blackhole-https", {}), 35
     if scheme == "http":
-        return "the connection is accepted, then closed: curl: (52) Empty reply from server; curl exits 52", 52
-    return "the connection is accepted, then closed at once with no data", None
+        return Step("curl.blackhole-http", {}), 52
+    return Step("curl.blackhole-tcp", {}), None
 
 
 def matrix_targets(sim: Simulator) -> list[str]:

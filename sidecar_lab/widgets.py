@@ -268,7 +268,7 @@ def verdict_table_html(results: Sequence[RequestResult], lang: str = "en",
             f'<td style="{_CELL};{_BREAK}"><code>{_e(r.target.target)}</code></td>'
             f'<td style="{_CELL}">{_verdict_badge(r.verdict.value, lang)}</td>'
             f'<td style="{_CELL};{_BREAK}"><code>{_e(_envoy_text(r, lang))}</code></td>'
-            f'<td style="{_CELL}">{_e(r.client_sees)}</td>'
+            f'<td style="{_CELL}">{_e(r.client_sees_text(lang))}</td>'
             f'<td style="{_CELL};min-width:18em"><ol style="margin:0;padding-left:1.4em">{steps}</ol></td></tr>')
     for target, message in errors:
         rows.append(f'<tr><td style="{_CELL}" colspan="6" class="sidecar-lab-error">'
@@ -982,7 +982,7 @@ class PredictReveal(_Lab):
             f'<div class="sidecar-lab-feedback" style="{_BLOCK}" data-verdict="{_e(verdict)}" '
             f'data-correct="{str(self.last_pick == verdict).lower()}">'
             f"<p><b>{_e(head)}</b> {_verdict_badge(verdict, self.lang)}</p>"
-            f"<p>{_e(ui_text('ui.predict.client', self.lang, text=r.client_sees))}</p>"
+            f"<p>{_e(ui_text('ui.predict.client', self.lang, text=r.client_sees_text(self.lang)))}</p>"
             f"<p><code>{_e(_envoy_text(r, self.lang))}</code></p>"
             f"<p>{_e(ui_text('ui.predict.why', self.lang))}</p><ol>{steps}</ol>{done}</div>")
         self.image.layout.display = ""
