@@ -3,7 +3,9 @@
 Codes, levels and wording follow Istio (``pkg/config/analysis/msg/messages.yaml``,
 ``analyzers/sidecar/selector.go``) and Kiali (``business/checkers/sidecars``). The
 project's own teaching findings use ``SLxxxx`` codes; each says why in one line and
-links the Istio issue or document behind it.
+links the Istio issue or document behind it. Two conditions differ from istioctl on
+purpose (docs/model.md): IST0101 also looks at controllers' pod templates, and IST0103
+only at pods read from a cluster.
 
 >>> from sidecar_lab.loader import load_text
 >>> mesh = load_text('''
