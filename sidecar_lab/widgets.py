@@ -481,6 +481,21 @@ class LevelControls:
                             f"<br><small>{_e(selector)}</small>")
 
 
+class _Requests:
+    """A widget with a workload picker and a box of request targets."""
+
+    workload_picker: Any
+    targets_box: Any
+
+    @property
+    def workload(self) -> str:
+        return self.workload_picker.value
+
+    @property
+    def targets(self) -> list[str]:
+        return _parse_targets(self.targets_box.value)
+
+
 class _Levels(_Lab):
     """A widget driven by the three lab Sidecars of a scenario (and, for the seed, a step picker)."""
 
@@ -566,7 +581,7 @@ class _Levels(_Lab):
 
 # --------------------------------------------------------------------------------------------------------------
 
-class PrecedenceExplorer(_Levels):
+class PrecedenceExplorer(_Requests, _Levels):
     """Switch the root, namespace and workload Sidecars on and off; see who wins, why, and each request's fate.
 
     >>> ex = PrecedenceExplorer("02-root-registry-only")
@@ -608,14 +623,6 @@ class PrecedenceExplorer(_Levels):
         ])
         self._relabel()
         self._refresh()
-
-    @property
-    def workload(self) -> str:
-        return self.workload_picker.value
-
-    @property
-    def targets(self) -> list[str]:
-        return _parse_targets(self.targets_box.value)
 
     def _relabel(self) -> None:
         super()._relabel()
@@ -720,7 +727,7 @@ def _default_playground_text() -> str:
     return yaml.safe_dump(level.manifest(), sort_keys=False, default_flow_style=False)
 
 
-class YamlPlayground(_Lab):
+class YamlPlayground(_Requests, _Lab):
     """Edit Sidecar YAML in a text area: Istio's admission messages as you type, then who wins and each request.
 
     ``base`` is what the YAML is added to: a Scenario (its manifests and switched-on Sidecars), a seed step,
@@ -768,14 +775,6 @@ class YamlPlayground(_Lab):
         ])
         self._relabel()
         self._refresh()
-
-    @property
-    def workload(self) -> str:
-        return self.workload_picker.value
-
-    @property
-    def targets(self) -> list[str]:
-        return _parse_targets(self.targets_box.value)
 
     def _relabel(self) -> None:
         super()._relabel()
