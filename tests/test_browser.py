@@ -1,11 +1,12 @@
-"""Notebook 02 in a real browser: Debian's Chromium, driven by Playwright, against JupyterLab and Voilà.
+"""Notebook 02 in a real browser: Debian's Chromium, driven by Playwright, against JupyterLab, Notebook 7
+and Voilà.
 
 What a learner does: open the notebook, wait for the kernel, run every cell, flip the namespace
-Sidecar of the PrecedenceExplorer, and see the figure and the verdict table change. The same notebook
-served as an app by Voilà renders and answers too.
+Sidecar of the PrecedenceExplorer, and see the figure and the verdict table change, in JupyterLab and
+in Notebook 7. The same notebook served as an app by Voilà renders and answers too.
 
-Locally these tests skip when Chromium (``apt-get install chromium``), Playwright, JupyterLab or
-Voilà is missing. In CI (``CI=true``) a missing piece fails them: ``.ci/run`` installs all of them.
+Locally a test skips when Chromium (``apt-get install chromium``), Playwright or its server (JupyterLab,
+Notebook 7, Voilà) is missing. In CI (``CI=true``) a missing piece fails it: ``.ci/run`` installs all of them.
 Every wait is bounded and the servers are always stopped. DEVELOPERS.md, "Real-browser tests", has
 the recipe.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -54,26 +56,33 @@ STOP_S = 10  # after SIGTERM, before SIGKILL
 
 # --- what the tests need ------------------------------------------------------------------------
 
-def _missing() -> list[str]:
+def _missing(*modules: str) -> list[str]:
+    """What is missing of the browser, the kernel side and ``modules`` (a server); ``notebook`` must be 7+."""
     missing = []
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    for module, package in (("playwright", "playwright"), ("jupyterlab", "jupyterlab"), ("voila", "voila"),
-                            ("ipywidgets", "ipywidgets"), ("ipykernel", "ipykernel")):
+    for module in ("playwright", "ipywidgets", "ipykernel", *modules):
         if importlib.util.find_spec(module) is None:
-            missing.append(f"{package} (pip install -e '.[test]')")
+            missing.append(f"{module} (pip install -e '.[test]')")
+        elif module == "notebook" and int(importlib.metadata.version("notebook").split(".")[0]) < 7:
+            missing.append("notebook>=7, not the classic notebook (pip install -e '.[test]')")
     return missing
 
 
-@pytest.fixture(scope="module")
-def requirements() -> None:
-    missing = _missing()
+def _require(*modules: str) -> None:
+    """Skip the test when something is missing; in CI fail it instead."""
+    missing = _missing(*modules)
     if not missing:
         return
     message = "real-browser tests need " + ", ".join(missing)
     if os.environ.get("CI") == "true":
         pytest.fail(message + "; in CI they must run (.ci/run installs them)", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def requirements() -> None:
+    _require()
 
 
 # --- servers ------------------------------------------------------------------------------------
@@ -159,12 +168,16 @@ def _jupyter_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
+def _copy_course(tmp_path_factory) -> Path:
     """A copy of the course notebooks: the servers may write checkpoints and outputs there."""
     copy = tmp_path_factory.mktemp("course") / "notebooks"
     shutil.copytree(notebooks_dir(), copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return copy
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    return _copy_course(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -186,22 +199,22 @@ def _lab_settings(settings: Path) -> None:
         path.write_text(json.dumps(values))
 
 
-@pytest.fixture(scope="module")
-def lab(requirements, course, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lab")
+@contextlib.contextmanager
+def _jupyter_server(name: str, module: str, app: str, root: Path, tmp: Path, *options: str):
+    """``python -m <module>`` (JupyterLab or Notebook 7, both JupyterLab-based apps configured through ``app``)
+    serving ``root``, isolated in ``tmp``, with the app exposed as ``window.jupyterapp``; always stopped."""
     settings, workspaces = tmp / "settings", tmp / "workspaces"
     workspaces.mkdir()
     _lab_settings(settings)
     port, token = _free_port(), secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+    cmd = [sys.executable, "-m", module, "--no-browser", "--allow-root",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}",
-           f"--LabApp.workspaces_dir={workspaces}", f"--LabApp.user_settings_dir={settings}",
-           "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
+           f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+           f"--{app}.workspaces_dir={workspaces}", f"--{app}.user_settings_dir={settings}",
+           f"--{app}.expose_app_in_browser=True", *options,
            # A safety net should a run be killed before the finalizer: the server ends itself.
            "--ServerApp.shutdown_no_activity_timeout=900", "--MappingKernelManager.cull_idle_timeout=900"]
-    server = Server("JupyterLab", cmd, env=_jupyter_env(tmp), cwd=tmp, log=tmp / "lab.log", port=port, token=token)
+    server = Server(name, cmd, env=_jupyter_env(tmp), cwd=tmp, log=tmp / f"{module}.log", port=port, token=token)
     try:
         server.wait_until_answering(f"/api/status?token={token}")
         yield server
@@ -209,8 +222,28 @@ def lab(requirements, course, tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def lab(requirements, course, tmp_path_factory):
+    _require("jupyterlab")
+    with _jupyter_server("JupyterLab", "jupyterlab", "LabApp", course, tmp_path_factory.mktemp("lab"),
+                         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                         "--LabApp.extension_manager=readonly") as server:
+        yield server
+
+
+@pytest.fixture()
+def notebook7(requirements, tmp_path_factory):
+    """Notebook 7 on a copy of the course of its own: JupyterLab may save 02 with its outputs into ``course``,
+    and stored execution counts would pass for cells that ran. (Notebook 7 has no news or update check.)"""
+    _require("notebook")
+    with _jupyter_server("Notebook 7", "notebook", "JupyterNotebookApp", _copy_course(tmp_path_factory),
+                         tmp_path_factory.mktemp("notebook7")) as server:
+        yield server
+
+
 @pytest.fixture()
 def voila(requirements, notebook, tmp_path_factory):
+    _require("voila")
     tmp = tmp_path_factory.mktemp("voila")
     port, token = _free_port(), secrets.token_hex(16)
     # Voilà does not refuse root; it takes the token as an identity-provider setting.
@@ -368,7 +401,7 @@ def _run_all(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
 
-def _wait_every_cell_ran(page) -> None:
+def _wait_every_cell_ran(page, failure: str) -> None:
     """Run All reached the last cell: every code cell shows an execution count and none shows a traceback."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -386,32 +419,65 @@ def _wait_every_cell_ran(page) -> None:
         problem = f"Run All did not reach the last cell within {PAGE_MS // 1000}s: {str(exc).splitlines()[0]}"
     if problem:
         prompts = " ".join(t.strip() for t in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts())
-        pytest.fail(_diagnose(page, f"{problem}\nprompts: {prompts}", "browser-02-failure.png"), pytrace=False)
+        pytest.fail(_diagnose(page, f"{problem}\nprompts: {prompts}", failure), pytrace=False)
+
+
+def _lab_kernel_idle(page) -> None:
+    """JupyterLab's status bar reads ``Python 3 (ipykernel) | Idle``."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible()
+    expect(page.locator("#jp-main-statusbar .jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle\s*$"))
+           ).to_be_visible()
+
+
+def _notebook7_kernel_idle(page) -> None:
+    """Notebook 7 has no kernel item in its status bar, and its top-bar indicator (``.jp-NotebookKernelStatus``)
+    is blank both when the kernel is idle and when it is busy: ask the exposed app's session instead."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".jp-NotebookPanel")).to_be_visible()
+    page.wait_for_function("""() => {
+        const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        return Boolean(panel && panel.sessionContext && panel.sessionContext.session
+                       && panel.sessionContext.kernelDisplayStatus === 'idle');
+    }""", timeout=PAGE_MS)
+
+
+def _run_02_and_check_the_namespace_toggle(page, server: Server, path: str, kernel_idle, name: str) -> None:
+    """Open 02 at ``path``, wait for ``kernel_idle``, Run All, flip the namespace toggle, screenshot ``name``.png;
+    a failure saves ``name``-failure.png."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    failure = f"{name}-failure.png"
+    page.goto(server.url(path), wait_until="domcontentloaded")
+    problem = None
+    try:
+        # Run All only once the kernel is Idle: sent while it starts, it can be lost or queued behind a prompt.
+        kernel_idle(page)
+    except (PlaywrightTimeout, AssertionError) as exc:
+        problem = f"the kernel never showed Idle: {str(exc).splitlines()[0]}\n{_tail(server.log)}"
+    if problem:
+        pytest.fail(_diagnose(page, problem, failure), pytrace=False)
+    _run_all(page)
+
+    explorer = Explorer(page, failure)
+    explorer.wait_rendered()
+    explorer.check_the_namespace_toggle()
+    _screenshot(page, f"{name}.png")
+    _wait_every_cell_ran(page, failure)
 
 
 # --- the tests ----------------------------------------------------------------------------------
 
 def test_lab_runs_notebook_02_and_the_namespace_toggle_changes_figure_and_verdicts(lab, notebook, page):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+    _run_02_and_check_the_namespace_toggle(page, lab, f"lab/tree/{quote(notebook.name)}", _lab_kernel_idle,
+                                           "browser-02")
 
-    page.goto(lab.url(f"lab/tree/{quote(notebook.name)}"), wait_until="domcontentloaded")
-    kernel = page.locator("#jp-main-statusbar .jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle\s*$"))
-    problem = None
-    try:
-        # Run All only once the kernel is Idle: sent while it starts, it can be lost or queued behind a prompt.
-        expect(page.locator(".jp-NotebookPanel")).to_be_visible()
-        expect(kernel).to_be_visible()
-    except (PlaywrightTimeout, AssertionError) as exc:
-        problem = f"the kernel never showed Idle: {str(exc).splitlines()[0]}\n{_tail(lab.log)}"
-    if problem:
-        pytest.fail(_diagnose(page, problem, "browser-02-failure.png"), pytrace=False)
-    _run_all(page)
 
-    explorer = Explorer(page, "browser-02-failure.png")
-    explorer.wait_rendered()
-    explorer.check_the_namespace_toggle()
-    _screenshot(page, "browser-02.png")
-    _wait_every_cell_ran(page)
+def test_notebook7_runs_02_and_responds_to_the_namespace_toggle(notebook7, notebook, page):
+    _run_02_and_check_the_namespace_toggle(page, notebook7, f"notebooks/{quote(notebook.name)}",
+                                           _notebook7_kernel_idle, "browser-02-notebook7")
 
 
 def test_voila_renders_notebook_02_and_answers_the_namespace_toggle(voila, page):
