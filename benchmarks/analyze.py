@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sidecar_lab import Simulator, load_objects  # noqa: E402
-from sidecar_lab.analyze import analyze  # noqa: E402
-from sidecar_lab.synthetic import SyntheticMeshSpec, generate_documents  # noqa: E402
+from sidecar_lab.core.analyze import analyze  # noqa: E402
+from sidecar_lab.scale.synthetic import SyntheticMeshSpec, generate_documents  # noqa: E402
 
 DOUBLING_TARGET = 2.2
 

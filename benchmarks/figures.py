@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sidecar_lab import Simulator, load  # noqa: E402
-from sidecar_lab import figures  # noqa: E402
-from sidecar_lab.traffic import check, matrix_targets  # noqa: E402
+from sidecar_lab.course import figures  # noqa: E402
+from sidecar_lab.core.traffic import check, matrix_targets  # noqa: E402
 
 TARGET_MS = 100.0
 

@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sidecar_lab.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, write_yaml  # noqa: E402
+from sidecar_lab.scale.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, write_yaml  # noqa: E402
 
 PARSE_TARGET = 2.0
 DOUBLING_TARGET = 2.2

@@ -7,14 +7,14 @@ for each one times, best of --repeat runs:
 
   load      the generated documents into the model (sidecar_lab.load_objects; --via-yaml writes
             the YAML file and reads it back with sidecar_lab.load instead)
-  with      a Simulator, then sidecar_lab.sizing.mesh_totals (proxy_configs for ALL pods), as the
+  with      a Simulator, then sidecar_lab.scale.sizing.mesh_totals (proxy_configs for ALL pods), as the
             mesh is
   without   the same with every Sidecar removed (dataclasses.replace(mesh, sidecars=()))
 
 Both estimates are computed per distinct scope (a Sidecar evaluated in a namespace), so their cost
 grows with the number of pods plus the configuration of each distinct scope. Target: the time of
 ``with`` at twice the size is at most 2.2 times the time at the base size (linear).
-Memory figures are estimates of a linear model (sidecar_lab.sizing), not measurements.
+Memory figures are estimates of a linear model (sidecar_lab.scale.sizing), not measurements.
 This is a report, not a test: it always exits 0.
 
     python benchmarks/size.py                       # 1,000 and 2,000 namespaces
@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sidecar_lab import Simulator, load, load_objects  # noqa: E402
-from sidecar_lab.sizing import ESTIMATE_NOTE, mesh_totals  # noqa: E402
-from sidecar_lab.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, generate_documents, write_yaml  # noqa: E402
+from sidecar_lab.scale.sizing import ESTIMATE_NOTE, mesh_totals  # noqa: E402
+from sidecar_lab.scale.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, generate_documents, write_yaml  # noqa: E402
 
 DOUBLING_TARGET = 2.2
 

@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dpi", type=int, default=None, help="PNG resolution (default: the widget's)")
     args = parser.parse_args(argv)
 
-    from sidecar_lab import widgets
-    from sidecar_lab.scenario import Scenario
+    from sidecar_lab.course import widgets
+    from sidecar_lab.course.scenario import Scenario
 
     start = time.perf_counter()
     explorer = widgets.PrecedenceExplorer(Scenario.seed("01-no-sidecar"))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 
 
-from .errors import ClusterError, ManifestError, SidecarLabError, UsageError
-from .loader import load, load_objects, load_text
-from .model import Mesh, Sidecar, Workload
-from .resolver import Simulator
-from .resources import data_dir, notebooks_dir, scenario_paths
-from .results import RequestResult, Resolution, Verdict
+from .core.errors import ClusterError, ManifestError, SidecarLabError, UsageError
+from .core.loader import load, load_objects, load_text
+from .core.model import Mesh, Sidecar, Workload
+from .core.resolver import Simulator
+from .core.resources import data_dir, notebooks_dir, scenario_paths
+from .core.results import RequestResult, Resolution, Verdict
 
 __version__ = "0.1.0"
 
@@ -34,7 +34,7 @@ def resolve(mesh: Mesh | Simulator, workload: str) -> Resolution:
 
 def check(mesh: Mesh | Simulator, source: str, target: str) -> RequestResult:
     """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL)."""
-    from .traffic import check as _check
+    from .core.traffic import check as _check
 
     sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh)
     return _check(sim, source, target)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from builders import deployment, mesh, ns, pod, se, sidecar, svc
-from sidecar_lab.analyze import analyze, exit_code, filter_messages
+from sidecar_lab.core.analyze import analyze, exit_code, filter_messages
 from sidecar_lab.cli import main
 
 BLOCK, ALLOW = {"mode": "REGISTRY_ONLY"}, {"mode": "ALLOW_ANY"}

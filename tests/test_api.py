@@ -1,7 +1,5 @@
-"""The curated public surface, and the promise that the core stays light and pure."""
+"""The curated public surface (the layer rule and the core's purity: tests/test_layers.py)."""
 
-import subprocess
-import sys
 import types
 
 import sidecar_lab
@@ -17,21 +15,6 @@ def test_all_lists_exactly_the_public_members():
 def test_every_name_in_all_exists():
     for name in sidecar_lab.__all__:
         assert hasattr(sidecar_lab, name), name
-
-
-CORE = ["sidecar_lab", "sidecar_lab.cli", "sidecar_lab.loader", "sidecar_lab.resolver", "sidecar_lab.traffic",
-        "sidecar_lab.results", "sidecar_lab.render", "sidecar_lab.messages", "sidecar_lab.validation",
-        "sidecar_lab.schema", "sidecar_lab.analyze", "sidecar_lab.hosts", "sidecar_lab.protocol",
-        "sidecar_lab.model", "sidecar_lab.yamlio", "sidecar_lab.synthetic", "sidecar_lab.resources"]
-HEAVY = ("matplotlib", "ipywidgets", "IPython", "kubernetes")
-
-
-def test_the_core_imports_no_heavy_library():
-    code = ("import importlib, sys\n"
-            f"for m in {CORE!r}: importlib.import_module(m)\n"
-            f"print([h for h in {HEAVY!r} if h in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == "[]"
 
 
 def test_the_seed_example_of_the_package_docstring_runs():

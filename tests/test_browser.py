@@ -7,7 +7,7 @@ in Notebook 7. The same notebook served as an app by Voilà renders and answers 
 
 Locally a test skips when Chromium (``apt-get install chromium``), Playwright or its server (JupyterLab,
 Notebook 7, Voilà) is missing. In CI (``CI=true``) a missing piece fails it: ``.ci/run`` installs all of them.
-Every wait is bounded and the servers are always stopped. DEVELOPERS.md, "Real-browser tests", has
+Every wait is bounded and the servers are always stopped. docs/testing.md, "Real-browser tests", has
 the recipe.
 """
 
@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 import pytest
 
-from sidecar_lab.resources import notebooks_dir
+from sidecar_lab.core.resources import notebooks_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 NOTEBOOK = "02-*.ipynb"
-# The PrecedenceExplorer as the page shows it (classes set in sidecar_lab/widgets.py and by ipywidgets):
+# The PrecedenceExplorer as the page shows it (classes set in sidecar_lab/course/widgets.py and by ipywidgets):
 NAMESPACE_TOGGLE = ".sidecar-lab-namespace-toggle"  # the namespace-level Sidecar's Checkbox
 FIGURE = "img.widget-image"  # the precedence ladder, an ipywidgets Image
 VERDICTS = "table.sidecar-lab-verdicts"  # one row per request: verdict, Envoy, what curl prints, why

@@ -16,8 +16,8 @@ import pytest
 
 from builders import ns, pod, sidecar, sim as make_sim, svc
 from sidecar_lab import Simulator, load
-from sidecar_lab.messages import CATALOG, LABELS, label, reason_text
-from sidecar_lab.traffic import check, matrix_targets
+from sidecar_lab.core.messages import CATALOG, LABELS, label, reason_text
+from sidecar_lab.core.traffic import check, matrix_targets
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 STEPS = sorted(p.name for p in (SEED / "steps").iterdir() if p.is_dir())
@@ -34,7 +34,7 @@ def seed(step: str) -> Simulator:
 @pytest.fixture(scope="module")
 def F():
     pytest.importorskip("matplotlib")
-    from sidecar_lab import figures
+    from sidecar_lab.course import figures
 
     return figures
 
@@ -84,8 +84,8 @@ def test_catalog_labels_fall_back_to_english_and_to_the_key():
 
 # -- purity: the core never imports a face's heavy libraries -----------------------------------------------------
 
-CORE_MODULES = ["sidecar_lab", "sidecar_lab.loader", "sidecar_lab.resolver", "sidecar_lab.traffic",
-                "sidecar_lab.results", "sidecar_lab.render", "sidecar_lab.messages", "sidecar_lab.validation",
+CORE_MODULES = ["sidecar_lab", "sidecar_lab.core.loader", "sidecar_lab.core.resolver", "sidecar_lab.core.traffic",
+                "sidecar_lab.core.results", "sidecar_lab.core.render", "sidecar_lab.core.messages", "sidecar_lab.core.validation",
                 "sidecar_lab.cli"]
 
 

@@ -22,11 +22,11 @@ pytest.importorskip("kubernetes")
 
 from sidecar_lab import ClusterError, Simulator, UsageError, load, load_text  # noqa: E402
 from sidecar_lab.cli import main  # noqa: E402
-from sidecar_lab.compare import (  # noqa: E402
+from sidecar_lab.live.compare import (  # noqa: E402
     Observation, blog_agrees, classify, compare, observed_vocabulary, predict, walkthrough_steps,
 )
-from sidecar_lab.live import MANAGED_BY, MANAGER, LiveCluster, WriteRefused  # noqa: E402
-from sidecar_lab.traffic import check  # noqa: E402
+from sidecar_lab.live.cluster import MANAGED_BY, MANAGER, LiveCluster, WriteRefused  # noqa: E402
+from sidecar_lab.core.traffic import check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed"
@@ -140,7 +140,7 @@ def free_port() -> int:
 
 
 def test_importing_live_does_not_import_kubernetes():
-    code = "import sys, sidecar_lab.live, sidecar_lab.compare, sidecar_lab.cli; print('kubernetes' in sys.modules)"
+    code = "import sys, sidecar_lab.live.cluster, sidecar_lab.live.compare, sidecar_lab.cli; print('kubernetes' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -867,7 +867,7 @@ def test_cli_connection_refused_is_one_error_line_and_exit_2(kube, capsys, tmp_p
 
 
 def test_snapshot_counts_a_deployment_with_running_pods_once():
-    from sidecar_lab.live import _without_controllers_of_listed_pods
+    from sidecar_lab.live.cluster import _without_controllers_of_listed_pods
 
     deploy = {"kind": "Deployment", "metadata": {"name": "httpbin", "namespace": "a"},
               "spec": {"template": {"metadata": {"labels": {"app": "httpbin"}}}}}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from sidecar_lab.errors import ManifestError
-from sidecar_lab.loader import load, load_objects, load_text, manifest_files
-from sidecar_lab.model import ALLOW_ANY, REGISTRY_ONLY
+from sidecar_lab.core.errors import ManifestError
+from sidecar_lab.core.loader import load, load_objects, load_text, manifest_files
+from sidecar_lab.core.model import ALLOW_ANY, REGISTRY_ONLY
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 

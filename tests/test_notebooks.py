@@ -1,14 +1,14 @@
 """The course notebooks: stored clean, shaped as the course promises, and runnable top to bottom.
 
 * every notebook is stored without outputs and execution counts, and equals what
-  ``notebooks/_build.py`` writes;
+  ``course/build.py`` writes;
 * each has objectives and time first, predict-then-reveal, 2-4 exercises with hidden
   solutions, "common traps" linked to Istio (or Kiali) issues, and the credit to the post;
 * each runs headless with nbclient (cells tagged ``skip-execution`` left out), without an
   error, with its widget state saved — and the whole course in under three minutes;
 * notebook 07's live cells run against ``tests/fakekube.py`` loaded with the seed lab (and,
   without a cluster, print how to get one instead of failing);
-* the exercise checks of :mod:`sidecar_lab.exercises` answer right answers with ✔, wrong and
+* the exercise checks of :mod:`sidecar_lab.course.exercises` answer right answers with ✔, wrong and
   malformed ones with a hint, and never raise.
 """
 
@@ -30,8 +30,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-from sidecar_lab import exercises as ex  # noqa: E402
-from sidecar_lab.exercises import Feedback  # noqa: E402
+from sidecar_lab.course import exercises as ex  # noqa: E402
+from sidecar_lab.course.exercises import Feedback  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -45,7 +45,7 @@ CHECK_CALL = re.compile(r"\bex\.check_\w+\(")
 
 
 def _load_build():
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS / "_build.py")
+    spec = importlib.util.spec_from_file_location("course_build", ROOT / "course" / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -90,7 +90,7 @@ def test_notebook_is_stored_without_outputs_or_execution_counts(name):
 def test_notebooks_are_what_the_generator_writes():
     built = BUILD.build()
     stale = [name for name, text in built.items() if (NOTEBOOKS / name).read_text(encoding="utf-8") != text]
-    assert not stale, f"run python notebooks/_build.py: {stale} differ from the generator"
+    assert not stale, f"run python course/build.py: {stale} differ from the generator"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ class BlogCluster:
         self.kube = kube
         self.pushes = 0
         self.curls: list[tuple[str, str]] = []
-        from sidecar_lab.compare import walkthrough_steps
+        from sidecar_lab.live.compare import walkthrough_steps
 
         self.steps = list(walkthrough_steps())
         self.observations = yaml.safe_load((SEED / "observations.yaml").read_text(encoding="utf-8"))
@@ -382,7 +382,7 @@ def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path
 
 
 # ---------------------------------------------------------------------------------------------
-# sidecar_lab.exercises: right -> ✔, wrong -> hint, malformed -> hint, never raises
+# sidecar_lab.course.exercises: right -> ✔, wrong -> hint, malformed -> hint, never raises
 
 S = ex.STARTERS
 RIGHT = [(key, code) for key, (code, _) in sorted(BUILD.SOLUTIONS.items())]
@@ -522,7 +522,7 @@ def test_apply_text_keeps_an_edited_objects_creation_time_and_makes_a_new_one_ne
 
 
 def test_exercises_module_is_pure():
-    code = ("import sys, sidecar_lab.exercises as e; e.check_empty_policy('x'); "
+    code = ("import sys, sidecar_lab.course.exercises as e; e.check_empty_policy('x'); "
             "print([m for m in ('ipywidgets', 'IPython', 'matplotlib', 'kubernetes') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

@@ -10,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sidecar_lab.errors import ManifestError
-from sidecar_lab.hosts import matches, subset_of
-from sidecar_lab.loader import KNOWN_API_VERSIONS, load, load_text
-from sidecar_lab.model import Mesh
+from sidecar_lab.core.errors import ManifestError
+from sidecar_lab.core.hosts import matches, subset_of
+from sidecar_lab.core.loader import KNOWN_API_VERSIONS, load, load_text
+from sidecar_lab.core.model import Mesh
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

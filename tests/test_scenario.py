@@ -1,4 +1,4 @@
-"""The lab scenario (sidecar_lab.scenario): three editable Sidecars over fixed manifests, pure and by value."""
+"""The lab scenario (sidecar_lab.course.scenario): three editable Sidecars over fixed manifests, pure and by value."""
 
 import subprocess
 import sys
@@ -9,8 +9,8 @@ import yaml
 
 import sidecar_lab
 from sidecar_lab import ManifestError, UsageError
-from sidecar_lab.scenario import LEVELS, SEED_TARGETS, Scenario, SidecarLevel, parse_hosts, seed_steps
-from sidecar_lab.traffic import check
+from sidecar_lab.course.scenario import LEVELS, SEED_TARGETS, Scenario, SidecarLevel, parse_hosts, seed_steps
+from sidecar_lab.core.traffic import check
 
 SLEEP = "istioinaction/sleep"
 
@@ -319,7 +319,7 @@ def test_a_level_is_a_frozen_value():
 
 
 def test_the_scenario_module_imports_no_heavy_library():
-    code = ("import sys, sidecar_lab.scenario\n"
+    code = ("import sys, sidecar_lab.course.scenario\n"
             "print([m for m in ('matplotlib', 'ipywidgets', 'IPython', 'kubernetes') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sidecar_lab.schema import (LIST, MAP, OBJECT, SIDECAR_SPEC, sidecar_type_errors,
+from sidecar_lab.core.schema import (LIST, MAP, OBJECT, SIDECAR_SPEC, sidecar_type_errors,
                                 sidecar_unknown_fields)
 
 # (situation, spec, expected type errors)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sidecar_lab import Simulator, load
-from sidecar_lab.traffic import check
+from sidecar_lab.core.traffic import check
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 OBSERVATIONS = yaml.safe_load((SEED / "observations.yaml").read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""What each proxy receives (sidecar_lab.sizing): exact counts on hand-built meshes, the estimate's
+"""What each proxy receives (sidecar_lab.scale.sizing): exact counts on hand-built meshes, the estimate's
 calibration, the push fan-out, the mesh totals, the `size` command and the scale figures."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import yaml
 from builders import deployment, ns, pod, se, sidecar, sim, svc
 from sidecar_lab import Simulator, UsageError, load_objects
 from sidecar_lab.cli import main
-from sidecar_lab.sizing import (
+from sidecar_lab.scale.sizing import (
     BASE_MEMORY_MB, CALIBRATION, FIXED_CLUSTERS, FIXED_LISTENERS, compare, estimate, mesh_totals,
     proxy_config, proxy_configs, proxy_workloads, push_fanout, push_fanout_counts, scaling_series,
 )
-from sidecar_lab.synthetic import SyntheticMeshSpec, generate_documents
+from sidecar_lab.scale.synthetic import SyntheticMeshSpec, generate_documents
 
 F_C, F_L = len(FIXED_CLUSTERS), len(FIXED_LISTENERS)
 
@@ -292,7 +292,7 @@ def test_scale_figures_are_figures_with_alt_text_and_a_title(name):
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
-    from sidecar_lab import figures_scale
+    from sidecar_lab.scale import figures as figures_scale
 
     points = scaling_series((2, 4), services_per_namespace=3, pods_per_service=1, fan_out=2)
     fig = getattr(figures_scale, name)(points)
@@ -307,7 +307,7 @@ def test_the_sizing_core_does_not_import_plotting_or_widgets():
     import subprocess
     import sys
 
-    code = ("import sys, sidecar_lab.sizing, sidecar_lab.suggest; "
+    code = ("import sys, sidecar_lab.scale.sizing, sidecar_lab.scale.suggest; "
             "bad = [m for m in ('matplotlib', 'ipywidgets', 'kubernetes', 'IPython') if m in sys.modules]; "
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -1,4 +1,4 @@
-"""The Sidecar suggester (sidecar_lab.suggest): minimal hosts, proof by check, what it newly blocks,
+"""The Sidecar suggester (sidecar_lab.scale.suggest): minimal hosts, proof by check, what it newly blocks,
 access-log parsing, and the `suggest` command."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import yaml
 from builders import ns, pod, sidecar, sim, svc
 from sidecar_lab import UsageError
 from sidecar_lab.cli import main
-from sidecar_lab.suggest import parse_access_log, parse_access_log_line, selector_for, suggest_sidecar
-from sidecar_lab.traffic import check
+from sidecar_lab.scale.suggest import parse_access_log, parse_access_log_line, selector_for, suggest_sidecar
+from sidecar_lab.core.traffic import check
 
 OBJECTS = (
     ns("web"), ns("api"), ns("data"), ns("other"), ns("istio-system", injected=False),
@@ -174,7 +174,7 @@ def test_a_call_outside_the_registry_cannot_be_proved_and_says_why():
                  id="else_every_stable_label"),
 ])
 def test_the_workload_selector_uses_the_stable_labels(labels, expected):
-    from sidecar_lab.model import Workload
+    from sidecar_lab.core.model import Workload
 
     assert selector_for(Workload("Pod", "web", "x", labels)) == expected
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from sidecar_lab.synthetic import (
+from sidecar_lab.scale.synthetic import (
     SyntheticMeshSpec,
     call_graph,
     counts,

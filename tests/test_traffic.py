@@ -4,7 +4,7 @@ import pytest
 
 from builders import mesh_config, ns, pod, se, sidecar, sim, svc
 from sidecar_lab import UsageError
-from sidecar_lab.traffic import check, parse_target
+from sidecar_lab.core.traffic import check, parse_target
 
 CLIENT = pod("client", "app", {"app": "client"}, ip="10.0.0.5")
 BASE = (ns("app"), ns("plain", injected=False), ns("istio-system", injected=False), CLIENT,

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sidecar_lab.schema import (BOOLEAN, INTEGER, LIST, MAP, OBJECT, SIDECAR_SPEC, STRING,
+from sidecar_lab.core.schema import (BOOLEAN, INTEGER, LIST, MAP, OBJECT, SIDECAR_SPEC, STRING,
                                 sidecar_type_errors, sidecar_unknown_fields)
-from sidecar_lab.validation import (ERROR, MESSAGES, WARNING, ValidationMessage, is_admitted,
+from sidecar_lab.core.validation import (ERROR, MESSAGES, WARNING, ValidationMessage, is_admitted,
                                     parse_go_duration, validate_sidecar)
 
 E, W = ERROR, WARNING

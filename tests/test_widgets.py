@@ -16,9 +16,9 @@ import yaml
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
-from sidecar_lab import figures  # noqa: E402
-from sidecar_lab.scenario import SEED_TARGETS, Scenario  # noqa: E402
-from sidecar_lab.widgets import (  # noqa: E402
+from sidecar_lab.course import figures  # noqa: E402
+from sidecar_lab.course.scenario import SEED_TARGETS, Scenario  # noqa: E402
+from sidecar_lab.course.widgets import (  # noqa: E402
     DEFAULT_TARGETS, PrecedenceExplorer, PredictReveal, Question, ReachabilityExplorer, YamlPlayground,
 )
 
@@ -433,6 +433,6 @@ def test_a_quiz_question_can_be_any_scenario():
 # -- packaging ---------------------------------------------------------------------------------
 
 def test_importing_sidecar_lab_does_not_import_the_widgets():
-    code = "import sys, sidecar_lab; print('sidecar_lab.widgets' in sys.modules, 'ipywidgets' in sys.modules)"
+    code = "import sys, sidecar_lab; print('sidecar_lab.course.widgets' in sys.modules, 'ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False False"

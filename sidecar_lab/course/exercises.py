@@ -28,11 +28,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from .errors import SidecarLabError
-from .loader import load, load_text
-from .model import Mesh, Sidecar
-from .resolver import Simulator
-from .resources import data_dir, scenario_paths
+from ..core.errors import SidecarLabError
+from ..core.loader import load, load_text
+from ..core.model import Mesh, Sidecar
+from ..core.resolver import Simulator
+from ..core.resources import data_dir, scenario_paths
 
 __all__ = [
     "Feedback", "STARTERS", "SCENARIOS", "seed_simulator", "apply_text", "reveal",
@@ -191,7 +191,7 @@ def _apply(base: Mesh, extra: Mesh) -> Mesh:
 
 def apply_text(base: Mesh | Simulator | str, text: str, file: str = "your-answer.yaml") -> Simulator:
     """A simulator of ``base`` (a Mesh, a Simulator or a seed step) with the manifests of ``text``
-    applied as ``kubectl apply`` would. Raises :class:`~sidecar_lab.errors.ManifestError` on bad YAML."""
+    applied as ``kubectl apply`` would. Raises :class:`~sidecar_lab.core.errors.ManifestError` on bad YAML."""
     if isinstance(base, str):
         base = _seed_mesh(base)
     elif isinstance(base, Simulator):
@@ -246,13 +246,13 @@ def _warnings(sim: Simulator, s: Sidecar) -> list[str]:
 
 
 def _verdict(sim: Simulator, source: str, target: str) -> str:
-    from .traffic import check
+    from ..core.traffic import check
 
     return check(sim, source, target).verdict.value
 
 
 def _why(sim: Simulator, source: str, target: str) -> str:
-    from .traffic import check
+    from ..core.traffic import check
 
     r = check(sim, source, target)
     return f"{source} -> {target}: {r.verdict.value} — " + "; ".join(r.explanation()[-2:])
@@ -517,7 +517,7 @@ spec:
 
 def reveal(prediction: Any, result: Any) -> Feedback:
     """Compare a predicted verdict (``"ROUTED"``, ``"PASSTHROUGH"``, ``"BLOCKED"``...) with a
-    :class:`~sidecar_lab.results.RequestResult`, and say why the simulator decided as it did."""
+    :class:`~sidecar_lab.core.results.RequestResult`, and say why the simulator decided as it did."""
     try:
         actual = result.verdict.value
         why = result.explanation()
@@ -739,7 +739,7 @@ def check_keep_registry_only(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_curl_exit(target: str, answer: Any, step: str = "02-root-registry-only") -> Feedback:
     """What exit code does ``curl TARGET`` from sleep give at ``step``?"""
-    from .traffic import check
+    from ..core.traffic import check
 
     r = check(seed_simulator(step), SLEEP, target)
     given = _int(answer)
@@ -868,7 +868,7 @@ def check_service_entry(yaml_text: Any) -> Feedback:
 def check_firewall_verdict(answer: Any) -> Feedback:
     """Step 06's hosts with ALLOW_ANY (``SCENARIOS['hosts_allow_any']``): sleep -> httpbin.default?"""
     sim = apply_text("06", SCENARIOS["hosts_allow_any"], "hosts-allow-any.yaml")
-    from .traffic import check
+    from ..core.traffic import check
 
     r = check(sim, SLEEP, HTTPBIN_DEFAULT)
     given = _norm_word(answer)
@@ -963,7 +963,7 @@ def check_default_endpoint(yaml_text: Any) -> Feedback:
 
 
 def _codes(sim: Simulator, ref=None) -> list[str]:
-    from .analyze import analyze
+    from ..core.analyze import analyze
 
     return [m.code for m in analyze(sim) if ref is None or m.resource == ref]
 
@@ -1000,7 +1000,7 @@ def check_find_the_bug(yaml_text: Any) -> Feedback:
 def check_analyze_code(answer: Any) -> Feedback:
     """``SCENARIOS['typo_selector']`` at step 04: which istioctl code (ISTxxxx) reports its problem?"""
     sim = apply_text("04", SCENARIOS["typo_selector"], "typo-selector.yaml")
-    from .analyze import analyze
+    from ..core.analyze import analyze
 
     msgs = [m for m in analyze(sim) if m.resource.name == "workload"]
     ist = [m for m in msgs if m.code.startswith("IST")]
@@ -1050,7 +1050,7 @@ def check_live_prediction(observation_id: str, verdict: Any) -> Feedback:
     """Predict the verdict of one of the blog's requests (an ``id`` of data/seed/observations.yaml)."""
     import yaml
 
-    from .traffic import check
+    from ..core.traffic import check
 
     observations = yaml.safe_load((data_dir() / "seed" / "observations.yaml").read_text(encoding="utf-8"))
     obs = next((o for o in observations if o.get("id") == observation_id and o.get("kind") == "request"), None)
@@ -1078,7 +1078,7 @@ def check_live_prediction(observation_id: str, verdict: Any) -> Feedback:
 @_never_raises
 def check_cluster_count(answer: Any, step: str = "01-no-sidecar") -> Feedback:
     """How many ``outbound|...`` clusters does sleep's proxy get at ``step``?"""
-    from .sizing import proxy_config
+    from ..scale.sizing import proxy_config
 
     sim = seed_simulator(step)
     pc = proxy_config(sim, SLEEP)
@@ -1106,7 +1106,7 @@ def check_minimal_sidecar(yaml_text: Any) -> Feedback:
     s, fb = _one_sidecar(mesh, "istioinaction")
     if fb is not None:
         return fb
-    from .sizing import proxy_config
+    from ..scale.sizing import proxy_config
 
     before = proxy_config(seed_simulator("04"), SLEEP)
     sim = apply_text("04", yaml_text)
@@ -1131,7 +1131,7 @@ def check_minimal_sidecar(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_push_fanout(answer: Any, service: str = "httpbin.default", step: str = "06-workload-hosts") -> Feedback:
     """When ``service`` changes at ``step``, how many proxies must istiod push?"""
-    from .sizing import push_fanout
+    from ..scale.sizing import push_fanout
 
     pushed = push_fanout(seed_simulator(step), service)
     given = _int(answer)

@@ -1,11 +1,11 @@
-"""Figures of why Sidecar matters at scale, drawn from :func:`sidecar_lab.sizing.scaling_series`.
+"""Figures of why Sidecar matters at scale, drawn from :func:`sidecar_lab.scale.sizing.scaling_series`.
 
 matplotlib is imported lazily and only through :class:`matplotlib.figure.Figure` (never pyplot),
 so these work in notebooks, scripts and tests without a display. Every figure has a title and
 alternative text in ``fig.sidecar_lab_alt``; the three setups differ by colour (Okabe-Ito,
 colour-blind safe), line style and marker, so they read in grey too.
 
->>> from sidecar_lab.sizing import scaling_series
+>>> from sidecar_lab.scale.sizing import scaling_series
 >>> fig = config_vs_mesh_size(scaling_series((2, 4)))  # doctest: +SKIP
 """
 
@@ -28,7 +28,7 @@ LABELS = {
     "dependency": "dependency-scoped (declared calls)",
     "mixed": "mixed",
 }
-_ESTIMATE = "memory is an estimate (linear model, see sidecar_lab.sizing), not a measurement"
+_ESTIMATE = "memory is an estimate (linear model, see sidecar_lab.scale.sizing), not a measurement"
 
 
 def _figure(width: float = 10.0, height: float = 4.2) -> Any:
@@ -56,7 +56,7 @@ def _x(points: Sequence[dict]) -> list[int]:
 
 def _check(points: Sequence[dict]) -> None:
     if not points:
-        raise ValueError("no points: pass the result of sidecar_lab.sizing.scaling_series()")
+        raise ValueError("no points: pass the result of sidecar_lab.scale.sizing.scaling_series()")
 
 
 def config_vs_mesh_size(points: Sequence[dict]) -> Any:

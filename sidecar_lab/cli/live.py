@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any, Callable, Sequence
 
-from .errors import ClusterError, UsageError
+from ..core.errors import ClusterError, UsageError
 
 __all__ = ["add_live_arguments", "live_aware", "cmd_live", "LiveManifests", "EXIT_DIFFERS"]
 
@@ -159,7 +159,7 @@ def live_aware(handler: Callable[[argparse.Namespace], int]) -> Callable[[argpar
 
 
 def _connect(args: argparse.Namespace, *, writes: bool = False, cleanup_on_exit: bool = False) -> Any:
-    from .live import DEFAULT_ALLOWED_NAMESPACES, LiveCluster
+    from ..live.cluster import DEFAULT_ALLOWED_NAMESPACES, LiveCluster
 
     allowed = tuple(DEFAULT_ALLOWED_NAMESPACES) + tuple(getattr(args, "allow_namespaces", None) or ())
     return LiveCluster.connect(kubeconfig=getattr(args, "kubeconfig", None), context=getattr(args, "context", None),
@@ -216,7 +216,7 @@ def _live_preflight(args: argparse.Namespace) -> int:
 
 
 def _live_snapshot(args: argparse.Namespace) -> int:
-    from .live import mesh_from_objects, snapshot_yaml
+    from ..live.cluster import mesh_from_objects, snapshot_yaml
 
     live = _connect(args)
     try:
@@ -263,7 +263,7 @@ def _live_deploy(args: argparse.Namespace) -> int:
 
 
 def _read_files(paths: Sequence[str]) -> list[tuple[Any, str | None]]:
-    from .loader import manifest_files
+    from ..core.loader import manifest_files
 
     out: list[tuple[Any, str | None]] = []
     for path in manifest_files(list(paths)):
@@ -313,8 +313,8 @@ def _live_delete(args: argparse.Namespace) -> int:
 def _live_check(args: argparse.Namespace) -> int:
     import shlex
 
-    from .render import check_text
-    from .traffic import parse_target
+    from ..core.render import check_text
+    from ..core.traffic import parse_target
 
     parse_target(args.target)
     live = _connect(args)
@@ -338,7 +338,7 @@ def _live_check(args: argparse.Namespace) -> int:
 
 def _live_walkthrough(args: argparse.Namespace) -> int:
     steps = [s for s in (args.steps or "").split(",") if s.strip()] or None
-    from .compare import walkthrough_steps
+    from ..live.compare import walkthrough_steps
 
     list(walkthrough_steps(steps))  # an unknown step is a usage error before anything is written
     progress = _Progress()

@@ -4,7 +4,7 @@ Three layers, reported in this order:
 
 1. ``UNKNOWN`` — fields the CRD does not know. ``kubectl apply`` validates fields strictly by
    default (Kubernetes 1.27+) and refuses them: ``strict decoding error: unknown field "spec.egres"``.
-2. ``CRD`` — the OpenAPI constraints and CEL rules of the CRD (:mod:`sidecar_lab.schema`), worded
+2. ``CRD`` — the OpenAPI constraints and CEL rules of the CRD (:mod:`sidecar_lab.core.schema`), worded
    the way the API server words them.
 3. Istio's ``ValidateSidecar`` (``pkg/config/validation/validation.go``), run by the validating
    webhook: every rule of the rule table (T, I, P, E, O, C ids) with Istio's exact text, its
@@ -191,7 +191,7 @@ _CERT_MODES = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
 def validate_sidecar(spec: Any, namespace: str, *, release: str = "1.30") -> tuple[ValidationMessage, ...]:
     """Every finding for a Sidecar ``spec`` in ``namespace``: unknown fields, CRD, then Istio's rules.
 
-    ``spec`` must already be free of type errors (:func:`sidecar_lab.schema.sidecar_type_errors`);
+    ``spec`` must already be free of type errors (:func:`sidecar_lab.core.schema.sidecar_type_errors`);
     ``None`` is read as an empty spec. ``namespace`` resolves ``.`` in egress hosts (E21) and
     names the FQDN a short host probably meant.
 

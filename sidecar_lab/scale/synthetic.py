@@ -30,7 +30,7 @@ What a mesh holds:
 
 From the shell::
 
-    python -m sidecar_lab.synthetic --namespaces 100 --sidecars mixed -o mesh.yaml
+    python -m sidecar_lab.scale.synthetic --namespaces 100 --sidecars mixed -o mesh.yaml
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def write_yaml(spec: SyntheticMeshSpec, path: str | os.PathLike[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     defaults = SyntheticMeshSpec()
     parser = argparse.ArgumentParser(
-        prog="python -m sidecar_lab.synthetic",
+        prog="python -m sidecar_lab.scale.synthetic",
         description="Write a deterministic synthetic mesh as one multi-document YAML file.")
     parser.add_argument("--namespaces", type=int, default=defaults.namespaces)
     parser.add_argument("--services-per-namespace", type=int, default=defaults.services_per_namespace)

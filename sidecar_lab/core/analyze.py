@@ -7,7 +7,7 @@ links the Istio issue or document behind it. Two conditions differ from istioctl
 purpose (docs/model.md): IST0101 also looks at controllers' pod templates, and IST0103
 only at pods read from a cluster.
 
->>> from sidecar_lab.loader import load_text
+>>> from sidecar_lab.core.loader import load_text
 >>> mesh = load_text('''
 ... apiVersion: networking.istio.io/v1
 ... kind: Sidecar

@@ -1,7 +1,7 @@
 """What Istio computes: the effect of the manifests, with its explanation as data.
 
 Every sentence, table and figure is rendered from these objects (see
-:mod:`sidecar_lab.messages` and :mod:`sidecar_lab.render`), so the command's
+:mod:`sidecar_lab.core.messages` and :mod:`sidecar_lab.core.render`), so the command's
 JSON, its text and the notebooks' figures cannot disagree.
 """
 

@@ -1,9 +1,9 @@
-"""Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.model.Mesh`.
+"""Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.core.model.Mesh`.
 
 Files, directories (every ``*.yaml``/``*.yml`` below, in sorted path order)
 and ``-`` for standard input; multi-document YAML and ``kind: List``. Objects
 of kinds the simulator does not use are skipped; anything malformed in a kind
-it does use is a :class:`~sidecar_lab.errors.ManifestError` naming the file,
+it does use is a :class:`~sidecar_lab.core.errors.ManifestError` naming the file,
 the line and the field path — a Sidecar is never dropped silently.
 
 >>> mesh = load_text('''

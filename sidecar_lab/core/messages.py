@@ -1,6 +1,6 @@
 """The message catalog: every reason, note and explanation step, by key, in English and Korean.
 
-Results carry keys and parameters (:class:`sidecar_lab.results.Step`); text is
+Results carry keys and parameters (:class:`sidecar_lab.core.results.Step`); text is
 made here, so the command, the notebooks and the figures say the same thing.
 
 >>> reason_text("candidate.shadowed-older", {"winner": "ns/a"})

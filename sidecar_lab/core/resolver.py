@@ -4,7 +4,7 @@ Follows istiod: ``push_context.go`` (``initSidecarScopes``, ``getSidecarScope``)
 for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
 ``appendSidecarServices``, ``collectImportedServices``) for visibility.
 
->>> from sidecar_lab.loader import load_text
+>>> from sidecar_lab.core.loader import load_text
 >>> mesh = load_text('''
 ... apiVersion: networking.istio.io/v1
 ... kind: Sidecar
@@ -172,7 +172,7 @@ class Simulator:
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
-        #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.traffic`.
+        #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
 
     def sidecar(self, ref: ObjectRef | None) -> Sidecar | None:

@@ -1,6 +1,6 @@
 """Prediction beside observation: what the simulator said curl would print, and what it printed.
 
-Pure: no cluster, no ``kubernetes`` import. :mod:`sidecar_lab.live` runs curl in a
+Pure: no cluster, no ``kubernetes`` import. :mod:`sidecar_lab.live.cluster` runs curl in a
 pod and hands the output here as an :class:`Observation`; a notebook can build one
 by hand from a terminal session just as well.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .results import RequestResult, Verdict
+from ..core.results import RequestResult, Verdict
 
 __all__ = [
     "Observation", "Prediction", "Comparison", "WalkRequest", "WalkStep", "classify", "observed_origin",
@@ -130,7 +130,7 @@ class Prediction:
 
 
 def predict(result: RequestResult) -> Prediction:
-    """Turn a :func:`sidecar_lab.traffic.check` result into what curl prints."""
+    """Turn a :func:`sidecar_lab.core.traffic.check` result into what curl prints."""
     verdict = result.verdict
     target = result.target
     if verdict in (Verdict.BLOCKED, Verdict.DNS_FAILURE) or result.curl_exit not in (0, None):
@@ -384,10 +384,10 @@ def walkthrough_steps(only: Sequence[str] | None = None, *, seed_dir: str | Path
 
     ``only`` selects steps by number or name (``["02", "03"]`` or ``["02-root-registry-only"]``).
     """
-    from .yamlio import read_documents
+    from ..core.yamlio import read_documents
 
     if seed_dir is None:
-        from .resources import data_dir
+        from ..core.resources import data_dir
 
         seed_dir = data_dir() / "seed"
     seed = Path(seed_dir)
@@ -404,7 +404,7 @@ def walkthrough_steps(only: Sequence[str] | None = None, *, seed_dir: str | Path
     if wanted is not None:
         unknown = [w for w in wanted if not any(n == w or n.split("-", 1)[0] == w.zfill(2) for n in names)]
         if unknown:
-            from .errors import UsageError
+            from ..core.errors import UsageError
 
             raise UsageError(f"unknown step {', '.join(sorted(unknown))} (steps: "
                              f"{', '.join(n.split('-', 1)[0] for n in names)})")

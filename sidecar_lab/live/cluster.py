@@ -2,11 +2,11 @@
 
 This is a *face*: it talks to the Kubernetes API with the official ``kubernetes``
 client (the ``live`` extra), imported only inside functions, so ``import
-sidecar_lab.live`` works without it. Everything it reads goes through the same
-loader as files (:func:`sidecar_lab.loader.load_objects`), so ``resolve``,
+sidecar_lab.live.cluster`` works without it. Everything it reads goes through the same
+loader as files (:func:`sidecar_lab.core.loader.load_objects`), so ``resolve``,
 ``check``, ``matrix`` and the notebooks' widgets run unchanged on a live cluster::
 
-    from sidecar_lab.live import LiveCluster
+    from sidecar_lab.live.cluster import LiveCluster
 
     with LiveCluster.connect(context="kind-istio") as live:   # cleans up on exit and on error
         print(live.preflight().text())
@@ -28,7 +28,7 @@ Safety
 * Tokens, passwords and kubeconfig contents are never printed: error messages
   are built from the server's ``Status`` message and pass through a redactor.
 * Every request has a timeout (5 s to connect, 30 s to read by default); every
-  failure is a :class:`~sidecar_lab.errors.ClusterError` with a one-line message.
+  failure is a :class:`~sidecar_lab.core.errors.ClusterError` with a one-line message.
 
 Every action appends the equivalent ``kubectl`` / ``istioctl`` command to
 :attr:`LiveCluster.commands` and returns it, so a learner can repeat it by hand.
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .compare import Comparison, Observation, WalkRequest, WalkStep, blog_agrees, compare, walkthrough_steps
-from .errors import ClusterError, ManifestError, UsageError
+from ..core.errors import ClusterError, ManifestError, UsageError
 
 __all__ = [
     "LiveCluster", "Preflight", "PreflightItem", "ApplyResult", "DeleteResult", "ExecResult", "WaitResult",
@@ -194,7 +194,7 @@ class DeleteResult:
 
 @dataclass(frozen=True)
 class ExecResult(Observation):
-    """curl's output and exit code from ``kubectl exec`` (an :class:`~sidecar_lab.compare.Observation`)."""
+    """curl's output and exit code from ``kubectl exec`` (an :class:`~sidecar_lab.live.compare.Observation`)."""
 
     namespace: str = ""
     pod: str = ""
@@ -899,7 +899,7 @@ class LiveCluster:
         return objects, notes
 
     def snapshot(self) -> Any:
-        """A :class:`~sidecar_lab.model.Mesh` of the cluster, as :func:`sidecar_lab.load` makes from files."""
+        """A :class:`~sidecar_lab.core.model.Mesh` of the cluster, as :func:`sidecar_lab.load` makes from files."""
         objects, notes = self.snapshot_objects()
         return mesh_from_objects(objects, f"cluster {self.context}", notes)
 
@@ -955,7 +955,7 @@ class LiveCluster:
         body["metadata"]["namespace"] = ns
         predicted: tuple[str, ...] = ()
         if kind == "Sidecar":
-            from .validation import validate_sidecar
+            from ..core.validation import validate_sidecar
 
             predicted = tuple(m.message for m in validate_sidecar(body.get("spec") or {}, ns) if m.level == "Error")
         if origin:
@@ -1092,8 +1092,8 @@ class LiveCluster:
     def deploy_seed_lab(self, *, dry_run_first: bool = True) -> DeployResult:
         """Create the seed's lab: namespace istioinaction (injected), httpbin in istioinaction and default,
         the sleep pod. Never Istio itself (``istio-system`` is left alone)."""
-        from .resources import data_dir
-        from .yamlio import read_documents
+        from ..core.resources import data_dir
+        from ..core.yamlio import read_documents
 
         base = data_dir() / "seed" / "cluster"
         objects = []
@@ -1495,8 +1495,8 @@ class LiveCluster:
         """Predict ``source`` → ``target`` on a snapshot, run the real curl, and compare.
 
         ``source`` is ``NS/NAME`` of a pod, or of a controller (one of its pods runs curl)."""
-        from .resolver import Simulator
-        from .traffic import check as predict_check, parse_target
+        from ..core.resolver import Simulator
+        from ..core.traffic import check as predict_check, parse_target
 
         parse_target(target)
         sim = Simulator(mesh if mesh is not None else self.snapshot())
@@ -1518,8 +1518,8 @@ class LiveCluster:
              exec_timeout: float = 15.0, progress: Progress | None = None) -> Iterator[StepReport]:
         """Run the seed walkthrough step by step (the lab must be deployed): apply the step's Sidecars,
         delete the lab's Sidecars the step no longer has, wait, run each curl of the post, compare."""
-        from .resolver import Simulator
-        from .traffic import check as predict_check
+        from ..core.resolver import Simulator
+        from ..core.traffic import check as predict_check
 
         for step in walkthrough_steps(steps):
             notes: list[str] = []
@@ -1580,7 +1580,7 @@ def _identity(obj: Mapping) -> tuple[str, str, str]:
 
 def _objects_from(source: Any) -> tuple[list[dict], str | None]:
     """Objects (and the file they came from) of a dict, a list of dicts, YAML text or a path."""
-    from .yamlio import read_documents, read_path_text
+    from ..core.yamlio import read_documents, read_path_text
 
     if isinstance(source, Mapping):
         return [copy.deepcopy(dict(source))], None
@@ -1815,7 +1815,7 @@ def _prune(obj: Mapping) -> dict:
 
 def mesh_from_objects(objects: list[dict], origin: str, notes: Sequence[str] = ()) -> Any:
     """A Mesh from live objects; an object the loader rejects is left out with a note, not a crash."""
-    from .loader import load_objects
+    from ..core.loader import load_objects
 
     extra = list(notes)
     try:

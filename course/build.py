@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the course notebooks (``notebooks/NN-slug.ipynb``) from this one script.
 
-    python notebooks/_build.py          # rewrite every notebook
-    python notebooks/_build.py --check  # exit 1 when a stored notebook differs from what this writes
+    python course/build.py          # rewrite every notebook
+    python course/build.py --check  # exit 1 when a stored notebook differs from what this writes
 
 The notebooks are generated so that they can be reviewed as text here and regenerated at
 will. They are written clean: no outputs, no execution counts, stable cell ids, kernelspec
@@ -11,7 +11,7 @@ will. They are written clean: no outputs, no execution counts, stable cell ids, 
 
 Every notebook: objectives and time first; the seed lab step by step where the blog post
 covers the topic (its Korean section titles quoted); predict, then reveal; two to four
-exercises checked by ``sidecar_lab.exercises.check_*`` (solutions hidden in ``<details>``);
+exercises checked by ``sidecar_lab.course.exercises.check_*`` (solutions hidden in ``<details>``);
 "common traps" with the Istio issue each comes from; the credit to the post (CC BY 4.0).
 
 :data:`SOLUTIONS` holds the hidden solutions as code; the tests run each of them through
@@ -28,10 +28,11 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "notebooks"
+sys.path.insert(0, str(ROOT))
 
-from sidecar_lab.exercises import SCENARIOS, STARTERS  # noqa: E402
+from sidecar_lab.course.exercises import SCENARIOS, STARTERS  # noqa: E402
 
 BLOG = "https://www.handongbee.com/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
@@ -74,8 +75,8 @@ def header(number: str, title: str, minutes: int, objectives: list[str], blog: s
 
 SETUP = '''
 import sidecar_lab as sl
-from sidecar_lab import exercises as ex, figures
-from sidecar_lab.render import check_text, resolution_text
+from sidecar_lab.course import exercises as ex, figures
+from sidecar_lab.core.render import check_text, resolution_text
 from IPython.display import Image, Markdown, display
 
 
@@ -330,8 +331,8 @@ def nb00() -> list:
         """),
         code('''
             import sidecar_lab as sl
-            from sidecar_lab import exercises as ex
-            from sidecar_lab.render import check_text
+            from sidecar_lab.course import exercises as ex
+            from sidecar_lab.core.render import check_text
 
 
             def seed(step):
@@ -372,7 +373,7 @@ def nb00() -> list:
                 row("matplotlib", bool(mpl), "installed" if mpl else "not installed", 'pip install "sidecar-lab[lab]"')
                 font = None
                 if mpl:
-                    from sidecar_lab.figures import hangul_font
+                    from sidecar_lab.course.figures import hangul_font
                     font = hangul_font()
                 row("Korean font (figures with lang='ko')", font is not None, font or "none found",
                     "sudo apt-get install fonts-nanum (or any Noto Sans CJK KR), then restart the kernel",
@@ -520,11 +521,11 @@ def nb01() -> list:
             3. **Istio's validating webhook** (`ValidateSidecar` in istiod) — the rules about hosts, ports,
                listeners, `defaultEndpoint` and so on. Errors refuse the object; warnings let it in.
 
-            `sidecar_lab.validation.validate_sidecar` reports all three with Istio's own wording. A few broken
+            `sidecar_lab.core.validation.validate_sidecar` reports all three with Istio's own wording. A few broken
             Sidecars:
         """),
         code('''
-            from sidecar_lab.validation import validate_sidecar
+            from sidecar_lab.core.validation import validate_sidecar
 
             broken = {
                 "empty spec": {},
@@ -570,7 +571,7 @@ def nb01() -> list:
             governs the lab's pods (the seed at step 04 plus your Sidecar).
         """),
         code('''
-            from sidecar_lab.widgets import YamlPlayground
+            from sidecar_lab.course.widgets import YamlPlayground
 
             YamlPlayground(base="04-namespace-registry-only")
         '''),
@@ -689,7 +690,7 @@ def nb02() -> list:
             another step of the walkthrough: the ladder, the requests and the YAML follow at once.
         """),
         code('''
-            from sidecar_lab.widgets import PrecedenceExplorer
+            from sidecar_lab.course.widgets import PrecedenceExplorer
 
             PrecedenceExplorer("05-workload-allow-any", workload="istioinaction/sleep")
         '''),
@@ -739,7 +740,7 @@ def nb02() -> list:
             sim = ex.apply_text("04-namespace-registry-only", empty_selector, "everyone.yaml")
             res = sl.resolve(sim, "istioinaction/httpbin")
             print(f"httpbin is governed by {res.sidecar} [{res.scope}]: {res.scope_reason.text()}")
-            from sidecar_lab.analyze import analyze
+            from sidecar_lab.core.analyze import analyze
             for m in analyze(sim):
                 if m.resource.name == "everyone":
                     print(m.line())
@@ -867,7 +868,7 @@ def nb03() -> list:
             **Predict** what `curl http://google.com` printed at step 02 (the blog ran it without `-s`):
         """),
         code('''
-            from sidecar_lab.widgets import PredictReveal
+            from sidecar_lab.course.widgets import PredictReveal
 
             PredictReveal(questions=[("02-root-registry-only", "istioinaction/sleep", "http://google.com"),
                                      ("02-root-registry-only", "istioinaction/sleep", "http://httpbin.istioinaction:8000/ip")])
@@ -1114,7 +1115,7 @@ def nb04() -> list:
             `sidecar-lab matrix data/seed/cluster data/seed/steps/06-workload-hosts --to http://google.com`.
         """),
         code('''
-            from sidecar_lab.traffic import matrix_targets
+            from sidecar_lab.core.traffic import matrix_targets
 
             for step in ("05-workload-allow-any", "06-workload-hosts"):
                 sim = seed(step)
@@ -1128,7 +1129,7 @@ def nb04() -> list:
             watch the whole matrix change.
         """),
         code('''
-            from sidecar_lab.widgets import ReachabilityExplorer
+            from sidecar_lab.course.widgets import ReachabilityExplorer
 
             ReachabilityExplorer("06-workload-hosts")
         '''),
@@ -1258,7 +1259,7 @@ def nb05() -> list:
             (with no timestamps, the first name), and `istioctl analyze` reports IST0110.
         """),
         code('''
-            from sidecar_lab.analyze import analyze
+            from sidecar_lab.core.analyze import analyze
 
             both = sl.Simulator(sl.load(sl.scenario_paths("seed/examples/productpage.yaml",
                                                           "seed/examples/connection-pool-settings.yaml",
@@ -1300,7 +1301,7 @@ def nb06() -> list:
             "connect each message to the rule behind it (istioctl, Kiali, and the course's own SL findings)",
             "find and fix the bug in a broken configuration",
         ]),
-        setup("from sidecar_lab.analyze import CODES, analyze"),
+        setup("from sidecar_lab.core.analyze import CODES, analyze"),
         md("""
             ## analyze on the seed
 
@@ -1467,11 +1468,11 @@ def nb07() -> list:
             half (cells tagged `skip-execution`) talks to a cluster; without one, each of those cells prints how to
             get one instead of failing.
 
-            **Safety.** `sidecar_lab.live` writes only in `istioinaction`, `default` and `istio-system`, labels
+            **Safety.** `sidecar_lab.live.cluster` writes only in `istioinaction`, `default` and `istio-system`, labels
             what it creates with `app.kubernetes.io/managed-by: sidecar-lab`, and the last cell deletes exactly
             that. It never installs or changes Istio itself.
         """),
-        setup("from sidecar_lab.compare import predict, walkthrough_steps"),
+        setup("from sidecar_lab.live.compare import predict, walkthrough_steps"),
         md("""
             ## The predictions, offline
 
@@ -1542,7 +1543,7 @@ def nb07() -> list:
             NO_CLUSTER = {NO_CLUSTER!r}
             live = None
             try:
-                from sidecar_lab.live import LiveCluster
+                from sidecar_lab.live.cluster import LiveCluster
 
                 live = LiveCluster.connect(kubeconfig=os.environ.get("SIDECAR_LAB_KUBECONFIG") or None,
                                            cleanup_on_exit=False)
@@ -1655,7 +1656,7 @@ def nb08() -> list:
             "say why that grows with the mesh, and what it costs (memory, pushes)",
             "write a minimal Sidecar from a workload's calls, and check it breaks none of them",
         ]),
-        setup("from sidecar_lab import sizing\nfrom sidecar_lab import figures_scale"),
+        setup("from sidecar_lab.scale import sizing\nfrom sidecar_lab.scale import figures as scale_figures"),
         md("""
             ## What the sleep proxy receives
 
@@ -1685,7 +1686,7 @@ def nb08() -> list:
             matters in a mesh of hundreds of services, as the rest of this notebook shows.
         """),
         md("""
-            Memory and xDS bytes are **estimates** from a linear model (see `sidecar_lab.sizing`), calibrated to
+            Memory and xDS bytes are **estimates** from a linear model (see `sidecar_lab.scale.sizing`), calibrated to
             the few published numbers; the counts are exact.
         """),
         *exercise(1, "count the clusters", """
@@ -1732,9 +1733,9 @@ def nb08() -> list:
         """),
         code('''
             points = sizing.scaling_series((10, 50, 100))
-            show(figures_scale.config_vs_mesh_size(points))
-            show(figures_scale.mesh_total(points))
-            show(figures_scale.push_fanout_figure(points))
+            show(scale_figures.config_vs_mesh_size(points))
+            show(scale_figures.mesh_total(points))
+            show(scale_figures.push_fanout_figure(points))
         '''),
         md("""
             Without Sidecars each proxy's configuration grows with the mesh, so the mesh's total grows with its
@@ -1758,7 +1759,7 @@ def nb08() -> list:
             ```
         """),
         code('''
-            from sidecar_lab.suggest import suggest_sidecar, suggestion_text
+            from sidecar_lab.scale.suggest import suggest_sidecar, suggestion_text
 
             print(suggestion_text(suggest_sidecar(seed("04-namespace-registry-only"), "istioinaction/sleep",
                                                   ["http://httpbin.istioinaction:8000/ip"])))
@@ -1815,15 +1816,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for name, text in build().items():
-        path = HERE / name
+        path = OUT / name
         if args.check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(name)
         else:
             path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(HERE.parent)}")
+            print(f"wrote {path.relative_to(ROOT)}")
     if stale:
-        print("out of date (run python notebooks/_build.py): " + ", ".join(stale))
+        print("out of date (run python course/build.py): " + ", ".join(stale))
         return 1
     return 0
 

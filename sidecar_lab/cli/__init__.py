@@ -1,5 +1,9 @@
 """The ``sidecar-lab`` command: it parses arguments, calls the core, and prints.
 
+This is the top layer: it may import every subpackage (core, course, live, scale), always
+inside the command that needs it, so ``sidecar-lab --help`` imports none of the heavy ones.
+The live commands live in :mod:`sidecar_lab.cli.live`.
+
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
 traceback); 79 ``analyze`` found an Error-level message.
 """
@@ -12,7 +16,7 @@ import os
 import sys
 from typing import Any, Sequence
 
-from .errors import SidecarLabError
+from ..core.errors import SidecarLabError
 
 __all__ = ["main", "build_parser"]
 
@@ -90,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
 
-    from .live_cli import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
+    from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
     add_live_arguments(sub)
     return parser
@@ -107,7 +111,7 @@ def _load(paths: Sequence[str]):
         return paths.live_snapshot()
     import gc
 
-    from .loader import load
+    from ..core.loader import load
 
     mesh = load(paths)
     # The model never changes once read: keep the collector from rescanning it on every pass
@@ -117,8 +121,8 @@ def _load(paths: Sequence[str]):
 
 
 def _cmd_resolve(args: argparse.Namespace) -> int:
-    from .render import resolution_text
-    from .resolver import Simulator
+    from ..core.render import resolution_text
+    from ..core.resolver import Simulator
 
     sim = Simulator(_load(args.manifests))
     if args.all:
@@ -142,9 +146,9 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .render import check_text
-    from .resolver import Simulator
-    from .traffic import check, parse_target
+    from ..core.render import check_text
+    from ..core.resolver import Simulator
+    from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
     sim = Simulator(_load(args.manifests))
@@ -154,9 +158,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_matrix(args: argparse.Namespace) -> int:
-    from .render import matrix_text
-    from .resolver import Simulator
-    from .traffic import check, matrix_targets, parse_target
+    from ..core.render import matrix_text
+    from ..core.resolver import Simulator
+    from ..core.traffic import check, matrix_targets, parse_target
 
     for t in args.targets:
         parse_target(t)
@@ -181,8 +185,8 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from .analyze import CODES, analyze, exit_code, filter_messages
-    from .resolver import Simulator
+    from ..core.analyze import CODES, analyze, exit_code, filter_messages
+    from ..core.resolver import Simulator
 
     for item in args.suppress:
         code = item.partition("=")[0].strip()
@@ -206,8 +210,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _cmd_size(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from .resolver import Simulator
-    from .sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
+    from ..core.resolver import Simulator
+    from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
     mesh = _load(args.manifests)
     sim = Simulator(mesh)
@@ -231,15 +235,15 @@ def _cmd_size(args: argparse.Namespace) -> int:
 
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
-    from .resolver import Simulator
-    from .suggest import parse_access_log, read_access_log, suggest_sidecar, suggestion_text
+    from ..core.resolver import Simulator
+    from ..scale.suggest import parse_access_log, read_access_log, suggest_sidecar, suggestion_text
 
     ignored: list = []
     if args.access_log is not None:
         found, ignored = parse_access_log(read_access_log(args.access_log))
         calls = [c.line for c in found]
         if not calls:
-            from .errors import UsageError
+            from ..core.errors import UsageError
 
             raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
                              f"({len(ignored)} line(s) ignored)")
@@ -252,7 +256,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from .lab import run_lab
+    from ..course.lab import run_lab
 
     return run_lab(args.path, port=args.port, browser=not args.no_browser, dry_run=args.print_command)
 
@@ -260,8 +264,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
              "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
 
-# A live cluster (sidecar_lab.live_cli): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
-from .live_cli import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
+# A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
+from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
 
 _COMMANDS = {name: _live_aware(handler) for name, handler in _COMMANDS.items()}
 _COMMANDS["live"] = _cmd_live

@@ -4,7 +4,7 @@
 identical schema (the Go types of v1 and v1beta1 are aliases of v1alpha3), so there is
 one :data:`SIDECAR_SPEC` here. Every :class:`Node` carries the OpenAPI constraints the API
 server enforces (enums, uint32 ranges, ``required``, lengths and the CEL rules);
-:mod:`sidecar_lab.validation` evaluates them, this module only answers two questions:
+:mod:`sidecar_lab.core.validation` evaluates them, this module only answers two questions:
 
 * :func:`sidecar_type_errors` — where the JSON type is wrong (the loader refuses those);
 * :func:`sidecar_unknown_fields` — which fields the schema does not know, with the

@@ -1,7 +1,7 @@
 """What each proxy receives from istiod, with and without a Sidecar: counts, and an *estimate* of size.
 
 Istio introduced the ``Sidecar`` resource so that a proxy stops receiving configuration for
-every service in the mesh. This module counts, from a workload's :class:`~sidecar_lab.resolver.Scope`,
+every service in the mesh. This module counts, from a workload's :class:`~sidecar_lab.core.resolver.Scope`,
 what istiod would send its Envoy, and estimates what that costs.
 
 What is counted (exact, from the manifests)
@@ -13,7 +13,7 @@ What is counted (exact, from the manifests)
   (``BlackHoleCluster``, ``InboundPassthroughCluster``, ``PassthroughCluster``, ``agent``,
   ``prometheus_stats``, ``sds-grpc``, ``xds-grpc``). DestinationRule subsets (one more cluster
   per subset and port) are not modelled.
-* **listeners** (LDS): the outbound listeners :func:`sidecar_lab.traffic.listeners_for` builds
+* **listeners** (LDS): the outbound listeners :func:`sidecar_lab.core.traffic.listeners_for` builds
   (``0.0.0.0_P`` per HTTP port, ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one
   per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS`
   (``virtualOutbound``, ``virtualInbound``, and the bootstrap's ``0.0.0.0_15090`` Prometheus and
@@ -82,9 +82,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from .errors import UsageError
-from .model import Mesh, Sidecar, Workload
-from .resolver import RegistryService, Scope, Simulator, selector_matches
+from ..core.errors import UsageError
+from ..core.model import Mesh, Sidecar, Workload
+from ..core.resolver import RegistryService, Scope, Simulator, selector_matches
 
 __all__ = [
     "ProxyConfig", "Comparison", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
@@ -288,7 +288,7 @@ def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]
 
 def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     """The outbound part of a proxy's configuration: the same for every proxy using ``scope``."""
-    from .traffic import listeners_for
+    from ..core.traffic import listeners_for
 
     cache = _cache(sim)
     key = id(scope)
@@ -521,7 +521,7 @@ def push_fanout_counts(sim: Simulator) -> dict[str, int]:
 # -- with and without a Sidecar -----------------------------------------------------------
 
 def _as_sidecar(spec: Any, namespace: str, existing: Mapping) -> Sidecar:
-    from .loader import load_objects
+    from ..core.loader import load_objects
 
     if isinstance(spec, Sidecar):
         sidecar = spec
@@ -610,7 +610,7 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
     * ``none``: no Sidecar (every proxy sees every service);
     * ``namespace``: the generator's namespace Sidecars (``./*`` + ``istio-system/*``);
     * ``dependency``: those plus, for every service, a workload Sidecar importing exactly its
-      declared calls (:func:`sidecar_lab.synthetic.call_graph`) and ``istio-system/*``.
+      declared calls (:func:`sidecar_lab.scale.synthetic.call_graph`) and ``istio-system/*``.
 
     Each point: ``namespaces``, ``services``, ``pods``, ``proxy`` (the proxy measured, the first pod
     of the first service), ``service`` (that first service), and keyed by setup: ``per_proxy``
@@ -618,7 +618,7 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
     when ``service`` changes) and ``push_fanout_mean`` (the same, averaged over the application
     services: istio-system's are left out).
     """
-    from .loader import load_objects
+    from ..core.loader import load_objects
     from .synthetic import SyntheticMeshSpec, counts, generate_documents
 
     points = []
@@ -657,7 +657,7 @@ _ROWS = (("visible services", "visible_services"), ("clusters", "clusters"), ("l
          ("xDS bytes (estimate)", "xds_bytes"), ("memory MB (estimate)", "memory_mb"))
 ESTIMATE_NOTE = ("estimates, not measurements: a linear model fitted to istio/istio#11254 (1,077 clusters, "
                  "about 200 MB) and Istio's performance docs (about 50 MB namespace-scoped); "
-                 "see sidecar_lab.sizing")
+                 "see sidecar_lab.scale.sizing")
 
 
 def _num(value: Any) -> str:

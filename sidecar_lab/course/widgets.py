@@ -1,8 +1,8 @@
 """Interactive widgets for the notebooks: switch Sidecars on and off and see at once who wins and why.
 
-Four widgets, each a thin face over the core (:mod:`sidecar_lab.scenario`, the
-:class:`~sidecar_lab.resolver.Simulator`, :func:`~sidecar_lab.traffic.check`) and the figures
-(:mod:`sidecar_lab.figures`). Every picture, verdict and sentence is drawn from the core's result and
+Four widgets, each a thin face over the core (:mod:`sidecar_lab.course.scenario`, the
+:class:`~sidecar_lab.core.resolver.Simulator`, :func:`~sidecar_lab.core.traffic.check`) and the figures
+(:mod:`sidecar_lab.course.figures`). Every picture, verdict and sentence is drawn from the core's result and
 its trace, never from text written here, so a widget cannot disagree with ``sidecar-lab check``.
 
 * :class:`PrecedenceExplorer` — the root, namespace and workload Sidecars of a scenario: on/off,
@@ -31,18 +31,18 @@ import ipywidgets as W
 import matplotlib
 
 from . import figures
-from .errors import ManifestError, SidecarLabError, UsageError
-from .loader import load_objects, load_text
-from .resolver import Simulator
-from .results import RequestResult, Resolution, Verdict
+from ..core.errors import ManifestError, SidecarLabError, UsageError
+from ..core.loader import load_objects, load_text
+from ..core.resolver import Simulator
+from ..core.results import RequestResult, Resolution, Verdict
 from .scenario import LEVELS, SEED_TARGETS, SEED_WORKLOAD, Scenario, parse_hosts, seed_steps
-from .traffic import check, matrix_targets, parse_target
-from .validation import ERROR, ValidationMessage, validate_sidecar
-from .yamlio import read_documents
+from ..core.traffic import check, matrix_targets, parse_target
+from ..core.validation import ERROR, ValidationMessage, validate_sidecar
+from ..core.yamlio import read_documents
 
 try:  # the shared label catalog of the figures and widgets
-    from .messages import LABELS as _LABELS
-    from .messages import label as _label
+    from ..core.messages import LABELS as _LABELS
+    from ..core.messages import label as _label
 except ImportError:  # pragma: no cover - an older catalog without UI labels
     _LABELS, _label = None, None
 
@@ -58,7 +58,7 @@ VERDICTS = tuple(v.value for v in Verdict)
 DPI = 96
 
 # Words of the widgets themselves. The figures' labels (levels, verdicts, stages) come from the shared
-# catalog in sidecar_lab.messages; explanations come from the core's trace (Step.text(lang)).
+# catalog in sidecar_lab.core.messages; explanations come from the core's trace (Step.text(lang)).
 _UI: dict[str, dict[str, str]] = {"en": {
     "ui.precedence.title": "Which Sidecar wins, and what happens to each request?",
     "ui.reachability.title": "Reachability: every workload against every destination",
@@ -170,7 +170,7 @@ _UI: dict[str, dict[str, str]] = {"en": {
     "ui.predict.done": "마지막 문제였습니다.",
 }}
 
-# Used only when the shared catalog has no such label (an older sidecar_lab.messages).
+# Used only when the shared catalog has no such label (an older sidecar_lab.core.messages).
 _FALLBACK_LABELS = {
     "level.workload": "workload", "level.namespace": "namespace", "level.root": "root",
     **{f"verdict.{v}": v for v in VERDICTS}, "stage.none": "—",
@@ -458,7 +458,7 @@ class LevelControls:
             control.add_class(f"sidecar-lab-{level}-{role}")
 
     def show(self, lv: Any) -> None:
-        """Set the controls from a :class:`~sidecar_lab.scenario.SidecarLevel` (caller silences observers)."""
+        """Set the controls from a :class:`~sidecar_lab.course.scenario.SidecarLevel` (caller silences observers)."""
         self.enabled.value = lv.enabled
         self.mode.value = lv.mode or ""
         self.hosts.value = ", ".join(lv.egress_hosts) if lv.egress_hosts else ""
@@ -845,8 +845,8 @@ class Question:
 
 def seed_questions() -> list[Question]:
     """Every request the seed walkthrough made (``data/seed/observations.yaml``), in the post's order."""
-    from .resources import data_dir
-    from .yamlio import read_path_text
+    from ..core.resources import data_dir
+    from ..core.yamlio import read_path_text
 
     path = data_dir() / "seed" / "observations.yaml"
     out = []

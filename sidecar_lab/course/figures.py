@@ -1,8 +1,8 @@
 """Figures for people: pure functions from the core's result objects to a matplotlib ``Figure``.
 
-Every figure is drawn only from a :class:`~sidecar_lab.results.Resolution` or a
-:class:`~sidecar_lab.results.RequestResult` (and its trace of
-:class:`~sidecar_lab.results.Step`), never from separately written text, so a
+Every figure is drawn only from a :class:`~sidecar_lab.core.results.Resolution` or a
+:class:`~sidecar_lab.core.results.RequestResult` (and its trace of
+:class:`~sidecar_lab.core.results.Step`), never from separately written text, so a
 picture cannot disagree with ``sidecar-lab resolve`` or ``check``. Colours are
 Okabe-Ito (colour-blind safe) and never carry meaning alone: every cell and box
 also says it in words, glyphs or hatching.
@@ -25,12 +25,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from .messages import LABELS, label
-from .render import VERDICT_GLYPHS
+from ..core.messages import LABELS, label
+from ..core.render import VERDICT_GLYPHS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .resolver import RegistryService, Simulator
-    from .results import Candidate, RequestResult, Resolution, Step
+    from ..core.resolver import RegistryService, Simulator
+    from ..core.results import Candidate, RequestResult, Resolution, Step
 
 __all__ = ["PALETTE", "GLYPHS", "DECISIVE_STEPS", "precedence_ladder", "reachability_matrix", "scope_map",
            "request_path", "alt_text", "to_png", "hangul_font"]

@@ -2,7 +2,7 @@
 
 A call is a curl-like target (``http://api.web:8080/v1``, ``tcp://db.default:5432``), a target
 without a scheme (``db.default:5432``: the scheme then follows the service port's protocol, as
-:func:`sidecar_lab.traffic.matrix_targets` writes it), a plain host (``api.web``: every port of
+:func:`sidecar_lab.core.traffic.matrix_targets` writes it), a plain host (``api.web``: every port of
 that service), or a line of Envoy's access log.
 
 Access-log lines
@@ -46,10 +46,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from .errors import UsageError
-from .model import ALLOW_ANY, REGISTRY_ONLY, Workload
-from .resolver import RegistryService, Simulator, selector_matches
-from .results import RequestResult, Verdict
+from ..core.errors import UsageError
+from ..core.model import ALLOW_ANY, REGISTRY_ONLY, Workload
+from ..core.resolver import RegistryService, Simulator, selector_matches
+from ..core.results import RequestResult, Verdict
 from .sizing import Comparison, ProxyConfig, compare
 
 __all__ = ["Call", "CallProof", "LogLine", "Suggestion", "suggest_sidecar", "parse_access_log_line",
@@ -205,7 +205,7 @@ class Call:
 
 
 def _scheme_for(svc: RegistryService | None, port: int) -> str:
-    from .protocol import is_tcp, is_tls
+    from ..core.protocol import is_tcp, is_tls
 
     p = svc.port(port) if svc is not None else None
     if p is None:
@@ -214,8 +214,8 @@ def _scheme_for(svc: RegistryService | None, port: int) -> str:
 
 
 def _service_of(sim: Simulator, w: Workload, host: str) -> RegistryService | None:
-    """The registry service DNS sends ``host`` to from ``w`` (as :func:`sidecar_lab.traffic.check` sees it)."""
-    from .traffic import check
+    """The registry service DNS sends ``host`` to from ``w`` (as :func:`sidecar_lab.core.traffic.check` sees it)."""
+    from ..core.traffic import check
 
     probe = check(sim, w, f"http://{host if ':' not in host else '[' + host + ']'}:80")
     ref = probe.target.service
@@ -227,7 +227,7 @@ def _service_of(sim: Simulator, w: Workload, host: str) -> RegistryService | Non
 def parse_call(sim: Simulator, workload: str | Workload, text: str) -> list[Call]:
     """The call(s) ``text`` stands for: a target, a plain host (every port of its service), or an
     access-log line. A UsageError when it is none of these."""
-    from .traffic import parse_target
+    from ..core.traffic import parse_target
 
     w = sim.workload(workload)
     raw = text.strip()
@@ -374,7 +374,7 @@ class Suggestion:
 
 def _validate(manifest: Mapping[str, Any]) -> tuple[str, ...]:
     try:
-        from .validation import validate_sidecar
+        from ..core.validation import validate_sidecar
     except ImportError:  # pragma: no cover - the module is optional
         return ()
     messages = validate_sidecar(manifest["spec"], manifest["metadata"]["namespace"])
@@ -391,7 +391,7 @@ def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[st
     selector comes from :func:`selector_for`. Every call is then checked against the mesh with the
     Sidecar applied, and every other Service port is checked before and after.
     """
-    from .traffic import check, matrix_targets
+    from ..core.traffic import check, matrix_targets
 
     if mode not in (REGISTRY_ONLY, ALLOW_ANY):
         raise UsageError(f"unknown mode {mode!r}: REGISTRY_ONLY or ALLOW_ANY")

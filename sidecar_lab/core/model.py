@@ -2,7 +2,7 @@
 
 These mirror the Kubernetes and Istio objects the simulator reads. They hold
 the *spec* as written; the effect (which Sidecar wins, what a proxy sees)
-lives in :mod:`sidecar_lab.results`, as Istio keeps ``Sidecar`` apart from
+lives in :mod:`sidecar_lab.core.results`, as Istio keeps ``Sidecar`` apart from
 ``SidecarScope``.
 """
 

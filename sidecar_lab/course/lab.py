@@ -7,8 +7,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from .errors import UsageError
-from .resources import notebooks_dir
+from ..core.errors import UsageError
+from ..core.resources import notebooks_dir
 
 __all__ = ["lab_command", "run_lab"]
 

@@ -45,13 +45,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
-from .errors import UsageError
-from .loader import load_objects, manifest_files
-from .model import ALLOW_ANY, REGISTRY_ONLY, Mesh, Sidecar
-from .resolver import Simulator, selector_matches
-from .resources import data_dir
-from .validation import ValidationMessage, validate_sidecar
-from .yamlio import read_documents, read_path_text
+from ..core.errors import UsageError
+from ..core.loader import load_objects, manifest_files
+from ..core.model import ALLOW_ANY, REGISTRY_ONLY, Mesh, Sidecar
+from ..core.resolver import Simulator, selector_matches
+from ..core.resources import data_dir
+from ..core.validation import ValidationMessage, validate_sidecar
+from ..core.yamlio import read_documents, read_path_text
 
 __all__ = ["Scenario", "SidecarLevel", "LEVELS", "MODES", "DEFAULT_MODES", "SEED_TARGETS", "SEED_WORKLOAD",
            "seed_steps", "parse_hosts"]

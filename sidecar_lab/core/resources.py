@@ -6,14 +6,15 @@ from pathlib import Path
 
 __all__ = ["data_dir", "notebooks_dir", "scenario_paths"]
 
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # sidecar_lab/
+_CHECKOUT = _PACKAGE.parent
 
 
 def _bundled(installed: str, folder: str) -> Path:
     local = _CHECKOUT / folder
     if local.is_dir() and (_CHECKOUT / "pyproject.toml").is_file():  # running from a checkout
         return local
-    inside = Path(__file__).resolve().parent / installed  # installed from a wheel: sidecar_lab/<installed>
+    inside = _PACKAGE / installed  # installed from a wheel: sidecar_lab/<installed>
     if inside.is_dir():
         return inside
     raise FileNotFoundError(f"cannot find the bundled {folder}/ directory (looked in {local} and {inside})")
@@ -30,6 +31,6 @@ def notebooks_dir() -> Path:
 
 
 def scenario_paths(*parts: str) -> list[str]:
-    """Paths under ``data/`` as strings, ready for :func:`sidecar_lab.loader.load`."""
+    """Paths under ``data/`` as strings, ready for :func:`sidecar_lab.core.loader.load`."""
     base = data_dir()
     return [str(base / p) for p in parts]

@@ -1,0 +1,8 @@
+"""The scale tools: what each proxy receives, what it costs, and the Sidecar that would shrink it.
+
+It owns the size model (``sizing``), the Sidecar suggester (``suggest``), the synthetic mesh
+generator used by the benchmarks and notebook 08 (``synthetic``) and the scale figures
+(``figures``, matplotlib imported lazily).
+
+It may import the core, never the course or the live cluster.
+"""
