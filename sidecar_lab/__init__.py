@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .core.errors import ClusterError, ManifestError, SidecarLabError, UsageError
 from .core.loader import load, load_objects, load_text
+from .core.messages import get_language, set_language
 from .core.model import Mesh, Sidecar, Workload
 from .core.resolver import Simulator
 from .core.resources import data_dir, notebooks_dir, scenario_paths
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__", "load", "load_text", "load_objects", "resolve", "check", "Simulator", "Mesh", "Sidecar",
     "Workload", "Resolution", "RequestResult", "Verdict", "SidecarLabError", "ManifestError", "UsageError",
-    "ClusterError", "data_dir", "notebooks_dir", "scenario_paths",
+    "ClusterError", "data_dir", "notebooks_dir", "scenario_paths", "set_language", "get_language",
 ]
 
 

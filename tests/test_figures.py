@@ -361,3 +361,38 @@ def test_figure_hangul_font_is_none_or_a_family_with_hangul_glyphs(F):
         path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
         assert FT2Font(path).get_char_index(ord("한"))
     assert "Last Resort" not in (family or "")
+
+
+LANGUAGE_CASES = [
+    # (what set_language got, $SIDECAR_LAB_LANG, the language in force)
+    (None, None, "en"),
+    (None, "ko", "ko"),
+    (None, "KO ", "ko"),
+    (None, "fr", "en"),
+    ("ko", None, "ko"),
+    ("en", "ko", "en"),
+]
+
+
+@pytest.mark.parametrize("chosen, env, expected", LANGUAGE_CASES)
+def test_the_language_in_force_follows_set_language_then_the_environment(chosen, env, expected, monkeypatch):
+    import sidecar_lab
+    from sidecar_lab.core import messages
+
+    monkeypatch.setattr(messages, "_chosen", [])
+    if env is None:
+        monkeypatch.delenv(messages.LANGUAGE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(messages.LANGUAGE_ENV, env)
+    if chosen is not None:
+        sidecar_lab.set_language(chosen)
+    assert sidecar_lab.get_language() == expected
+    assert reason_text("scope.none") == CATALOG[expected]["scope.none"]
+    assert label("level.root") == LABELS[expected]["level.root"]
+
+
+def test_an_unknown_language_is_a_usage_error_not_a_silent_fallback():
+    import sidecar_lab
+
+    with pytest.raises(sidecar_lab.UsageError, match="choose one of en, ko"):
+        sidecar_lab.set_language("fr")

@@ -9,11 +9,51 @@ made here, so the command, the notebooks and the figures say the same thing.
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
-__all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label"]
+from .errors import UsageError
+
+__all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label", "set_language", "get_language",
+           "language", "LANGUAGE_ENV"]
 
 LANGUAGES = ("en", "ko")
+#: The environment variable that picks the language for a whole hub or shell (``ko`` or ``en``).
+LANGUAGE_ENV = "SIDECAR_LAB_LANG"
+_chosen: list[str] = []  # set_language's choice, once made; else the environment, else English
+
+
+def set_language(lang: str) -> str:
+    """Say every later explanation, label and message in ``lang`` (``"en"`` or ``"ko"``).
+
+    One call switches the notebooks' widgets, figures and printed explanations; the command's
+    ``--lang`` and the ``SIDECAR_LAB_LANG`` environment variable set the same thing.
+
+    >>> set_language("ko"); reason_text("scope.none")
+    'ko'
+    '프록시 없음: 요청이 파드에서 곧바로 나갑니다'
+    >>> set_language("en")
+    'en'
+    """
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    _chosen[:] = [lang]
+    return lang
+
+
+def get_language() -> str:
+    """The language in force: :func:`set_language`'s choice, else ``$SIDECAR_LAB_LANG``, else ``"en"``."""
+    if _chosen:
+        return _chosen[0]
+    env = os.environ.get(LANGUAGE_ENV, "").strip().lower()
+    return env if env in LANGUAGES else "en"
+
+
+def language(lang: str | None) -> str:
+    """``lang`` itself when given (an unknown one falls back to English), else the language in force."""
+    if lang is None:
+        return get_language()
+    return lang if lang in LANGUAGES else "en"
 
 CATALOG: dict[str, dict[str, str]] = {"en": {
     # What curl shows (RequestResult.client_sees)
@@ -108,8 +148,10 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
 }, "ko": {}}
 
 
-def reason_text(key: str, params: Mapping[str, Any] | None = None, lang: str = "en") -> str:
-    """The sentence for ``key`` in ``lang`` (English when the key has no translation)."""
+def reason_text(key: str, params: Mapping[str, Any] | None = None, lang: str | None = None) -> str:
+    """The sentence for ``key`` in ``lang`` (default: the language in force; English when the key has no
+    translation)."""
+    lang = language(lang)
     template = CATALOG.get(lang, {}).get(key) or CATALOG["en"].get(key)
     if template is None:
         return key
@@ -426,8 +468,10 @@ LABELS: dict[str, dict[str, str]] = {"en": {
 }}
 
 
-def label(key: str, lang: str = "en", **params: Any) -> str:
-    """A figure or widget label in ``lang`` (English when it has no translation)."""
+def label(key: str, lang: str | None = None, **params: Any) -> str:
+    """A figure or widget label in ``lang`` (default: the language in force; English when it has no
+    translation)."""
+    lang = language(lang)
     template = LABELS.get(lang, {}).get(key) or LABELS["en"].get(key)
     if template is None:
         return key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from .messages import language
 from .results import RequestResult, Resolution
 
 __all__ = ["resolution_text", "check_text", "matrix_text", "VERDICT_GLYPHS"]
@@ -13,7 +14,8 @@ VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "
 _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applicable": "-", "rejected": "!"}
 
 
-def resolution_text(r: Resolution, lang: str = "en") -> str:
+def resolution_text(r: Resolution, lang: str | None = None) -> str:
+    lang = language(lang)
     w = r.workload
     lines = [f"{w.namespace}/{w.name} ({w.kind})",
              f"  proxy:   {r.proxy} — {r.proxy_reason.text(lang)}"]
@@ -66,7 +68,8 @@ def resolution_text(r: Resolution, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def check_text(c: RequestResult, lang: str = "en") -> str:
+def check_text(c: RequestResult, lang: str | None = None) -> str:
+    lang = language(lang)
     e = c.envoy
     lines = [f"{c.source.namespace}/{c.source.name} -> {c.target.target}",
              f"  verdict: {c.verdict.value}",

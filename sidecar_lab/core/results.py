@@ -12,7 +12,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any, Mapping
 
-from .messages import reason_text
+from .messages import language, reason_text
 from .model import EMPTY, ObjectRef, Workload
 
 __all__ = [
@@ -39,7 +39,8 @@ class Step:
     key: str
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
-    def text(self, lang: str = "en") -> str:
+    def text(self, lang: str | None = None) -> str:
+        lang = language(lang)
         try:
             return _cached_text(self.key, tuple(self.params.items()), lang)
         except TypeError:  # an unhashable parameter
@@ -252,10 +253,11 @@ class RequestResult:
     #: ``client_sees`` as a catalog step, to say it in another language.
     sees: Step | None = None
 
-    def client_sees_text(self, lang: str = "en") -> str:
+    def client_sees_text(self, lang: str | None = None) -> str:
         return self.sees.text(lang) if self.sees is not None else self.client_sees
 
-    def explanation(self, lang: str = "en") -> list[str]:
+    def explanation(self, lang: str | None = None) -> list[str]:
+        lang = language(lang)
         return [s.text(lang) for s in self.steps]
 
     def to_json(self) -> dict:
