@@ -359,7 +359,9 @@ def test_check_json_matches_the_contract_example(capsys):
     assert (c["proxy"], c["scope"], c["sidecar"], c["mode"]) == (
         "sidecar", "workload", {"namespace": "istioinaction", "name": "workload"}, "REGISTRY_ONLY")
     assert c["verdict"] == "BLOCKED"
-    assert c["envoy"] == {"listener": "0.0.0.0_8000", "route": "block_all", "cluster": None}
+    assert {k: c["envoy"][k] for k in ("listener", "route", "cluster")} == {
+        "listener": "0.0.0.0_8000", "route": "block_all", "cluster": None}
+    assert (c["envoy"]["route_config"], c["envoy"]["route_entry"]) == ("8000", "block_all")
     assert "502" in c["client_sees"] and "empty body" in c["client_sees"]
     assert c["destination_sees_source"] is None
     assert c["explanation"]

@@ -24,7 +24,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .hosts import exported_to, is_wildcard, parse_host_entry, subset_of
+from .hosts import exported_to, is_wildcard, parse_host_entry, service_export_to, subset_of
 from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
 from .validation import ERROR
@@ -297,7 +297,9 @@ class _Analyzer:
             candidates = [svc for svc in self.mesh.services if subset_of(svc.hostname(self.sim.domain), name)]
         else:
             candidates = self._forms.get(name, [])
-        return any(exported_to(svc.export_to, svc.namespace, sidecar_ns) for svc in candidates)
+        default = self.mesh.mesh_config.default_service_export_to
+        return any(exported_to(service_export_to(svc.export_to, default), svc.namespace, sidecar_ns)
+                   for svc in candidates)
 
     # -- teaching findings -----------------------------------------------------------------------
     def teaching(self) -> None:

@@ -10,7 +10,8 @@ from .results import RequestResult, Resolution
 __all__ = ["resolution_text", "check_text", "matrix_text", "VERDICT_GLYPHS"]
 
 #: One character per verdict, readable without colour.
-VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?"}
+VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?",
+                  "CLUSTER_NOT_FOUND": "C", "NO_ROUTE": "N", "DIRECT_RESPONSE": "F", "REDIRECT": "3"}
 _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applicable": "-", "rejected": "!"}
 
 
