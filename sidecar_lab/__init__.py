@@ -33,12 +33,13 @@ def resolve(mesh: Mesh | Simulator, workload: str) -> Resolution:
     return sim.resolve(workload)
 
 
-def check(mesh: Mesh | Simulator, source: str, target: str) -> RequestResult:
-    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL)."""
+def check(mesh: Mesh | Simulator, source: str, target: str, *, headers=None, method: str = "GET") -> RequestResult:
+    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL), with
+    optional request ``headers`` (``["x-user: a"]`` or a mapping) and ``method``."""
     from .core.traffic import check as _check
 
     sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh)
-    return _check(sim, source, target)
+    return _check(sim, source, target, headers=headers, method=method)
 
 
 def __dir__() -> list[str]:  # pragma: no cover - interactive nicety

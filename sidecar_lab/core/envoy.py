@@ -112,7 +112,7 @@ def _cluster_built(svc: RegistryService) -> bool:
     """A ServiceEntry with ``resolution: STATIC`` and no endpoints gets no cluster (``buildCluster``)."""
     if svc.kind == "ServiceEntry" and svc.resolution == "STATIC":
         obj = svc.obj
-        return bool(getattr(obj, "endpoint_addresses", ())) or obj.workload_selector is not None  # type: ignore[union-attr]
+        return bool(obj.endpoint_addresses) or obj.workload_selector is not None  # type: ignore[union-attr]
     return True
 
 
@@ -317,9 +317,9 @@ class _Builder:
         (a ServiceEntry with no endpoints and no workloadSelector)."""
         if svc.kind == "ServiceEntry":
             obj = svc.obj
-            listed = [a for a in getattr(obj, "endpoint_addresses", ()) if _is_ip(a)]
+            listed = [a for a in obj.endpoint_addresses if _is_ip(a)]  # type: ignore[union-attr]
             pods = _selected_ips(self.sim, obj.workload_selector, svc.namespace) if obj.workload_selector else []  # type: ignore[union-attr]
-            if not listed and not pods and obj.workload_selector is None:  # type: ignore[union-attr]
+            if not obj.endpoint_addresses and not pods and obj.workload_selector is None:  # type: ignore[union-attr]
                 return None
             return listed + pods
         selector = svc.obj.selector  # type: ignore[union-attr]

@@ -383,12 +383,18 @@ class _Builder:
             ports.append(ServiceEntryPort(number, view.str(path + ("protocol",)),
                                           view.str(path + ("name",)), view.int(path + ("targetPort",))))
         selector = view.get(("spec", "workloadSelector", "labels"), dict)
+        endpoints = []
+        for i, item in enumerate(view.list(("spec", "endpoints"))):
+            if not isinstance(item, dict):
+                raise view.error(f"expected a mapping, got {_type_name(item)}", ("spec", "endpoints", i))
+            endpoints.append(view.str(("spec", "endpoints", i, "address"), "") or "")
         se = ServiceEntry(namespace, name, view.str_list(("spec", "hosts")),
                           view.str_list(("spec", "addresses")), tuple(ports),
                           view.str(("spec", "location")) or "MESH_EXTERNAL",
                           view.str(("spec", "resolution")) or "NONE",
                           view.str_list(("spec", "exportTo")),
-                          frozen_map(selector) if selector is not None else None, created, source)
+                          frozen_map(selector) if selector is not None else None, created, source,
+                          tuple(endpoints))
         self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
 
     def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:

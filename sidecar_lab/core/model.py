@@ -181,6 +181,8 @@ class ServiceEntry:
     workload_selector: Mapping[str, str] | None = None
     created: float = 0.0
     source: Source = Source()
+    #: ``endpoints[].address`` as written (IPs, hostnames or unix sockets).
+    endpoint_addresses: tuple[str, ...] = ()
 
     @property
     def ref(self) -> ObjectRef:

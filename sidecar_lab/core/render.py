@@ -47,8 +47,16 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
     if r.proxy != "none":
         lines.append(f"  visible services ({len(r.visible_services)}):")
         for v in r.visible_services:
-            ports = ",".join(str(p) for p in v.ports)
-            lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via})")
+            ports = ",".join(str(p) for p in v.ports) or "-"
+            extra = ""
+            if v.alias_for:
+                extra += f"; alias of {v.alias_for}, no cluster of its own"
+            if v.aliases:
+                extra += f"; aliases {', '.join(v.aliases)}"
+            if v.destination_rule is not None:
+                subsets = f", subsets {', '.join(v.subsets)}" if v.subsets else ""
+                extra += f"; DestinationRule {v.destination_rule}{subsets}"
+            lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via}{extra})")
     if r.ingress:
         lines.append("  ingress listeners:")
         for i in r.ingress:
@@ -77,7 +85,13 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
              f"  proxy:   {c.resolution.proxy}; Sidecar "
              f"{c.resolution.sidecar or 'none'} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
-        lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'} -> cluster {e.cluster or '-'}")
+        table = f" (table {e.route_config}, route {e.route_entry or '-'})" if e.route_config else ""
+        lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'}{table} -> cluster {e.cluster or '-'}")
+        if e.weighted_clusters:
+            split = ", ".join(f"{cl} {w}%" + ("" if ok else " (missing)") for cl, w, ok in e.weighted_clusters)
+            lines.append(f"  split:   {split}")
+        if e.mirrors:
+            lines.append(f"  mirror:  {', '.join(e.mirrors)}")
     lines.append(f"  client sees: {c.client_sees}")
     if c.destination_sees_source:
         lines.append(f"  destination sees the request coming from: {c.destination_sees_source}")

@@ -319,6 +319,8 @@ class _Request:
 def check(sim: Simulator, source: str | Workload, target: str, *, headers: Iterable[str] | Mapping[str, str] | None = None,
           method: str = "GET") -> RequestResult:
     """Simulate ``kubectl exec SOURCE -- curl [-X METHOD] [-H 'Name: value' ...] TARGET``."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z-]*", method or ""):
+        raise UsageError(f"malformed method {method!r}: a word such as GET or POST, as curl's -X")
     r = _Request(sim, sim.workload(source), target, parse_headers(headers), method)
     steps, resolved, svc = r.steps, r.resolved, r.svc
     if resolved.name is None:

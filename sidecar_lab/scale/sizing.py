@@ -11,8 +11,8 @@ What is counted (exact, from the manifests)
   ``inbound|P||`` per ingress port of the workload (the Sidecar's ``ingress``, else the ports of
   the Services selecting it); and the fixed ones every sidecar has, :data:`FIXED_CLUSTERS`
   (``BlackHoleCluster``, ``InboundPassthroughCluster``, ``PassthroughCluster``, ``agent``,
-  ``prometheus_stats``, ``sds-grpc``, ``xds-grpc``). DestinationRule subsets (one more cluster
-  per subset and port) are not modelled.
+  ``prometheus_stats``, ``sds-grpc``, ``xds-grpc``). DestinationRule subsets add one cluster per
+  subset and port (:func:`sidecar_lab.core.envoy.outbound_clusters`); ExternalName aliases add none.
 * **listeners** (LDS): the outbound listeners :func:`sidecar_lab.core.traffic.listeners_for` builds
   (``0.0.0.0_P`` per HTTP port, ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one
   per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS`
@@ -130,7 +130,6 @@ CALIBRATION = (
 ASSUMPTIONS: Mapping[str, str] = {
     "estimate": "xDS bytes and memory are estimates from a linear model (per-item costs fitted to "
                 "istio/istio#11254 and Istio's performance docs), not measurements",
-    "subsets-not-modelled": "DestinationRule subsets are not modelled: each subset adds a cluster per port",
     "endpoints-assumed": "some visible Service has no Pod in the manifests: counted as 1 endpoint per port",
     "controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
     "gateway-listeners": "a gateway's listeners come from Gateway resources, which are not read: only the "
@@ -288,6 +287,7 @@ def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]
 
 def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     """The outbound part of a proxy's configuration: the same for every proxy using ``scope``."""
+    from ..core.envoy import outbound_clusters
     from ..core.traffic import listeners_for
 
     cache = _cache(sim)
@@ -295,11 +295,13 @@ def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     hit = cache.outbound.get(key)
     if hit is not None and hit[0] is scope and hit[1]["gateway"] == gateway:
         return hit[1]
-    clusters = endpoints = 0
+    clusters = len(outbound_clusters(sim, scope))  # subsets included, aliases excluded
+    endpoints = 0
     assumed = False
     for svc in scope.services:
+        if svc.is_alias:
+            continue
         per_port, guessed = _service_endpoints(sim, svc)
-        clusters += len(svc.ports)
         endpoints += per_port * len(svc.ports)
         assumed = assumed or guessed
     listeners = routes = vhosts = 0
@@ -349,7 +351,7 @@ def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dic
     listeners = out["listeners"] + len(FIXED_LISTENERS)
     xds, memory = estimate(clusters=clusters, listeners=listeners, routes=out["routes"],
                            virtual_hosts=out["virtual_hosts"], endpoints=out["endpoints"])
-    assumptions = ["estimate", "subsets-not-modelled", "traffic-not-modelled"]
+    assumptions = ["estimate", "traffic-not-modelled"]
     if out["assumed"]:
         assumptions.append("endpoints-assumed")
     if controller:
