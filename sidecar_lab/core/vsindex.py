@@ -477,7 +477,7 @@ def convert_http_routes(mesh: Mesh, domain: str) -> list[VirtualService]:
         parents = []
         for kind, ns, name, port in route.parents:
             if kind == "Service" and (ns, name) in services:
-                parents.append((f"{name}.{ns}.svc.{domain}",), port)
+                parents.append(((f"{name}.{ns}.svc.{domain}",), port))
             elif kind == "ServiceEntry" and (ns, name) in entries:
                 parents.append((entries[(ns, name)].hosts, port))
         if not parents:
