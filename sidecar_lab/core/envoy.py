@@ -402,9 +402,9 @@ class _Builder:
 
     def _http_chain(self, svc: RegistryService, port: int, kind: str, bind: str) -> FilterChain:
         """``buildSidecarOutboundHTTPListenerOpts``: route table ``P``, or ``host:P`` for a sniffed
-        service bound to its own address; on 0.0.0.0 the chain matches plaintext HTTP only."""
+        service bound to its own address; a sniffed chain, or one on 0.0.0.0, matches plaintext HTTP only."""
         rds = f"{svc.hostname}:{port}" if kind == AUTO and bind != WILDCARD else str(port)
-        if bind == WILDCARD:
+        if bind == WILDCARD or kind == AUTO:
             return FilterChain("http", transport="raw_buffer", alpn=HTTP_ALPNS, rds=rds, service=svc)
         return FilterChain("http", rds=rds, service=svc)
 

@@ -149,6 +149,7 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "traffic.alias": ("{alias} is an ExternalName Service: an alias of {target}, with no listener or cluster of "
                       "its own; its name is a domain of {target}'s virtual host"),
     "traffic.ip-in-range": "{ip} is inside the addresses of the ServiceEntry {entry} ({host})",
+    "traffic.ip-of-service": "{ip} is the address of {service}",
     "traffic.loopback": "{ip}:{port} is a loopback address: iptables does not capture it and no Envoy listener is bound there",
     "traffic.capture-none-not-reached": ("{listener} binds a real socket (captureMode NONE): traffic iptables "
                                          "redirects never reaches it; the application must connect to that address"),
@@ -299,6 +300,7 @@ CATALOG["ko"].update({
     "traffic.alias": ("{alias}는 ExternalName Service입니다: {target}의 별칭이라 자체 리스너나 클러스터가 없고, "
                       "이름이 {target} 가상 호스트의 도메인이 됩니다"),
     "traffic.ip-in-range": "{ip}는 ServiceEntry {entry}({host})의 addresses 범위 안에 있습니다",
+    "traffic.ip-of-service": "{ip}는 {service}의 주소입니다",
     "traffic.loopback": ("{ip}:{port}는 루프백 주소입니다: iptables가 가로채지 않고, 그 주소에 바인딩된 "
                          "Envoy 리스너도 없습니다"),
     "traffic.capture-none-not-reached": ("{listener}는 실제 소켓을 여는 리스너입니다(captureMode NONE): iptables가 "

@@ -326,7 +326,9 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
     if resolved.name is None:
         steps.append(Step("traffic.dns-failure", {"host": r.host, "tried": ", ".join(resolved.tried)}))
         return r.done(Verdict.DNS_FAILURE, EnvoyPath(None, None, None), Step("curl.dns-failure", {"host": r.host}), 6, None)
-    if svc is not None and svc.kind == "Service":
+    if svc is not None and resolved.address == "vip" and resolved.name == r.host and _is_ip(r.host):
+        steps.append(Step("traffic.ip-of-service", {"ip": r.host, "service": svc.hostname}))
+    elif svc is not None and svc.kind == "Service":
         steps.append(Step("traffic.dns-service", {"host": r.host, "fqdn": resolved.name}))
         if svc.is_alias:
             steps.append(Step("traffic.alias", {"alias": svc.hostname, "target": resolved.cname or svc.alias_for}))
@@ -375,6 +377,14 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
         sees, code = _blackhole_symptom(r.scheme)
         return r.done(Verdict.BLOCKED, r.envoy(listener.name, None, None), sees, code, None)
     return _http(r, listener, chain)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(ip: str) -> bool:
