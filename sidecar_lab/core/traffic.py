@@ -366,7 +366,7 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
         return _unmatched(r, None, http_catch_all=False)
     if listener.bind_to_port:
         steps.append(Step("traffic.listener-bound", {"listener": listener.name}))
-    sni = r.host if r.scheme == "https" else None
+    sni = r.host if r.scheme == "https" and not _is_ip(r.host) else None  # curl sends no SNI for an IP
     chain = select_filter_chain(listener, ip, sni, r.scheme == "https", r.scheme == "http")
     if chain.kind == "passthrough":
         return _unmatched(r, listener.name, http_catch_all=False)
