@@ -85,7 +85,8 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
              f"  proxy:   {c.resolution.proxy}; Sidecar "
              f"{c.resolution.sidecar or 'none'} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
-        table = f" (table {e.route_config}, route {e.route_entry or '-'})" if e.route_config else ""
+        entry = e.route_entry if e.route_entry else ("(unnamed)" if e.route_entry == "" else "-")
+        table = f" (table {e.route_config}, route {entry})" if e.route_config else ""
         lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'}{table} -> cluster {e.cluster or '-'}")
         if e.weighted_clusters:
             split = ", ".join(f"{cl} {w}%" + ("" if ok else " (missing)") for cl, w, ok in e.weighted_clusters)

@@ -472,7 +472,7 @@ def _service_of_cluster(r: _Request, cluster: str) -> RegistryService | None:
 
 
 def _reached(r: _Request, listener: str, route: str | None, clusters: tuple[tuple[str, int], ...],
-             status_if_missing: int) -> RequestResult:
+             status_if_missing: int, routed_by: object = None) -> RequestResult:
     """The request goes to a cluster (or a weighted split): ROUTED when it exists."""
     steps = r.steps
     if len(clusters) > 1 or (clusters and clusters[0][1]):
@@ -499,7 +499,7 @@ def _reached(r: _Request, listener: str, route: str | None, clusters: tuple[tupl
     if why:
         steps.append(why)
     meant = r.dest.hostname if r.dest is not None else r.host
-    if target is not None and target.hostname != meant and (
+    if routed_by is None and target is not None and target.hostname != meant and (
             r.dest is not None or target.kind != "ServiceEntry" or not subset_of(r.host, target.hostname)):
         steps.append(Step("traffic.captured-by-other", {"meant": meant, "got": target.hostname}))
     return r.done(Verdict.ROUTED, r.envoy(listener, route, cluster), _app_response(target, r.host, r.scheme), 0,
@@ -541,7 +541,7 @@ def _tcp(r: _Request, listener: EnvoyListener, chain: FilterChain) -> RequestRes
     if chain.virtual_service is not None:
         vs = chain.virtual_service
         r.steps.append(Step("traffic.l4-route", {"vs": f"{vs.namespace}/{vs.name}"}))
-    return _reached(r, listener.name, None, chain.clusters, 503)
+    return _reached(r, listener.name, None, chain.clusters, 503, chain.virtual_service)
 
 
 def _http(r: _Request, listener: EnvoyListener, chain: FilterChain) -> RequestResult:
@@ -568,12 +568,12 @@ def _http(r: _Request, listener: EnvoyListener, chain: FilterChain) -> RequestRe
     if route is None:
         steps.append(Step("traffic.no-route", {"vhost": vhost.name}))
         return _no_route(r, listener.name, vhost.name)
-    r.route_entry = route.name or "-"
+    r.route_entry = route.name
     if route.virtual_service is not None:
         vs = route.virtual_service
         kind = "HTTPRoute" if vs.gateway_semantics else "VirtualService"
         name = ", ".join(str(o) for o in vs.origin) if vs.gateway_semantics else f"{vs.namespace}/{vs.name}"
-        steps.append(Step("traffic.route-matched", {"route": route.name or "-", "kind": kind, "vs": name,
+        steps.append(Step("traffic.route-matched", {"route": route.name or "(unnamed)", "kind": kind, "vs": name,
                                                     "where": route.origin}))
     r.mirrors = route.mirrors
     if route.action == "redirect":
@@ -584,7 +584,8 @@ def _http(r: _Request, listener: EnvoyListener, chain: FilterChain) -> RequestRe
         body = dr.body or ""  # type: ignore[union-attr]
         return r.done(Verdict.DIRECT_RESPONSE, r.envoy(listener.name, vhost.name, None),
                       Step("curl.direct-response", {"status": dr.status, "body": body}), 0, dr.status)  # type: ignore[union-attr]
-    return _reached(r, listener.name, vhost.name, route.clusters, route.cluster_not_found_status)
+    return _reached(r, listener.name, vhost.name, route.clusters, route.cluster_not_found_status,
+                    route.virtual_service)
 
 
 def _no_route(r: _Request, listener: str, vhost: str | None) -> RequestResult:
