@@ -604,9 +604,15 @@ def _redirect(r: _Request, listener: str, vhost: str, route) -> RequestResult:
         port = r.port
     if (port == 80 and scheme == "http") or (port == 443 and scheme == "https"):
         port = None
-    host = red.authority or r.host_header
+    if red.authority:
+        host = red.authority
+    else:  # Envoy's processRequestHost: drop the request's port when a port is set or the scheme's default changes
+        host = r.host_header
+        name, sep, request_port = host.rpartition(":")
+        if sep and request_port.isdigit() and (port is not None or (scheme != r.scheme and (
+                (scheme == "https" and request_port == "80") or (scheme == "http" and request_port == "443")))):
+            host = name
     if port is not None:
-        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
         host = f"{host}:{port}"
     path = red.uri or r.path
     if red.uri.startswith("%PREFIX()%") and route.match is not None and route.match.uri is not None:
