@@ -126,6 +126,10 @@ CASES = [
      "select the pod template of Deployment app/ratings: once its pods run, istioctl reports IST0110, and istiod "
      "uses r1",
      [deployment("ratings", "app", {"app": "ratings"}), sidecar("r1", "app", selector={"app": "ratings"}, otp=ALLOW)]),
+    ("egress_capture_none_is_a_socket_sl0014_buildSidecarOutboundListeners", "SL0014",
+     [sidecar("d", "app", egress=[{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}, "captureMode": "NONE",
+                                   "hosts": ["./*"]}])], 1, "istiod binds 127.0.0.1:9080 as a real socket",
+     [sidecar("d", "app", egress=[{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}, "hosts": ["./*"]}])]),
     ("ingress_port_no_service_targets_sl0012", "SL0012",
      [sidecar("d", "app", selector={"app": "reviews"}, ingress=[{"port": {"number": 7070, "protocol": "HTTP",
                                                                           "name": "h"}}])], 1,

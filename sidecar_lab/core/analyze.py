@@ -97,6 +97,9 @@ CODES: dict[str, tuple[str, str, str | None, str | None]] = {
     "SL0012": ("Warning", "IngressPortNotTargeted",
                "an ingress listener replaces the automatic inbound setup; no Service sends traffic to this port",
                "https://github.com/istio/istio/issues/40919"),
+    "SL0014": ("Warning", "EgressCaptureNoneIsASocket",
+               "an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): traffic "
+               "iptables redirects never reaches it", "https://github.com/istio/istio/issues/34600"),
 }
 
 
@@ -342,6 +345,7 @@ class _Analyzer:
             self._no_merge(s)
             self._policy_and_firewall(s)
             self._hosts(s)
+            self._egress_capture(s)
             self._ingress(s)
 
     def _empty_selector(self, s: Sidecar) -> None:
@@ -447,6 +451,20 @@ class _Analyzer:
                 self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
                           f"none of [{', '.join(listener.hosts)}] has port {listener.port.number}",
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
+
+    def _egress_capture(self, s: Sidecar) -> None:
+        """``buildSidecarOutboundListeners``: captureMode NONE makes the listener a real socket on ``bind``
+        (``127.0.0.1`` without one, ``listener_address.go``), which redirected traffic never reaches."""
+        for i, listener in enumerate(s.spec.egress or ()):
+            if listener.capture_mode != "NONE":
+                continue
+            address = listener.bind or "127.0.0.1"
+            port = listener.port.number if listener.port and listener.port.number else None
+            where = f"{address}:{port}" if port else f"{address} (each service port)"
+            self.emit("SL0014", s.ref, f"egress listener {i} has captureMode NONE: istiod binds {where} as a real "
+                      "socket, which traffic redirected by iptables never reaches; the application must connect "
+                      f"to {address} itself", self.origin(s, ("spec", "egress", i, "captureMode")),
+                      f"spec.egress[{i}].captureMode")
 
     def _ingress(self, s: Sidecar) -> None:
         if not s.spec.ingress:
