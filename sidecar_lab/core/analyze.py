@@ -91,12 +91,12 @@ CODES: dict[str, tuple[str, str, str | None, str | None]] = {
     "SL0011": ("Info", "MatchedByPodTemplateOnly",
                "istioctl looks at Pods only; offline, a controller's pod template is what the Sidecar will select",
                "https://github.com/istio/istio/issues/51273"),
-    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate",
-               "istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as soon as "
-               "its pods run (IST0110), and istiod then takes the oldest", "https://github.com/istio/istio/issues/24741"),
     "SL0012": ("Warning", "IngressPortNotTargeted",
                "an ingress listener replaces the automatic inbound setup; no Service sends traffic to this port",
                "https://github.com/istio/istio/issues/40919"),
+    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate",
+               "istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as soon as "
+               "its pods run (IST0110), and istiod then takes the oldest", "https://github.com/istio/istio/issues/24741"),
     "SL0014": ("Warning", "EgressCaptureNoneIsASocket",
                "an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): traffic "
                "iptables redirects never reaches it", "https://github.com/istio/istio/issues/34600"),
