@@ -146,3 +146,46 @@ def test_a_missing_cluster_is_a_503_with_an_empty_body():
     r = check(s, "app/client", f"http://{FRONT}:8080/")
     assert (r.http_status, r.curl_exit) == (503, 0)
     assert "traffic.cluster-port-missing" in [step.key for step in r.steps]
+
+
+DB = "db.db.svc.cluster.local"
+TCP_BASE = (*BASE, svc("db", "db", ports=((5432, "tcp"),), cluster_ip="10.96.0.30"),
+            svc("db-replica", "db", ports=((5432, "tcp"),), cluster_ip="10.96.0.31"))
+REPLICA = "outbound|5432||db-replica.db.svc.cluster.local"
+
+
+def tcp_vs(*routes):
+    return vs_spec("db", "db", hosts=[DB], tcp=list(routes))
+
+
+def tcp_to(host, weight=None, **extra):
+    dest = {"destination": {"host": host, "port": {"number": 5432}}}
+    if weight is not None:
+        dest["weight"] = weight
+    return {"route": [dest], **extra}
+
+
+# buildSidecarOutboundTCPFilterChainOpts / matchTCP: (situation, tcp routes, source, cluster, split)
+TCP_CASES = [
+    ("a_tcp_route_without_match_takes_the_connection_buildSidecarOutboundTCPFilterChainOpts",
+     [tcp_to("db-replica.db.svc.cluster.local")], "app/client", REPLICA, ()),
+    ("a_tcp_match_for_other_source_labels_leaves_the_services_cluster_matchTCP",
+     [tcp_to("db-replica.db.svc.cluster.local", match=[{"sourceLabels": {"app": "nobody"}}])], "app/client",
+     f"outbound|5432||{DB}", ()),
+    ("a_tcp_match_for_this_source_namespace_applies_matchTCP",
+     [tcp_to("db-replica.db.svc.cluster.local", match=[{"sourceNamespace": "app"}])], "app/client", REPLICA, ()),
+    ("a_tcp_match_on_destination_subnets_holding_the_vip_applies_buildSidecarOutboundTCPFilterChainOpts",
+     [tcp_to("db-replica.db.svc.cluster.local", match=[{"destinationSubnets": ["10.96.0.0/16"]}])], "app/client",
+     REPLICA, ()),
+    ("weighted_tcp_destinations_are_reported_as_the_split_buildOutboundNetworkFiltersWithWeightedClusters",
+     [{"route": [{"destination": {"host": DB, "port": {"number": 5432}}, "weight": 80},
+                 {"destination": {"host": "db-replica.db.svc.cluster.local", "port": {"number": 5432}},
+                  "weight": 20}]}], "app/client", f"outbound|5432||{DB}",
+     ((f"outbound|5432||{DB}", 80, True), (REPLICA, 20, True))),
+]
+
+
+@pytest.mark.parametrize("routes, source, cluster, split", [c[1:] for c in TCP_CASES], ids=[c[0] for c in TCP_CASES])
+def test_tcp_routes(routes, source, cluster, split):
+    r = check(sim(*TCP_BASE, tcp_vs(*routes)), source, "tcp://db.db:5432")
+    assert (r.verdict.value, r.envoy.cluster, r.envoy.weighted_clusters) == ("ROUTED", cluster, split), r.explanation()
