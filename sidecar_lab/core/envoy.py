@@ -559,19 +559,20 @@ def build_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
 # -- choosing a listener and a filter chain -------------------------------------------------------
 
 def select_listener(listeners: Mapping[str, EnvoyListener], ip: str | None, port: int,
-                    captured: bool = True) -> EnvoyListener | None:
+                    captured: bool = True, own_ip: str | None = None) -> EnvoyListener | None:
     """Which listener takes a connection to ``ip:port``.
 
     Captured traffic reaches ``virtualOutbound``, which hands it to the listener bound to the
     original destination (``ip_port``), else to ``0.0.0.0_port``; listeners that bind a real
-    socket (``captureMode: NONE``) are reached only by connecting to their own address.
+    socket (``captureMode: NONE``) are reached only by connecting to their own address. A headless
+    service's listener for the proxy's own address is never built (``buildSidecarOutboundListeners``).
     """
     if not captured:
         hit = listeners.get(f"{ip}_{port}")
         return hit if hit is not None and hit.bind_to_port else None
     if ip is not None:
         hit = listeners.get(f"{ip}_{port}")
-        if hit is not None and not hit.bind_to_port:
+        if hit is not None and not hit.bind_to_port and not (own_ip and hit.endpoint_ip == own_ip):
             return hit
     hit = listeners.get(f"{WILDCARD}_{port}")
     if hit is not None and not hit.bind_to_port:

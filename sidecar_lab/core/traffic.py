@@ -355,7 +355,7 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
     listeners = build_listeners(sim, r.proxy)
     ip = resolved.ip
     captured = not (ip is not None and _is_loopback(ip))
-    listener = select_listener(listeners, ip, r.port, captured)
+    listener = select_listener(listeners, ip, r.port, captured, r.w.pod_ip)
     if listener is None:
         if not captured:
             steps.append(Step("traffic.loopback", {"ip": ip, "port": r.port}))
