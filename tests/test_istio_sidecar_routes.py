@@ -188,6 +188,8 @@ def _objects(configs, variant):
 PARAMS = []
 for case in CASES:
     for variant in ("virtualservice", "httproute"):
+        if _objects(case[1], variant) is None:
+            continue  # Istio's TestSidecarRoutes skips wildcard hosts for the httproute variant (t.Skipf)
         PARAMS.append(pytest.param(variant, *case[1:], id=f"{variant}-{case[0]}-TestSidecarRoutes"))
 
 
@@ -195,8 +197,6 @@ for case in CASES:
 def test_route_table_matches_istios_TestSidecarRoutes_BuildSidecarOutboundVirtualHosts(
         variant, configs, proxy_ns, route_name, expected, expected_gateway):
     objects = _objects(configs, variant)
-    if objects is None:
-        pytest.skip("Istio's TestSidecarRoutes has no httproute variant for this host (t.Skipf)")
     s = sim(*KNOWN, pod("client", proxy_ns, {"app": "client"}), *objects)
     want = expected_gateway if (variant == "httproute" and expected_gateway is not None) else expected
     got = route_domains(s, f"{proxy_ns}/client", route_name)

@@ -142,10 +142,18 @@ class VisibleService:
     aliases: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"namespace": self.namespace, "host": self.host, "ports": list(self.ports),
-                "kind": self.kind, "name": self.name, "via": self.via, "alias_for": self.alias_for,
-                "aliases": list(self.aliases), "destination_rule": _ref_json(self.destination_rule),
-                "subsets": list(self.subsets)}
+        out = {"namespace": self.namespace, "host": self.host, "ports": list(self.ports),
+               "kind": self.kind, "name": self.name, "via": self.via}
+        # Present only when set: resolve --all on a large mesh prints one entry per visible service
+        # of every workload, and most have none of these.
+        if self.alias_for:
+            out["alias_for"] = self.alias_for
+        if self.aliases:
+            out["aliases"] = list(self.aliases)
+        if self.destination_rule is not None:
+            out["destination_rule"] = _ref_json(self.destination_rule)
+            out["subsets"] = list(self.subsets)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
