@@ -38,7 +38,7 @@ from .resolver import RegistryService, Scope, ScopeListener, Simulator, selector
 __all__ = [
     "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy",
     "build_listeners", "route_table", "outbound_clusters", "cluster_name", "destination_cluster",
-    "select_listener", "select_filter_chain", "select_virtual_host", "select_route", "route_matches",
+    "select_listener", "select_filter_chain", "is_ip", "select_virtual_host", "select_route", "route_matches",
     "ENVOY_STATIC_CLUSTERS", "WILDCARD", "LOCALHOST", "RESERVED_PORTS", "HTTP_ALPNS",
 ]
 
@@ -317,7 +317,7 @@ class _Builder:
         (a ServiceEntry with no endpoints and no workloadSelector)."""
         if svc.kind == "ServiceEntry":
             obj = svc.obj
-            listed = [a for a in obj.endpoint_addresses if _is_ip(a)]  # type: ignore[union-attr]
+            listed = [a for a in obj.endpoint_addresses if is_ip(a)]  # type: ignore[union-attr]
             pods = _selected_ips(self.sim, obj.workload_selector, svc.namespace) if obj.workload_selector else []  # type: ignore[union-attr]
             if not obj.endpoint_addresses and not pods and obj.workload_selector is None:  # type: ignore[union-attr]
                 return None
@@ -517,7 +517,8 @@ def _merge_chains(entry: EnvoyListener, incoming: list[FilterChain]) -> None:
             entry.chains.append(chain)
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
+    """Is ``text`` an IP address (not a name, not a CIDR)?"""
     try:
         ipaddress.ip_address(text)
     except ValueError:

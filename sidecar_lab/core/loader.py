@@ -181,6 +181,15 @@ class _View:
             out.append((item_path, number))
         return out
 
+    def mappings(self, path: tuple) -> list[tuple]:
+        """The path of each item of the list at ``path``; every item must be a mapping."""
+        out = []
+        for i, item in enumerate(self.list(path)):
+            if not isinstance(item, dict):
+                raise self.error(f"expected a mapping, got {_type_name(item)}", path + (i,))
+            out.append(path + (i,))
+        return out
+
     def str_list(self, path: tuple) -> tuple[str, ...]:
         items = self.list(path)
         for i, item in enumerate(items):
@@ -383,11 +392,7 @@ class _Builder:
             ports.append(ServiceEntryPort(number, view.str(path + ("protocol",)),
                                           view.str(path + ("name",)), view.int(path + ("targetPort",))))
         selector = view.get(("spec", "workloadSelector", "labels"), dict)
-        endpoints = []
-        for i, item in enumerate(view.list(("spec", "endpoints"))):
-            if not isinstance(item, dict):
-                raise view.error(f"expected a mapping, got {_type_name(item)}", ("spec", "endpoints", i))
-            endpoints.append(view.str(("spec", "endpoints", i, "address"), "") or "")
+        endpoints = [view.str(path + ("address",), "") or "" for path in view.mappings(("spec", "endpoints"))]
         se = ServiceEntry(namespace, name, view.str_list(("spec", "hosts")),
                           view.str_list(("spec", "addresses")), tuple(ports),
                           view.str(("spec", "location")) or "MESH_EXTERNAL",
@@ -415,10 +420,7 @@ class _Builder:
         if not host:
             raise view.error("missing field: a DestinationRule needs a host", ("spec", "host"))
         subsets = []
-        for i, item in enumerate(view.list(("spec", "subsets"))):
-            path = ("spec", "subsets", i)
-            if not isinstance(item, dict):
-                raise view.error(f"expected a mapping, got {_type_name(item)}", path)
+        for path in view.mappings(("spec", "subsets")):
             subset = view.str(path + ("name",))
             if not subset:
                 raise view.error("missing field: name", path)
@@ -432,10 +434,7 @@ class _Builder:
     def _add_httproute(self, view: _View, name: str, namespace: str, source: Source) -> None:
         created, _ = _timestamp(view)
         parents = []
-        for i, ref in enumerate(view.list(("spec", "parentRefs"))):
-            path = ("spec", "parentRefs", i)
-            if not isinstance(ref, dict):
-                raise view.error(f"expected a mapping, got {_type_name(ref)}", path)
+        for i, path in enumerate(view.mappings(("spec", "parentRefs"))):
             group = view.str(path + ("group",), "gateway.networking.k8s.io")
             kind = view.str(path + ("kind",), "Gateway")
             ref_name = view.str(path + ("name",))
@@ -565,12 +564,10 @@ def _destination(view: _View, path: tuple) -> Destination | None:
 
 def _route_destinations(view: _View, path: tuple) -> tuple[RouteDestination, ...]:
     out = []
-    for j, item in enumerate(view.list(path)):
-        if not isinstance(item, dict):
-            raise view.error(f"expected a mapping, got {_type_name(item)}", path + (j,))
-        dest = _destination(view, path + (j, "destination"))
+    for item in view.mappings(path):
+        dest = _destination(view, item + ("destination",))
         if dest is not None:
-            out.append(RouteDestination(dest, view.int(path + (j, "weight"), 0) or 0))
+            out.append(RouteDestination(dest, view.int(item + ("weight",), 0) or 0))
     return tuple(out)
 
 
@@ -584,10 +581,7 @@ def _http_route(view: _View, path: tuple) -> HTTPRoute:
     if not isinstance(view.get(path, dict), dict):
         raise view.error("expected a mapping", path)
     matches = []
-    for k, raw in enumerate(view.list(path + ("match",))):
-        mpath = path + ("match", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", mpath)
+    for mpath in view.mappings(path + ("match",)):
         matches.append(HTTPMatchRequest(
             view.str(mpath + ("name",), "") or "", _string_match(view, mpath + ("uri",)),
             _string_match(view, mpath + ("scheme",)), _string_match(view, mpath + ("method",)),
@@ -617,10 +611,7 @@ def _http_route(view: _View, path: tuple) -> HTTPRoute:
     if mirror_dest is not None:
         mirror = HTTPMirror(mirror_dest, _percent(view, path + ("mirrorPercentage",)))
     mirrors = []
-    for k, raw in enumerate(view.list(path + ("mirrors",))):
-        mpath = path + ("mirrors", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", mpath)
+    for mpath in view.mappings(path + ("mirrors",)):
         dest = _destination(view, mpath + ("destination",))
         if dest is not None:
             mirrors.append(HTTPMirror(dest, _percent(view, mpath + ("percentage",))))
@@ -633,10 +624,7 @@ def _l4_route(view: _View, path: tuple) -> L4Route:
     if not isinstance(view.get(path, dict), dict):
         raise view.error("expected a mapping", path)
     matches = []
-    for k, raw in enumerate(view.list(path + ("match",))):
-        mpath = path + ("match", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", mpath)
+    for mpath in view.mappings(path + ("match",)):
         matches.append(L4Match(view.int(mpath + ("port",), 0) or 0, frozen_map(view.str_map(mpath + ("sourceLabels",))),
                                view.str(mpath + ("sourceNamespace",), "") or "", view.str_list(mpath + ("gateways",)),
                                view.str_list(mpath + ("destinationSubnets",)), view.str_list(mpath + ("sniHosts",))))
@@ -648,39 +636,17 @@ def _gateway_rule(view: _View, path: tuple) -> dict:
     if not isinstance(view.get(path, dict), dict):
         raise view.error("expected a mapping", path)
     matches = []
-    for k, raw in enumerate(view.list(path + ("matches",))):
-        mpath = path + ("matches", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", mpath)
-        headers = []
-        for key in ("headers", "queryParams"):
-            for h, item in enumerate(view.list(mpath + (key,))):
-                if not isinstance(item, dict):
-                    raise view.error(f"expected a mapping, got {_type_name(item)}", mpath + (key, h))
-        for h, _ in enumerate(view.list(mpath + ("headers",))):
-            hpath = mpath + ("headers", h)
-            headers.append((view.str(hpath + ("name",), "") or "", view.str(hpath + ("type",), "Exact"),
-                            view.str(hpath + ("value",), "") or ""))
-        params = []
-        for h, _ in enumerate(view.list(mpath + ("queryParams",))):
-            qpath = mpath + ("queryParams", h)
-            params.append((view.str(qpath + ("name",), "") or "", view.str(qpath + ("type",), "Exact"),
-                           view.str(qpath + ("value",), "") or ""))
+    for mpath in view.mappings(path + ("matches",)):
+        headers, params = (tuple((view.str(h + ("name",), "") or "", view.str(h + ("type",), "Exact"),
+                                  view.str(h + ("value",), "") or "") for h in view.mappings(mpath + (key,)))
+                           for key in ("headers", "queryParams"))
         matches.append({"path_type": view.str(mpath + ("path", "type"), "PathPrefix"),
                         "path": view.str(mpath + ("path", "value"), "/"),
-                        "headers": tuple(headers), "query_params": tuple(params),
+                        "headers": headers, "query_params": params,
                         "method": view.str(mpath + ("method",))})
-    backends = []
-    for k, raw in enumerate(view.list(path + ("backendRefs",))):
-        bpath = path + ("backendRefs", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", bpath)
-        backends.append(_backend_ref(view, bpath))
+    backends = [_backend_ref(view, bpath) for bpath in view.mappings(path + ("backendRefs",))]
     filters = []
-    for k, raw in enumerate(view.list(path + ("filters",))):
-        fpath = path + ("filters", k)
-        if not isinstance(raw, dict):
-            raise view.error(f"expected a mapping, got {_type_name(raw)}", fpath)
+    for fpath in view.mappings(path + ("filters",)):
         kind = view.str(fpath + ("type",), "") or ""
         entry: dict = {"type": kind}
         if kind == "RequestRedirect":

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from .envoy import (
-    EnvoyListener, FilterChain, Proxy, Request, build_listeners, outbound_clusters, route_table,
+    EnvoyListener, FilterChain, Proxy, Request, build_listeners, is_ip, outbound_clusters, route_table,
     select_filter_chain, select_listener, select_route, select_virtual_host,
 )
 from .errors import UsageError
@@ -326,7 +326,7 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
     if resolved.name is None:
         steps.append(Step("traffic.dns-failure", {"host": r.host, "tried": ", ".join(resolved.tried)}))
         return r.done(Verdict.DNS_FAILURE, EnvoyPath(None, None, None), Step("curl.dns-failure", {"host": r.host}), 6, None)
-    if svc is not None and resolved.address == "vip" and resolved.name == r.host and _is_ip(r.host):
+    if svc is not None and resolved.address == "vip" and resolved.name == r.host and is_ip(r.host):
         steps.append(Step("traffic.ip-of-service", {"ip": r.host, "service": svc.hostname}))
     elif svc is not None and svc.kind == "Service":
         steps.append(Step("traffic.dns-service", {"host": r.host, "fqdn": resolved.name}))
@@ -366,7 +366,7 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
         return _unmatched(r, None, http_catch_all=False)
     if listener.bind_to_port:
         steps.append(Step("traffic.listener-bound", {"listener": listener.name}))
-    sni = r.host if r.scheme == "https" and not _is_ip(r.host) else None  # curl sends no SNI for an IP
+    sni = r.host if r.scheme == "https" and not is_ip(r.host) else None  # curl sends no SNI for an IP
     chain = select_filter_chain(listener, ip, sni, r.scheme == "https", r.scheme == "http")
     if chain.kind == "passthrough":
         return _unmatched(r, listener.name, http_catch_all=False)
@@ -377,14 +377,6 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
         sees, code = _blackhole_symptom(r.scheme)
         return r.done(Verdict.BLOCKED, r.envoy(listener.name, None, None), sees, code, None)
     return _http(r, listener, chain)
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_loopback(ip: str) -> bool:
