@@ -531,6 +531,16 @@ def _selected_ips(sim: Simulator, selector: Mapping[str, str], namespace: str) -
             if w.kind == "Pod" and w.namespace == namespace and selector_matches(selector, w.labels)]
 
 
+def _routes_need_labels(scope: Scope) -> bool:
+    """Do this scope's route tables depend on the proxy's labels (http matches with sourceLabels)?"""
+    for sl in scope.listeners:
+        for vs in sl.virtual_services:
+            for r in vs.http:
+                if any(m.source_labels for m in r.match):
+                    return True
+    return False
+
+
 def _needs_labels(scope: Scope) -> bool:
     """Do listeners depend on the proxy's labels or namespace (tcp/tls matches with source conditions)?"""
     for sl in scope.listeners:
@@ -858,7 +868,9 @@ def route_table(sim: Simulator, proxy: Proxy, name: str) -> RouteTable:
     """``buildSidecarOutboundHTTPRouteConfig``: route table ``P`` (every virtual host of the port and
     the catch-all) or ``host:P`` (a sniffed service's own virtual host, domains ``*``)."""
     cache = sim.__dict__.setdefault("_route_cache", {})
-    key = (id(proxy.scope), name, tuple(sorted(proxy.labels.items())), proxy.namespace)
+    key: tuple = (id(proxy.scope), name, proxy.namespace)
+    if _routes_need_labels(proxy.scope):
+        key += tuple(sorted(proxy.labels.items()))
     hit = cache.get(key)
     if hit is not None and hit[0] is proxy.scope:
         return hit[1]
