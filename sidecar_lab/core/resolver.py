@@ -495,15 +495,9 @@ class Simulator:
                 append(svc, listener.via[svc.hostname])
             for vs in listener.virtual_services:
                 for host, ports in virtual_service_destinations(vs, ns).items():
-                    by_ns = self.by_hostname.get(host)
-                    if not by_ns:
-                        continue
-                    svc = by_ns.get(ns)
+                    svc = self.virtual_service_destination(host, ns)
                     if svc is None:
-                        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
-                        if not visible:
-                            continue
-                        svc = by_ns[visible[0]]
+                        continue
                     if listener.match_port is not None:
                         svc = svc.trimmed(listener.match_port)
                     elif ports and 0 not in ports:
@@ -515,6 +509,19 @@ class Simulator:
                     if svc is not None:
                         append(svc, f"VirtualService {vs.namespace}/{vs.name}")
         return services, via
+
+    def virtual_service_destination(self, host: str, ns: str) -> RegistryService | None:
+        """The service a VirtualService destination ``host`` names for a scope of namespace ``ns``
+        (``collectImportedServices``): the one of ``ns``, else that of the alphabetically first
+        namespace that exports it to ``ns`` (``pickFirstVisibleNamespace``); None when there is none."""
+        by_ns = self.by_hostname.get(host)
+        if not by_ns:
+            return None
+        svc = by_ns.get(ns)
+        if svc is not None:
+            return svc
+        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
+        return by_ns[visible[0]] if visible else None
 
     # -- resolve -------------------------------------------------------------
     def resolve(self, workload: str | Workload) -> Resolution:
