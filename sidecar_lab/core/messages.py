@@ -93,6 +93,9 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "candidate.shadowed-older": "{winner} also matches and is older; istiod takes the oldest, this one is ignored",
     "candidate.shadowed-same-age-name": ("{winner} also matches and has the same creation second; "
                                          "the name decides (alphabetical), this one is ignored"),
+    "candidate.shadowed-same-age-joined-name": ("{winner} also matches and has the same creation second; Istio "
+                                                "{version} compares \"name.namespace\" as one string and "
+                                                "\"{first}\" sorts before \"{second}\", so this one is ignored"),
     "candidate.root-selector": ("a Sidecar with a workloadSelector in the root namespace {root} applies only to "
                                 "pods in {root}, never to pods in {namespace}"),
     "candidate.selected-root": "no Sidecar of {namespace} applies, so the root namespace's default ({root}) does, "
@@ -145,6 +148,16 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "traffic.listener-sni": "listener {listener} matches SNI {sni} for {service}",
     "traffic.listener-whole-port": ("listener {listener} belongs to {service}, a service without a VIP: "
                                     "it captures the whole port, whatever the destination"),
+    "traffic.dns-absolute": "{host} ends with a dot: DNS looks it up as written, without the search list",
+    "traffic.absolute-fqdn-vhost": ("the Host header {host} ends with a dot: from Istio {since} every virtual host "
+                                    "also lists its name with a trailing dot, so it matches"),
+    "traffic.absolute-fqdn-no-vhost": ("the Host header {host} ends with a dot, and no virtual host of Istio "
+                                       "{version} lists a name with a trailing dot (they do from {since})"),
+    "traffic.allow-any-dynamic-dns": ("no virtual host of route {port} matches: the catch-all route "
+                                      "allow_any_dynamic_dns sends it to AllowAnyDynamicDNSCluster, where Envoy "
+                                      "resolves the Host header itself (ALLOW_ANY_DYNAMIC_DNS)"),
+    "traffic.dynamic-dns-chain": ("virtualOutbound's HTTP inspector sees plaintext HTTP: its allow_any_dynamic_dns "
+                                  "chain sends it to AllowAnyDynamicDNSCluster (ALLOW_ANY_DYNAMIC_DNS)"),
 }, "ko": {}}
 
 
@@ -203,6 +216,9 @@ CATALOG["ko"].update({
                                  "이것은 무시됩니다"),
     "candidate.shadowed-same-age-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. "
                                          "이름(알파벳순)으로 정해지며, 이것은 무시됩니다"),
+    "candidate.shadowed-same-age-joined-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. Istio {version}은 "
+                                                "\"이름.네임스페이스\"를 한 문자열로 비교하는데 \"{first}\"가 "
+                                                "\"{second}\"보다 앞서므로 이것은 무시됩니다"),
     "candidate.root-selector": ("루트 네임스페이스 {root}에서 workloadSelector를 가진 Sidecar는 {root}의 파드에만 "
                                 "적용되고, {namespace}의 파드에는 절대 적용되지 않습니다"),
     "candidate.selected-root": ("{namespace}의 Sidecar가 하나도 적용되지 않으므로 루트 네임스페이스의 기본값({root})이 "
@@ -257,6 +273,16 @@ CATALOG["ko"].update({
     "traffic.listener-sni": "리스너 {listener}: SNI {sni} 일치, {service}의 트래픽으로 받습니다",
     "traffic.listener-whole-port": ("리스너 {listener}: VIP가 없는 서비스 {service}의 것으로, "
                                     "목적지와 상관없이 포트 전체를 가로챕니다"),
+    "traffic.dns-absolute": "{host}는 점(.)으로 끝납니다: DNS는 검색 목록 없이 적힌 그대로 조회합니다",
+    "traffic.absolute-fqdn-vhost": ("Host 헤더 {host}는 점(.)으로 끝납니다: Istio {since}부터는 모든 가상 호스트가 "
+                                    "끝에 점을 붙인 이름도 함께 가지므로 일치합니다"),
+    "traffic.absolute-fqdn-no-vhost": ("Host 헤더 {host}는 점(.)으로 끝나는데, Istio {version}의 가상 호스트에는 "
+                                       "끝에 점이 붙은 이름이 없습니다({since}부터 생깁니다)"),
+    "traffic.allow-any-dynamic-dns": ("라우트 {port}의 어떤 가상 호스트도 일치하지 않습니다: 나머지를 받는 "
+                                      "allow_any_dynamic_dns 라우트가 AllowAnyDynamicDNSCluster로 보내고, Envoy가 "
+                                      "Host 헤더를 직접 해석합니다(ALLOW_ANY_DYNAMIC_DNS)"),
+    "traffic.dynamic-dns-chain": ("virtualOutbound의 HTTP 검사기가 평문 HTTP를 알아보고, allow_any_dynamic_dns "
+                                  "체인이 AllowAnyDynamicDNSCluster로 보냅니다(ALLOW_ANY_DYNAMIC_DNS)"),
 })
 
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
