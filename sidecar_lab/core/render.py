@@ -17,8 +17,10 @@ _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applica
 def resolution_text(r: Resolution, lang: str | None = None) -> str:
     lang = language(lang)
     w = r.workload
-    lines = [f"{w.namespace}/{w.name} ({w.kind})",
-             f"  proxy:   {r.proxy} — {r.proxy_reason.text(lang)}"]
+    lines = [f"{w.namespace}/{w.name} ({w.kind})"]
+    if r.istio_version:
+        lines.append(f"  istio:   {r.istio_version}")
+    lines.append(f"  proxy:   {r.proxy} — {r.proxy_reason.text(lang)}")
     if r.sidecar is not None:
         lines.append(f"  Sidecar: {r.sidecar}  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
     else:
@@ -72,8 +74,10 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
     lang = language(lang)
     e = c.envoy
     lines = [f"{c.source.namespace}/{c.source.name} -> {c.target.target}",
-             f"  verdict: {c.verdict.value}",
-             f"  proxy:   {c.resolution.proxy}; Sidecar "
+             f"  verdict: {c.verdict.value}"]
+    if c.resolution.istio_version:
+        lines.append(f"  istio:   {c.resolution.istio_version}")
+    lines += [f"  proxy:   {c.resolution.proxy}; Sidecar "
              f"{c.resolution.sidecar or 'none'} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
         lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'} -> cluster {e.cluster or '-'}")
@@ -86,8 +90,9 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[dict]]) -> str:
-    """A table of verdicts: one row per source, one numbered column per target, and a legend."""
+def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[dict]],
+                istio_version: str | None = None) -> str:
+    """A table of verdicts: one row per source, one numbered column per target, a legend (and the release)."""
     legend = ", ".join(f"{g}={v}" for v, g in VERDICT_GLYPHS.items())
     width = max([len(s) for s in sources] + [6])
     header = " " * width + "  " + " ".join(f"{i + 1:>3}" for i in range(len(targets)))
@@ -97,4 +102,6 @@ def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[
     lines.append("")
     lines.extend(f"{i + 1:>3}. {t}" for i, t in enumerate(targets))
     lines.append(f"legend: {legend}")
+    if istio_version:
+        lines.append(f"istio: {istio_version}")
     return "\n".join(lines)

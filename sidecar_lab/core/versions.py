@@ -104,6 +104,10 @@ class Switch:
     def __get__(self, rules: "Rules | None", owner: type) -> "bool | Switch":
         if rules is None:
             return self
+        if rules.overrides:
+            forced = rules.overrides.get(self.name)
+            if forced is not None:
+                return forced
         return rules.version.key >= self.since.key
 
     def __repr__(self) -> str:
@@ -251,17 +255,28 @@ class Rules:
         "pilot/pkg/features/pilot.go EnableNativeSidecars, pkg/kube/inject/webhook.go DetectNativeSidecar; "
         "istio/istio#56918")
 
-    def __init__(self, version: "str | IstioVersion" = DEFAULT_VERSION) -> None:
+    def __init__(self, version: "str | IstioVersion" = DEFAULT_VERSION, overrides: dict[str, bool] | None = None) -> None:
         self.version = parse_version(version)
+        #: Switches forced on or off, whatever the release (to ask "which rule made this difference?").
+        self.overrides: dict[str, bool] = dict(overrides or {})
+        for name in self.overrides:
+            if not isinstance(vars(Rules).get(name), Switch):
+                raise UsageError(f"unknown switch {name!r}")
 
     def __repr__(self) -> str:
-        return f"Rules({str(self.version)!r})"
+        extra = "".join(f", {k}={v}" for k, v in sorted(self.overrides.items()))
+        return f"Rules({str(self.version)!r}{extra})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Rules) and other.version.key == self.version.key
+        return isinstance(other, Rules) and other.version.key == self.version.key and \
+            other.overrides == self.overrides
 
     def __hash__(self) -> int:
-        return hash(self.version.key)
+        return hash((self.version.key, tuple(sorted(self.overrides.items()))))
+
+    def with_switch(self, name: str, value: bool) -> "Rules":
+        """These rules with one switch forced (``Rules("1.26").with_switch("absolute_fqdn_vhost", True)``)."""
+        return Rules(self.version, {**self.overrides, name: value})
 
     def on(self) -> list[Switch]:
         """The switches this release has turned on."""
