@@ -74,7 +74,7 @@ class SwitchNote:
     def to_json(self) -> dict:
         s = self.switch
         return {"name": s.name, "since": str(s.since), "area": s.area, "summary": s.summary,
-                "reference": s.reference, "relevant": self.relevant}
+                "reference": s.reference, "modelled": s.modelled, "relevant": self.relevant}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +136,8 @@ class VersionComparison:
             lines.extend(f"    {s.since} {s.name}: {s.summary}" for s in relevant)
         if others:
             lines.append(f"  other rules that differ between Istio {between}, without effect here: "
-                         + ", ".join(f"{s.name} ({s.since})" for s in others))
+                         + ", ".join(f"{s.name} ({s.since}{'' if s.modelled else ', not modelled yet'})"
+                                     for s in others))
         if not self.switches:
             lines.append(f"  no rule the simulator models differs between Istio {between}")
         return "\n".join(lines)
@@ -210,6 +211,9 @@ def _compare(kind: str, question: str, mesh: Mesh, versions: Sequence[str], ask:
         theirs = rules_for(other)
         for s in switches_between(names[0], other):
             if s.name in notes and notes[s.name].relevant:
+                continue
+            if not s.modelled:
+                notes[s.name] = SwitchNote(s, False)
                 continue
             # the first release's rules with only this switch turned: does the answer move?
             alone, error = _answers(mesh, [first.with_switch(s.name, getattr(theirs, s.name))], ask)

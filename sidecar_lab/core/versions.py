@@ -85,18 +85,22 @@ class Switch:
     """One rule that changed: off before ``since``, on from it. Read it on a :class:`Rules`.
 
     ``area`` says where it acts (:data:`AREAS`), ``reference`` where in Istio it was read
-    (file and function, the pull request), ``summary`` what it changes in one sentence.
+    (file and function, the pull request), ``summary`` what it changes in one sentence;
+    ``modelled`` is False for a rule read from Istio that the simulator does not apply yet.
     """
 
-    def __init__(self, since: str, area: str, summary: str, reference: str) -> None:
+    def __init__(self, since: str, area: str, summary: str, reference: str, *, modelled: bool = True) -> None:
         assert area in AREAS, area
         self.name = ""
+        #: False for a rule recorded from Istio's source that the simulator does not act on yet.
+        self.modelled = modelled
         parsed = parse_version(since)  # a switch starts at the first patch of a line unless it names one
         self.since = parsed if since.count(".") == 2 else IstioVersion(parsed.key[:2] + (0,), parsed.written)
         self.area = area
         self.summary = summary
         self.reference = reference
-        self.__doc__ = f"Istio {since} and later: {summary}\n\nIstio: {reference}"
+        self.__doc__ = f"Istio {since} and later: {summary}\n\nIstio: {reference}" + (
+            "" if modelled else "\n\nRecorded, not applied by the simulator yet.")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -142,7 +146,7 @@ class Rules:
         "VirtualService routes restricted by sourceNamespace no longer import their destinations for proxies "
         "of other namespaces",
         "pilot/pkg/model/sidecar.go collectImportedServices, virtualServiceDestinationsFilteredBySourceNamespace; "
-        "istio/istio#52302")
+        "istio/istio#52302", modelled=False)
     ip_autoallocate_v2 = Switch(
         "1.25", "visibility",
         "ServiceEntries without addresses (resolution other than NONE) get an address from 240.240.0.0/16 "
@@ -156,13 +160,13 @@ class Rules:
         "resolves to a Kubernetes Service, else the oldest ServiceEntry; up to 1.29 to the alphabetically "
         "first namespace. Same-second ServiceEntries: istiod walks a Go map, so its pick is not deterministic",
         "pilot/pkg/model/sidecar.go pickBestVisibleNamespace (PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE); "
-        "istio/istio#59486")
+        "istio/istio#59486", modelled=False)
     default_export_to_all_namespaces = Switch(
         "1.30.3", "visibility",
         "meshConfig.defaultServiceExportTo (and defaultVirtualServiceExportTo) [\".\", other] also exports to "
         "the other namespaces; up to 1.30.2 the extra namespaces are ignored when \".\" is present",
         "pilot/pkg/model/push_context.go IsServiceVisible, initServiceRegistry (exportToSet); "
-        "istio/istio#60560, release note 60560")
+        "istio/istio#60560, release note 60560", modelled=False)
     egress_host_exclusion = Switch(
         "1.31", "visibility",
         "a ~ before the namespace of an egress host excludes what it matches: [\"*/*\", \"~/*\"] imports nothing, "
@@ -253,7 +257,7 @@ class Rules:
         "ENABLE_NATIVE_SIDECARS=auto: on nodes whose kubelet is 1.33 or newer istio-proxy is injected as a "
         "native sidecar (an init container with restartPolicy Always)",
         "pilot/pkg/features/pilot.go EnableNativeSidecars, pkg/kube/inject/webhook.go DetectNativeSidecar; "
-        "istio/istio#56918")
+        "istio/istio#56918", modelled=False)
 
     def __init__(self, version: "str | IstioVersion" = DEFAULT_VERSION, overrides: dict[str, bool] | None = None) -> None:
         self.version = parse_version(version)
