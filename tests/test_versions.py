@@ -462,3 +462,38 @@ def test_the_notebook_function_picks_check_or_resolve():
     mesh = sl.load(SEED)
     assert sl.compare_versions(mesh, "istioinaction/sleep").kind == "resolve"
     assert sl.compare_versions(mesh, "istioinaction/sleep", "http://google.com", "1.22,1.31").kind == "check"
+
+
+# -- the notebooks' explorers ---------------------------------------------------------------------------
+
+TRAILING_DOT = "http://httpbin.default.svc.cluster.local.:8000/ip"
+
+
+def test_precedence_explorer_answers_for_its_release():
+    from sidecar_lab.course.widgets import PrecedenceExplorer
+
+    lab = PrecedenceExplorer("02-root-registry-only", targets=[TRAILING_DOT])
+    later = PrecedenceExplorer("02-root-registry-only", targets=[TRAILING_DOT], istio_version="1.27")
+    assert [r.verdict.value for r in lab.results] == ["BLOCKED"] and "(Istio 1.26)" in lab.title.value
+    assert [r.verdict.value for r in later.results] == ["ROUTED"] and "(Istio 1.27)" in later.title.value
+    later.controls["workload"].enabled.value = True  # a change keeps the release
+    assert later.error is None and {r.resolution.istio_version for r in later.results} == {"1.27"}
+
+
+def test_reachability_explorer_and_playground_take_a_release():
+    from sidecar_lab.course.widgets import ReachabilityExplorer, YamlPlayground
+
+    matrix = ReachabilityExplorer("02-root-registry-only", istio_version="1.31")
+    assert matrix.error is None and {r.resolution.istio_version for r in matrix.results} == {"1.31"}
+    playground = YamlPlayground("apiVersion: networking.istio.io/v1\nkind: Sidecar\n"
+                                "metadata: {name: x, namespace: istioinaction}\n"
+                                "spec: {egress: [{hosts: ['~legacy/*']}]}\n", istio_version="1.30")
+    assert playground.resolution.istio_version == "1.30"
+    assert [m.rule for _, msgs in playground.validation for m in msgs] == ["E17"]
+
+
+def test_an_explorer_refuses_an_unknown_release():
+    from sidecar_lab.course.widgets import PrecedenceExplorer
+
+    with pytest.raises(UsageError):
+        PrecedenceExplorer(istio_version="1.21")
