@@ -17,6 +17,7 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
+from ..core.messages import LANGUAGES, using_language
 
 __all__ = ["main", "build_parser"]
 
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
                        help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
+                            "codes, JSON field names and exit codes do not change")
         p.add_argument("--istio-version", metavar="X.Y[.Z]", type=_istio_version, default=None,
                        help="answer with the rules of this Istio release, 1.22 to 1.31 (default: 1.26, the lab's; "
                             "X.Y means its newest patch); docs/versions.md lists what differs")
@@ -231,7 +235,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
         print(_dump({"sources": [{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources],
                      "targets": targets, "cells": cells, "istio_version": sim.istio_version}))
     else:
-        print(matrix_text(names, targets, cells, sim.istio_version))
+        print(matrix_text(names, targets, cells, istio_version=sim.istio_version))
     return EXIT_OK
 
 
@@ -340,7 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
-        return _COMMANDS[args.command](args)
+        with using_language(getattr(args, "lang", None)):
+            return _COMMANDS[args.command](args)
     except SidecarLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

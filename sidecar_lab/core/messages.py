@@ -10,12 +10,13 @@ made here, so the command, the notebooks and the figures say the same thing.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from .errors import UsageError
 
 __all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label", "set_language", "get_language",
-           "language", "LANGUAGE_ENV"]
+           "language", "using_language", "LANGUAGE_ENV"]
 
 LANGUAGES = ("en", "ko")
 #: The environment variable that picks the language for a whole hub or shell (``ko`` or ``en``).
@@ -47,6 +48,16 @@ def get_language() -> str:
         return _chosen[0]
     env = os.environ.get(LANGUAGE_ENV, "").strip().lower()
     return env if env in LANGUAGES else "en"
+
+
+@contextmanager
+def using_language(lang: str | None) -> Iterator[str]:
+    """Within the block, ``lang`` is the language in force (``None``: leave it as it is); restored after."""
+    saved = list(_chosen)
+    try:
+        yield set_language(lang) if lang is not None else get_language()
+    finally:
+        _chosen[:] = saved
 
 
 def language(lang: str | None) -> str:
@@ -376,6 +387,38 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "path.client-sees": "client sees: {text}",
     "path.dest-sees": "sees the source as {ip}",
     "path.why": "Why:",
+    # the command's text output (core.render): headings around the catalog's sentences
+    "text.proxy": "proxy:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "none",
+    "text.candidates": "candidates, in precedence order:",
+    "text.policy": "outbound traffic policy: {mode}  (from {origin})",
+    "text.policy.from-sidecar": "the Sidecar {detail}",
+    "text.policy.from-mesh": "mesh config: {detail}",
+    "text.egress": "egress listeners:",
+    "text.port": "port {port}",
+    "text.any-port": "any port",
+    "text.implicit": "implicit",
+    "text.visible": "visible services ({count}):",
+    "text.ingress": "ingress listeners:",
+    "text.implicit-from": "implicit, from {services}",
+    "text.pool": "connection pool {pool}",
+    "text.pool-from": "from {origin}",
+    "text.note": "note:",
+    "text.verdict": "verdict:",
+    "text.istio": "istio:",
+    "text.client-sees": "client sees:",
+    "text.destination-sees": "destination sees the request coming from:",
+    "text.why": "why:",
+    "text.legend": "legend:",
+    # the compare view (core.version_compare)
+    "text.compare.head": "Istio {versions}  (* = differs)",
+    "text.compare.why": "why (Istio {version}):",
+    "text.compare.error": "Istio {version}: error: {error}",
+    "text.compare.makes": "what makes the difference (each on its own):",
+    "text.compare.others": "other rules that differ between Istio {versions}, without effect here:",
+    "text.compare.not-modelled": "not modelled yet",
+    "text.compare.none": "no rule the simulator models differs between Istio {versions}",
     # fallbacks and alt text
     "note.no-hangul-font": "(Korean font not installed: labels in English)",
     "alt.font-fallback": "Korean was requested but no Korean font is installed, so the labels are in English.",
@@ -394,6 +437,36 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "alt.path.stop": "It stops at the {stage} stage: {stop}.",
     "alt.path.client": "The client sees: {text}.",
 }, "ko": {
+    "text.proxy": "프록시:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "없음",
+    "text.candidates": "후보 (우선순위 순):",
+    "text.policy": "outboundTrafficPolicy: {mode}  ({origin})",
+    "text.policy.from-sidecar": "Sidecar {detail}에서 지정",
+    "text.policy.from-mesh": "메시 설정: {detail}",
+    "text.egress": "egress 리스너:",
+    "text.port": "포트 {port}",
+    "text.any-port": "모든 포트",
+    "text.implicit": "암묵적",
+    "text.visible": "보이는 서비스 ({count}개):",
+    "text.ingress": "ingress 리스너:",
+    "text.implicit-from": "암묵적, {services}에서 유도",
+    "text.pool": "커넥션 풀 {pool}",
+    "text.pool-from": "{origin}에서 지정",
+    "text.note": "참고:",
+    "text.verdict": "판정:",
+    "text.istio": "Istio:",
+    "text.client-sees": "클라이언트가 보는 것:",
+    "text.destination-sees": "목적지가 보는 출발지 주소:",
+    "text.why": "이유:",
+    "text.legend": "범례:",
+    "text.compare.head": "Istio {versions}  (* = 다른 값)",
+    "text.compare.why": "이유 (Istio {version}):",
+    "text.compare.error": "Istio {version}: 오류: {error}",
+    "text.compare.makes": "차이를 만드는 규칙 (하나만 바꿔도 답이 달라짐):",
+    "text.compare.others": "Istio {versions} 사이에 다르지만 여기서는 영향이 없는 규칙:",
+    "text.compare.not-modelled": "아직 모델링하지 않음",
+    "text.compare.none": "Istio {versions} 사이에 시뮬레이터가 모델링하는 규칙 차이가 없습니다",
     "level.workload": "워크로드",
     "level.workload.hint": "{namespace}의 셀렉터 Sidecar",
     "level.namespace": "네임스페이스",

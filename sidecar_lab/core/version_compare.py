@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from .errors import ManifestError, UsageError
-from .messages import language
+from .messages import label, language
 from .model import Mesh
 from .resolver import Simulator
 from .results import RequestResult, Resolution
@@ -111,35 +111,38 @@ class VersionComparison:
     def text(self, lang: str | None = None) -> str:
         """Every field, ``*`` before the ones that differ; then each release's explanation and the switches."""
         lang = language(lang)
+
+        def t(key: str, **params: object) -> str:
+            return label("text.compare." + key, lang, **params)
+
         width = max(len(v) for v in self.versions)
-        label = max(len(r.field) for r in self.rows)
-        lines = [f"{self.question}", f"  Istio {' vs '.join(self.versions)}  (* = differs)"]
+        label_width = max(len(r.field) for r in self.rows)
+        lines = [self.question, "  " + t("head", versions=" vs ".join(self.versions))]
         for row in self.rows:
             mark = "*" if row.differs else " "
             if not row.differs:
-                lines.append(f"  {mark} {row.field:<{label}}  {_show(row.values[0])}")
+                lines.append(f"  {mark} {row.field:<{label_width}}  {_show(row.values[0])}")
                 continue
             for i, (version, value) in enumerate(zip(self.versions, row.values)):
-                head = f"  {mark} {row.field:<{label}}" if i == 0 else " " * (label + 4)
+                head = f"  {mark} {row.field:<{label_width}}" if i == 0 else " " * (label_width + 4)
                 lines.append(f"{head}  {version:<{width}}  {_show(value)}")
         for version, result, error in zip(self.versions, self.results, self.errors):
             if error is not None:
-                lines.append(f"  Istio {version}: error: {error}")
+                lines.append("  " + t("error", version=version, error=error))
             elif self.kind == "check":
-                lines.append(f"  why (Istio {version}):")
+                lines.append("  " + t("why", version=version))
                 lines.extend(f"    {i}. {text}" for i, text in enumerate(result.explanation(lang), 1))
-        between = " and ".join(self.versions)
+        between = " / ".join(self.versions)
         relevant = [n.switch for n in self.switches if n.relevant]
         others = [n.switch for n in self.switches if not n.relevant]
         if relevant:
-            lines.append("  what makes the difference (each on its own):")
+            lines.append("  " + t("makes"))
             lines.extend(f"    {s.since} {s.name}: {s.summary}" for s in relevant)
         if others:
-            lines.append(f"  other rules that differ between Istio {between}, without effect here: "
-                         + ", ".join(f"{s.name} ({s.since}{'' if s.modelled else ', not modelled yet'})"
-                                     for s in others))
+            lines.append("  " + t("others", versions=between) + " " + ", ".join(
+                f"{s.name} ({s.since}{'' if s.modelled else ', ' + t('not-modelled')})" for s in others))
         if not self.switches:
-            lines.append(f"  no rule the simulator models differs between Istio {between}")
+            lines.append("  " + t("none", versions=between))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
