@@ -426,6 +426,8 @@ def test_compare_check_marks_the_difference_and_names_the_switch():
     text = c.text("en")
     assert "* verdict" in text and "absolute_fqdn_vhost" in text and "why (Istio 1.31):" in text
     assert 'class="sidecar-lab-differs"' in c._repr_html_()
+    korean = c.text("ko")
+    assert "차이를 만드는 규칙" in korean and "가상 호스트가 끝에 점을 붙인" in korean
 
 
 def test_compare_resolve_with_nothing_different():

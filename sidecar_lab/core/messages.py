@@ -296,6 +296,81 @@ CATALOG["ko"].update({
                                   "체인이 AllowAnyDynamicDNSCluster로 보냅니다(ALLOW_ANY_DYNAMIC_DNS)"),
 })
 
+# The rules that changed between Istio releases (core.versions): the English is each switch's own summary,
+# the Korean is written here.
+def _add_switches() -> None:
+    from .versions import switches
+
+    for s in switches():
+        CATALOG["en"]["switch." + s.name] = s.summary
+
+
+_add_switches()
+CATALOG["ko"].update({
+    "switch.tie_break_name_then_namespace": (
+        "같은 초에 만들어진 객체는 이름, 그다음 네임스페이스 순으로 정렬됩니다. 1.22는 \"이름.네임스페이스\"를 "
+        "한 문자열로 비교하므로 a-b가 a보다 앞섭니다(\"a-b.ns\" < \"a.ns\")"),
+    "switch.unified_sidecar_scope": (
+        "Sidecar가 없으면 egress */*인 Sidecar와 똑같이 동작합니다(PILOT_UNIFIED_SIDECAR_SCOPE). 같은 호스트 이름이 "
+        "여러 네임스페이스에 있으면 프록시 자신의 네임스페이스, 그다음 쿠버네티스 Service, 그다음 가장 오래된 것을 "
+        "고릅니다. 1.23까지 Sidecar가 없는 프록시는 가장 오래된 것(ServiceEntry보다 쿠버네티스 Service)을, Sidecar가 "
+        "있는 프록시는 자기 네임스페이스, 그다음 가장 오래된 것을 고릅니다"),
+    "switch.vs_source_namespace_filter": (
+        "sourceNamespace로 제한된 VirtualService 라우트는 다른 네임스페이스의 프록시에게 목적지를 더 이상 "
+        "가져다주지 않습니다"),
+    "switch.ip_autoallocate_v2": (
+        "주소가 없는 ServiceEntry(resolution이 NONE이 아닌 것)가 ISTIO_META_DNS_AUTO_ALLOCATE 없이도 "
+        "240.240.0.0/16 대역의 주소를 받습니다. DNS 캡처가 켜진 프록시는 호스트를 그 주소로 해석하고, 포트 전체를 "
+        "가로채는 대신 VIP 리스너를 만듭니다"),
+    "switch.vs_inferred_pick_best_namespace": (
+        "VirtualService 목적지 호스트 이름이 (프록시의 네임스페이스가 아닌) 여러 네임스페이스에 있으면 쿠버네티스 "
+        "Service를, 없으면 가장 오래된 ServiceEntry를 고릅니다. 1.29까지는 알파벳순으로 첫 네임스페이스입니다. "
+        "같은 초에 만들어진 ServiceEntry끼리는 istiod가 Go 맵을 순회하므로 결과가 정해져 있지 않습니다"),
+    "switch.default_export_to_all_namespaces": (
+        "meshConfig.defaultServiceExportTo(와 defaultVirtualServiceExportTo)가 [\".\", other]이면 other "
+        "네임스페이스로도 export됩니다. 1.30.2까지는 \".\"가 있으면 나머지 네임스페이스가 무시됩니다"),
+    "switch.egress_host_exclusion": (
+        "egress 호스트의 네임스페이스 앞에 ~를 붙이면 그 항목에 맞는 것을 제외합니다: [\"*/*\", \"~/*\"]는 "
+        "아무것도 가져오지 않고, \"~legacy/*\"는 legacy 네임스페이스를 숨깁니다. 1.30까지 \"~\"는 아무것도 "
+        "가져오지 않는 네임스페이스일 뿐이며 \"~legacy/*\"는 거부됩니다"),
+    "switch.absolute_fqdn_vhost": (
+        "모든 가상 호스트가 끝에 점을 붙인 호스트 이름도 함께 가지므로 curl http://svc.ns.svc.cluster.local./ 요청이 "
+        "라우팅됩니다. 1.26까지는 그 Host 헤더에 맞는 가상 호스트가 없어 나머지를 받는 라우트로 갑니다"),
+    "switch.allow_any_dynamic_dns": (
+        "meshConfig.outboundTrafficPolicy.mode ALLOW_ANY_DYNAMIC_DNS: 알 수 없는 평문 HTTP는 "
+        "AllowAnyDynamicDNSCluster로 가고(Envoy가 Host 헤더를 직접 해석), 그 밖의 알 수 없는 트래픽은 "
+        "PassthroughCluster로 갑니다. Sidecar에서는 설정할 수 없습니다(O1)"),
+    "switch.mesh_default_traffic_policy": (
+        "meshConfig.defaultTrafficPolicy.connectionPool이 메시 전체의 기본값이 되어 DestinationRule과 Sidecar의 "
+        "인바운드 풀 아래에 놓입니다(아웃바운드 클러스터와 PassthroughCluster에도 적용됩니다)"),
+    "switch.crd_duration_rules": (
+        "CRD가 커넥션 풀의 duration을 CEL(duration(self) >= duration('1ms'))로 검사합니다. 1.22에서는 웹훅만 "
+        "보고, duration이 아닌 문자열은 디코딩에 실패합니다"),
+    "switch.crd_selector_label_rules": (
+        "CRD가 *가 들어 있거나(CEL) 63자를 넘는 workloadSelector 레이블 값과 256개를 넘는 레이블을 웹훅보다 먼저 "
+        "거부합니다"),
+    "switch.crd_ingress_tls_multi_cert": (
+        "ingress tls에 credentialNames와 tlsCertificates가 생깁니다(1~2개, credentialName과 함께 쓸 수 없음). "
+        "1.26 전에는 알 수 없는 필드입니다"),
+    "switch.tcp_idle_timeout_zero_allowed": (
+        "connectionPool.tcp.idleTimeout: 0s는 타임아웃을 끕니다. CRD의 1ms 규칙이 빠지고 웹훅도 0s를 건너뜁니다. "
+        "1.23~1.25에서는 둘 다 거부합니다"),
+    "switch.crd_ca_cert_credential_name": "ingress tls에 caCertCredentialName이 생깁니다. 1.28 전에는 알 수 없는 필드입니다",
+    "switch.http2_keepalive": (
+        "connectionPool.http.http2KeepAlive(interval과 timeout 모두 필수, 1ms 이상의 duration)가 생깁니다. "
+        "1.31 전에는 알 수 없는 필드입니다"),
+    "switch.crd_insecure_skip_verify": "ingress tls에 insecureSkipVerify가 생깁니다. 1.31 전에는 알 수 없는 필드입니다",
+    "switch.webhook_pool_tcp_timeouts": "웹훅이 tcp.idleTimeout과 tcpKeepalive.time/interval도 검사합니다(1ms 이상, ms 단위)",
+    "switch.webhook_ingress_tls_multi_cert": (
+        "ingress tls: Sidecar에서 credentialNames와 tlsCertificates를 거부하고(I18, I19), 인증서 출처는 하나만 "
+        "허용하며(I24), tlsCertificates 항목마다 인증서와 키가 필요합니다"),
+    "switch.analyzer_sorted_names": "IST0110과 IST0111이 Sidecar 이름을 정렬해서 보여 줍니다. 1.22는 읽은 순서대로 보여 줍니다",
+    "switch.native_sidecars_auto": (
+        "ENABLE_NATIVE_SIDECARS=auto: kubelet이 1.33 이상인 노드에서는 istio-proxy가 네이티브 사이드카"
+        "(restartPolicy Always인 init 컨테이너)로 주입됩니다"),
+})
+
+
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
 LABELS: dict[str, dict[str, str]] = {"en": {
     # precedence levels

@@ -137,7 +137,7 @@ class VersionComparison:
         others = [n.switch for n in self.switches if not n.relevant]
         if relevant:
             lines.append("  " + t("makes"))
-            lines.extend(f"    {s.since} {s.name}: {s.summary}" for s in relevant)
+            lines.extend(f"    {s.since} {s.name}: {s.text(lang)}" for s in relevant)
         if others:
             lines.append("  " + t("others", versions=between) + " " + ", ".join(
                 f"{s.name} ({s.since}{'' if s.modelled else ', ' + t('not-modelled')})" for s in others))
@@ -148,6 +148,7 @@ class VersionComparison:
     def _repr_html_(self) -> str:
         """A table for notebooks: one column per release, the rows that differ highlighted."""
         e = html.escape
+        lang = language(None)
         head = "".join(f"<th>Istio {e(v)}</th>" for v in self.versions)
         body = []
         for row in self.rows:
@@ -156,7 +157,7 @@ class VersionComparison:
             body.append(f'<tr class="sidecar-lab-{"differs" if row.differs else "same"}"{style}>'
                         f"<td>{e(row.field)}</td>{cells}</tr>")
         notes = "".join(f"<li>{'<b>' if n.relevant else ''}{e(str(n.switch.since))} <code>{e(n.name)}</code>: "
-                        f"{e(n.switch.summary)}{'</b>' if n.relevant else ''}</li>" for n in self.switches)
+                        f"{e(n.switch.text(lang))}{'</b>' if n.relevant else ''}</li>" for n in self.switches)
         return (f"<p>{e(self.question)}</p><table class=\"sidecar-lab-versions\"><tr><th></th>{head}</tr>"
                 f"{''.join(body)}</table>" + (f"<ul>{notes}</ul>" if notes else ""))
 

@@ -117,6 +117,12 @@ class Switch:
     def __repr__(self) -> str:
         return f"<Switch {self.name} since {self.since}>"
 
+    def text(self, lang: str | None = None) -> str:
+        """The summary in ``lang`` (the message catalog's ``switch.<name>``; English is :attr:`summary`)."""
+        from .messages import reason_text
+
+        return reason_text("switch." + self.name, None, lang)
+
 
 class Rules:
     """The rule book of one Istio release; every version-dependent rule of the simulator is an attribute.
