@@ -499,3 +499,24 @@ def test_an_explorer_refuses_an_unknown_release():
 
     with pytest.raises(UsageError):
         PrecedenceExplorer(istio_version="1.21")
+
+
+# -- the mesh config fields a release reads --------------------------------------------------------------
+
+BAD_MESH = [
+    ("default_config_not_a_mapping", "defaultConfig: 3", "defaultConfig: expected a mapping, got an integer"),
+    ("proxy_metadata_a_list", "defaultConfig: {proxyMetadata: [1]}",
+     "defaultConfig.proxyMetadata: expected a mapping, got a list"),
+    ("proxy_metadata_value_unquoted", "defaultConfig: {proxyMetadata: {ISTIO_META_DNS_CAPTURE: true}}",
+     "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE: expected a string value, got a boolean (quote it)"),
+    ("default_pool_not_a_mapping", "defaultTrafficPolicy: {connectionPool: x}",
+     "defaultTrafficPolicy.connectionPool: expected a mapping, got a string"),
+    ("unknown_mode", "outboundTrafficPolicy: {mode: ALLOW_SOME}", "outboundTrafficPolicy.mode: unknown outbound"),
+]
+
+
+@pytest.mark.parametrize("body, message", [c[1:] for c in BAD_MESH], ids=[c[0] for c in BAD_MESH])
+def test_a_malformed_mesh_config_field_is_a_manifest_error(body, message):
+    with pytest.raises(ManifestError) as caught:
+        load_text(mesh_config(body), "mesh.yaml")
+    assert f"data.mesh: {message}" in str(caught.value) and str(caught.value).startswith("mesh.yaml:")

@@ -500,25 +500,25 @@ def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConf
             raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY, ALLOW_ANY or, from Istio 1.31, "
                        "ALLOW_ANY_DYNAMIC_DNS)", ("outboundTrafficPolicy", "mode"))
         mode_from = origin
-    metadata = _mapping(data, ("defaultConfig",), fail) and _mapping(data["defaultConfig"], ("proxyMetadata",), fail,
-                                                                    ("defaultConfig",))
-    for key, value in (metadata or {}).items():
+    proxy_config = _mapping(data, ("defaultConfig",), fail) or {}
+    metadata = _mapping(proxy_config, ("defaultConfig", "proxyMetadata"), fail) or {}
+    for key, value in metadata.items():
         if not isinstance(value, str):
             raise fail(f"expected a string value, got {_type_name(value)} (quote it)",
                        ("defaultConfig", "proxyMetadata", key))
-    policy = _mapping(data, ("defaultTrafficPolicy",), fail)
-    pool = _mapping(policy, ("connectionPool",), fail, ("defaultTrafficPolicy",)) if policy else None
+    policy = _mapping(data, ("defaultTrafficPolicy",), fail) or {}  # Istio 1.31 (Rules.mesh_default_traffic_policy)
+    pool = _mapping(policy, ("defaultTrafficPolicy", "connectionPool"), fail)
     return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source,
                       proxy_metadata=frozen_map(metadata), default_connection_pool=frozen_map(pool) if pool else None)
 
 
-def _mapping(data: dict, path: tuple, fail: Any, prefix: tuple = ()) -> dict | None:
-    """``data[path[0]]`` when it is a mapping, None when absent; anything else is a ``fail`` error."""
-    value = data.get(path[0])
+def _mapping(data: dict, path: tuple, fail: Any) -> dict | None:
+    """``data[path[-1]]`` (the field at ``path`` of the mesh config) when a mapping, None when absent, else an error."""
+    value = data.get(path[-1])
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise fail(f"expected a mapping, got {_type_name(value)}", prefix + path)
+        raise fail(f"expected a mapping, got {_type_name(value)}", path)
     return value
 
 

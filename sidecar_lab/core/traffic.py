@@ -37,9 +37,9 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
 BLOCK_ALL = Step("curl.block-all", {})
+BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
 #: Istio 1.31's cluster for unknown HTTP under ALLOW_ANY_DYNAMIC_DNS (Envoy's dynamic forward proxy).
 DYNAMIC_DNS_CLUSTER = "AllowAnyDynamicDNSCluster"
-BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
 
 
 def parse_target(text: str) -> tuple[str, str, int, str]:
