@@ -287,6 +287,11 @@ def test_every_modelled_switch_has_a_case_and_the_others_say_so():
         "native_sidecars_auto"}
 
 
+def test_an_excluded_short_name_suggests_the_fqdn_of_its_namespace_in_1_31():
+    message = validate_sidecar({"egress": [{"hosts": ["*/*", "~legacy/api"]}]}, "shop", release="1.31")[0]
+    assert message.rule == "E18" and message.hint == 'did you mean "~legacy/api.legacy.svc.cluster.local"?'
+
+
 def test_old_dns_auto_allocate_knob_before_1_25_nodeUsesAutoallocatedIPs():
     knob = '\n    ISTIO_META_DNS_AUTO_ALLOCATE: "true"'
     assert auto_allocated_listener("1.24", extra=knob) == "<auto-allocated IP of db.example.com>_5432"

@@ -713,7 +713,8 @@ def _check_host(host: str, path: tuple, namespace: str, report: _Report) -> None
     if name != "*" and "." not in name:
         hint = None
         if _is_dns_label(name) and ns != "~":
-            svc_ns = namespace if ns in ("", ".", "*") else ns
+            bare = ns[1:] if ns.startswith("~") else ns  # "~legacy/api" (1.31) means a Service of legacy too
+            svc_ns = namespace if bare in ("", ".", "*") else bare
             hint = f'did you mean "{ns}/{name}.{svc_ns}.svc.cluster.local"?'
         report.add("host-short-name", path, hint=hint)
     error = _wildcard_domain_error(name)
