@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
                        help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        add_max_file_size(p)
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
@@ -100,20 +101,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """``64M`` → 67108864; a number with an optional unit (B, K, M, G; KiB, MiB, GiB), a plain number is bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text or "")
+    if not m or m.group(2).lower() not in _UNITS or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (a number with an optional unit: 500K, 64M, 1G)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def add_max_file_size(p: Any) -> None:
+    """``--max-file-size``: the largest manifest file (or standard input) read."""
+    from ..core.yamlio import MAX_FILE_BYTES, size_text
+
+    p.add_argument("--max-file-size", type=parse_size, default=MAX_FILE_BYTES, metavar="SIZE",
+                   help=f"refuse a manifest file (or standard input) larger than SIZE, e.g. 200M "
+                        f"(default: {size_text(MAX_FILE_BYTES).replace(' ', '')})")
+
+
 def _dump(value: Any, compact: bool = False) -> str:
     if compact:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _load(paths: Sequence[str]):
+def _load(paths: Sequence[str], max_file_size: int | None = None):
     if hasattr(paths, "live_snapshot"):  # --live: a snapshot of the cluster instead of files (live_cli)
         return paths.live_snapshot()
     import gc
 
     from ..core.loader import load
 
-    mesh = load(paths)
+    mesh = load(paths, max_file_size=max_file_size)
     # The model never changes once read: keep the collector from rescanning it on every pass
     # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
     gc.freeze()
@@ -124,7 +148,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -151,7 +175,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     result = check(sim, args.source, args.target)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
@@ -164,7 +188,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
     cells = []
@@ -192,7 +216,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         code = item.partition("=")[0].strip()
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
-    mesh = _load(args.manifests)
+    mesh = _load(args.manifests, args.max_file_size)
     messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
     if args.format == "json":
@@ -213,7 +237,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..core.resolver import Simulator
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
-    mesh = _load(args.manifests)
+    mesh = _load(args.manifests, args.max_file_size)
     sim = Simulator(mesh)
     if args.all:
         configs = proxy_configs(sim)
@@ -249,7 +273,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
                              f"({len(ignored)} line(s) ignored)")
     else:
         calls = args.calls
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
     print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
     return EXIT_OK
