@@ -867,7 +867,7 @@ def test_cli_connection_refused_is_one_error_line_and_exit_2(kube, capsys, tmp_p
 
 
 def test_snapshot_counts_a_deployment_with_running_pods_once():
-    from sidecar_lab.live.cluster import _without_controllers_of_listed_pods
+    from sidecar_lab.live.snapshot import without_controllers_of_listed_pods as _without_controllers_of_listed_pods
 
     deploy = {"kind": "Deployment", "metadata": {"name": "httpbin", "namespace": "a"},
               "spec": {"template": {"metadata": {"labels": {"app": "httpbin"}}}}}
