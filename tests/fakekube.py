@@ -76,8 +76,8 @@ What it supports
 * Metadata-only lists: a list asked for with ``Accept: application/json;as=PartialObjectMetadataList;
   g=meta.k8s.io;v=v1`` answers ``PartialObjectMetadata`` items (metadata only, as a real server
   does, so a Secret's data is not sent). ``headers`` records each request's ``Accept`` header.
-* Fault injection: ``inject(method=, path=, times=, status=, message=, html=, truncate=, drop=,
-  delay=, exec_drop=)`` makes the matching requests fail as real clusters and the proxies in front
+* Fault injection: ``inject(method=, path=, times=, dry_run=, status=, message=, html=, truncate=,
+  drop=, delay=, exec_drop=)`` makes the matching requests fail as real clusters and the proxies in front
   of them do: a ``Status`` with any code (403, 404, 409, 500, ...), a 200 answer in text/html (a
   proxy's login page), a JSON body cut off halfway (``truncate``), a connection closed without an
   answer (``drop``), a slow answer (``delay`` seconds first), or an exec stream that sends its
@@ -389,10 +389,13 @@ class Fault:
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # wait this many seconds first
     exec_drop: bool = False  # exec: send the output, then cut the stream before the exit status
+    dry_run: bool | None = None  # only server dry runs (True), only real requests (False), or both (None)
     hits: int = 0
 
-    def matches(self, method: str, path: str, exec_stream: bool) -> bool:
+    def matches(self, method: str, path: str, query: dict, exec_stream: bool) -> bool:
         if self.exec_drop != exec_stream or (self.times is not None and self.hits >= self.times):
+            return False
+        if self.dry_run is not None and ("dryRun" in query) != self.dry_run:
             return False
         return (self.method is None or self.method == method) and re.fullmatch(self.path, path) is not None
 
@@ -1068,11 +1071,12 @@ class FakeKube:
         with self._lock:
             self.faults.clear()
 
-    def take_fault(self, method: str, path: str, *, exec_stream: bool = False) -> Fault | None:
+    def take_fault(self, method: str, path: str, query: dict | None = None, *,
+                   exec_stream: bool = False) -> Fault | None:
         """The fault a request meets (its hit counted), or None."""
         with self._lock:
             for fault in self.faults:
-                if fault.matches(method, path, exec_stream):
+                if fault.matches(method, path, query or {}, exec_stream):
                     fault.hits += 1
                     return fault
         return None
@@ -1593,7 +1597,7 @@ class FakeKube:
             out = stdout + stderr if tty else stdout  # a terminal has one output stream
             if request.flag("stdout") and out:
                 ws.send_channel(1, out)
-            if self.take_fault(request.method, request.path, exec_stream=True) is not None:
+            if self.take_fault(request.method, request.path, request.query, exec_stream=True) is not None:
                 request.handler.wfile.flush()
                 request.handler.connection.shutdown(socket.SHUT_RDWR)  # cut: no status, no close frame
                 return None
@@ -1684,7 +1688,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = ApiRequest(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
                              self.headers, body, self)
         kube = self.server.kube
-        fault = kube.take_fault(self.command, url.path)
+        fault = kube.take_fault(self.command, url.path, request.query)
         try:
             if fault is not None and self._injected(fault, request):
                 return

@@ -105,7 +105,7 @@ def foreign_objects(session: Session, namespace: str, ours: Iterable[Ref] = ()) 
                         (meta.get("annotations") or {})):
                 continue
             foreign.append(f"{rtype.kind} {namespace}/{name}")
-    return foreign, unchecked
+    return sorted(foreign), unchecked
 
 
 def _namespace_refusal(session: Session, name: str, ours: Iterable[Ref]) -> str | None:
