@@ -508,3 +508,13 @@ def test_the_request_timeout_sets_both_limits_and_defaults_stay_5_and_30(kube, k
 def test_a_request_timeout_that_is_not_a_positive_number_is_a_usage_error(kubeconfig, capsys, text):
     code, _, err = run(capsys, ["live", "preflight", "--kubeconfig", kubeconfig, "--request-timeout", text])
     assert code == 2 and "invalid number of seconds" in one_error(err)
+
+
+def test_help_documents_the_could_not_observe_exit_code(capsys):
+    for argv in (["--help"], ["live", "--help"], ["live", "check", "--help"], ["live", "walkthrough", "--help"]):
+        with pytest.raises(SystemExit):
+            from sidecar_lab.cli import main
+
+            main(argv)
+        out = " ".join(capsys.readouterr().out.split())
+        assert "4 live: could not observe" in out or "4 could not observe" in out, argv

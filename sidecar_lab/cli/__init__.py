@@ -5,7 +5,8 @@ inside the command that needs it, so ``sidecar-lab --help`` imports none of the 
 The live commands live in :mod:`sidecar_lab.cli.live`.
 
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
-traceback); 79 ``analyze`` found an Error-level message.
+traceback); 3 and 4 for the live commands (:mod:`sidecar_lab.cli.live`: the cluster differs from
+the prediction; could not observe); 79 ``analyze`` found an Error-level message.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sidecar-lab",
                      description="Simulate how Istio applies Sidecar resources: which Sidecar governs a workload, "
-                                 "what its proxy sees, and what happens to a request — offline, with the reason.")
+                                 "what its proxy sees, and what happens to a request — offline, with the reason.",
+                     epilog="Exit codes: 0 done; 2 bad usage or bad input (one error: line), or a cluster error; "
+                            "3 live: the cluster differs from the prediction (or preflight found it not ready); "
+                            "4 live: could not observe (the curl did not run to the end, nothing was verified); "
+                            "79 analyze found an Error-level message.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser) -> None:
