@@ -258,6 +258,26 @@ def test_one_denial_writes_nothing_of_the_same_apply(kube, live):
     assert kube.list_objects("sidecars") == [] and not any(r.method == "POST" and not r.query for r in kube.requests)
 
 
+def test_a_denial_the_dry_run_did_not_see_undoes_the_writes_before_it(kube, live):
+    istio_ready(kube)
+    kube.admission = lambda obj, dry_run: None if dry_run or obj["metadata"]["name"] != "b" else ["changed its mind"]
+    results = live.apply([sidecar("a"), sidecar("b")])
+    assert [(r.name, r.action, r.ok) for r in results] == [("a", "rolled back", False), ("b", "denied", False)]
+    assert results[0].messages == ("undone: deleted Sidecar istioinaction/a",)
+    assert kube.list_objects("sidecars") == [] and live.created == []
+
+
+def test_a_dry_run_of_unchanged_objects_records_no_real_apply(kube, live, tmp_path):
+    istio_ready(kube)
+    live.apply_sidecar(sidecar("a"))
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(sidecar("a")))
+    before = list(live.commands)
+    results = live.apply(path, dry_run_only=True)
+    assert [(r.action, r.dry_run) for r in results] == [("unchanged", True)]
+    assert live.commands == before
+
+
 @pytest.mark.parametrize("path, hint", [
     ("/version", "kubectl auth can-i get /version"),
     ("/apis", "kubectl auth can-i get /apis"),

@@ -289,27 +289,26 @@ def _live_deploy(args: argparse.Namespace) -> int:
         return EXIT_OK if wait is None or wait.ok else EXIT_DIFFERS
 
 
-def _read_files(paths: Sequence[str]) -> list[tuple[Any, str | None]]:
+def _read_files(paths: Sequence[str], max_file_size: int | None = None) -> list[tuple[Any, str | None]]:
     from ..core.loader import manifest_files
+    from ..core.yamlio import decode_text, read_limited
 
     out: list[tuple[Any, str | None]] = []
     for path in manifest_files(list(paths)):
         if path == "-":
-            out.append((sys.stdin.read(), None))
+            raw = read_limited(sys.stdin, "<stdin>", max_file_size)
+            out.append((decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw, None))
         else:
             out.append((path, path))
     return out
 
 
 def _live_apply(args: argparse.Namespace) -> int:
-    sources = _read_files(args.files)
-    with _connect(args, writes=True) as live:
-        try:  # all files are one apply: every object dry-run before any is written, undone if one write fails
-            results = live.apply([source for source, _ in sources], dry_run_only=args.dry_run,
-                                 max_file_size=args.max_file_size)
-        except ClusterError:
-            live.rollback()
-            raise
+    sources = _read_files(args.files, args.max_file_size)
+    with _connect(args, writes=True) as live:  # leaving it on an error rolls back whatever was written
+        # all files are one apply: every object dry-run before any is written, undone if one write fails
+        results = live.apply([source for source, _ in sources], dry_run_only=args.dry_run,
+                             max_file_size=args.max_file_size)
         denied = [r for r in results if not r.ok]
         wait = None
         if args.wait and not args.dry_run and not denied:

@@ -269,70 +269,80 @@ def apply(session: Session, source: Any, *, dry_run_first: bool = True, dry_run_
     fails midway (an error, a conflict, a denial the dry run did not see) undoes the writes before
     it: a ClusterError then says what was undone, a denial comes back as results.
     """
-    parts = source if isinstance(source, (list, tuple)) else [source]
-    items = [(obj, origin) for part in parts for objs, origin in [objects_from(part, max_file_size)] for obj in objs]
-    objects = [obj for obj, _ in items]
-    for obj in objects:  # refuse before writing anything
+    items: list[tuple[dict, str | None]] = []  # each object and the file it came from
+    for part in source if isinstance(source, (list, tuple)) else [source]:
+        objects, origin = objects_from(part, max_file_size)
+        items += [(obj, origin) for obj in objects]
+    for obj, _ in items:  # refuse before writing anything
         kind, ns, name = identity(obj)
         if kind not in ISTIO_KINDS:
             raise UsageError(f"live apply writes Istio networking objects ({', '.join(ISTIO_KINDS)}); "
                              f"{kind} {ns}/{name} is not one (use kubectl apply for it)")
         session.check_allowed(kind, ns, name)
     conn = session.conn
-    plans = [_plan(session, obj) for obj in objects]
-    for p, (_, origin) in zip(plans, items):
+    plans = []
+    for obj, origin in items:
+        plan = _plan(session, obj)
         if origin:  # one file, one kubectl command (as a learner would type it)
-            p.command = f"{conn.kubectl} apply -f {shlex.quote(origin)}"
+            plan.command = f"{conn.kubectl} apply -f {shlex.quote(origin)}"
+        plans.append(plan)
     to_write = [p for p in plans if p.action != "unchanged"]
 
-    def dry_command(p: _Plan) -> str:
-        return p.command.replace(" apply ", " apply --dry-run=server ", 1)
-
-    def result(p: _Plan, ok: bool, action: str, messages: tuple = (), generation: Any = None,
+    def result(p: _Plan, ok: bool, action: str, messages: tuple = (), answer: dict | None = None,
                dry: bool = False) -> ApplyResult:
+        generation = ((answer or p.existing or {}).get("metadata") or {}).get("generation")
         return ApplyResult(ok, p.ref.kind, p.ref.namespace, p.ref.name, action, tuple(messages), p.predicted,
-                           generation, dry, p.command)
+                           generation if ok else None, dry, p.command)
 
     def record(commands: list[str]) -> None:
         for c in dict.fromkeys(commands):  # one file, one command
             conn.record(c)
 
-    if to_write and (dry_run_first or dry_run_only):
-        record([dry_command(p) for p in to_write])
+    if dry_run_first or dry_run_only:
+        record([p.command.replace(" apply ", " apply --dry-run=server ", 1) for p in to_write])
         answers = {id(p): p.send(session, dry=True) for p in to_write}
         if any(isinstance(a, tuple) for a in answers.values()):
-            return [result(p, False, "denied", answers[id(p)], dry=True) if isinstance(answers.get(id(p)), tuple)
-                    else result(p, False, "not applied", ("another object of this apply was denied",), dry=True)
-                    for p in plans]
+            return _refused(plans, answers, result, dry=True)
         if dry_run_only:
             return [result(p, True, f"{p.action} (server dry run)" if p.action != "unchanged" else "unchanged",
-                           generation=((answers.get(id(p)) or p.existing or {}).get("metadata") or {}).get("generation"),
-                           dry=True) for p in plans]
+                           answer=answers.get(id(p)), dry=True) for p in plans]
     record([p.command for p in plans])
+    written: dict[int, dict] = {}
     done: list[tuple[_Plan, dict]] = []
     try:
         for p in to_write:
             answer = p.send(session, dry=False)
-            if isinstance(answer, tuple):  # denied now, though the dry run passed
+            if isinstance(answer, tuple):  # denied now, though the dry run passed: undo the others
                 undone = _undo(session, done)
-                return [result(q, False, "denied", answer) if q is p else
-                        result(q, False, "rolled back", (f"undone: {'; '.join(undone)}",) if undone else ())
-                        if any(q is d for d, _ in done) else
-                        result(q, False, "not applied", ("another object of this apply was denied",))
-                        for q in plans]
+                return _refused(plans, {id(p): answer}, result, rolled_back={id(d) for d, _ in done},
+                                undone=undone)
             done.append((p, answer))
+            written[id(p)] = answer
     except ClusterError as exc:
         undone = _undo(session, done)
         summary = f"; undone: {'; '.join(undone)}" if undone else ""
         raise ApiError(f"{exc}{summary}", getattr(exc, "status", None)) from None
-    answers = {id(p): a for p, a in done}
     for p, answer in done:
         if p.existing is None:
             session.ledger.note_created(p.ref)
         else:
             session.ledger.note_changed(p.ref, p.existing, answer)
-    return [result(p, True, p.action, generation=((answers.get(id(p)) or p.existing or {}).get("metadata") or {})
-                   .get("generation")) for p in plans]
+    return [result(p, True, p.action, answer=written.get(id(p))) for p in plans]
+
+
+def _refused(plans: list[_Plan], denials: dict, result: Callable, *, dry: bool = False,
+             rolled_back: set = frozenset(), undone: list[str] = ()) -> list[ApplyResult]:
+    """The results of an apply that wrote nothing in the end: the denied objects, and why the others were not."""
+    out = []
+    for p in plans:
+        denial = denials.get(id(p))
+        if isinstance(denial, tuple):
+            out.append(result(p, False, "denied", denial, dry=dry))
+        elif id(p) in rolled_back:
+            out.append(result(p, False, "rolled back", (f"undone: {'; '.join(undone)}",) if undone else ()))
+        else:
+            out.append(result(p, False, "not applied", ("another object of this apply was denied",), dry=dry))
+    return out
 
 
 def _undo(session: Session, done: list[tuple[_Plan, dict]]) -> list[str]:
