@@ -20,8 +20,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakekube import FakeKube
-from test_live import TOKEN, istio_ready, load_seed, no_token, run, seed_exec, sidecar
+from test_live import istio_ready, kube, kubeconfig, load_seed, no_token, run, seed_exec, sidecar  # noqa: F401
 
 pytest.importorskip("kubernetes")
 
@@ -37,18 +36,6 @@ from sidecar_lab.live.snapshot import snapshot_objects  # noqa: E402
 ISTIO = "networking.istio.io"
 LABELLED = {MANAGED_BY: MANAGER}
 SIDECARS = f"/apis/{ISTIO}/v1/namespaces/istioinaction/sidecars"
-
-
-@pytest.fixture
-def kube():
-    with FakeKube(token=TOKEN) as server:
-        yield server
-    assert not server.errors, "fakekube failed internally:\n" + "\n".join(server.errors)
-
-
-@pytest.fixture
-def kubeconfig(kube, tmp_path):
-    return str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
 
 
 @pytest.fixture

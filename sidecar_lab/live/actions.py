@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping
 from .client import ApiError
 from .discovery import ISTIO_GROUP, ISTIO_KINDS
 from .session import MANAGED_BY, MANAGER, Ref, Session
-from .snapshot import LAST_APPLIED
+from .snapshot import LAST_APPLIED, drop_last_applied
 from ..core.errors import ClusterError, ManifestError, UsageError
 
 __all__ = ["ApplyResult", "DeleteResult", "DeployResult", "apply", "patch_sidecar", "delete_istio", "deploy_seed_lab",
@@ -161,11 +161,7 @@ def write_body(obj: Mapping) -> dict:
     meta = body.setdefault("metadata", {})
     for key in _SERVER_FIELDS:
         meta.pop(key, None)
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        annotations.pop(LAST_APPLIED, None)
-        if not annotations:
-            meta.pop("annotations")
+    drop_last_applied(meta)
     return body
 
 

@@ -117,15 +117,20 @@ def without_controllers_of_listed_pods(objects: list[dict], notes: list[str]) ->
     return kept
 
 
-def _prune_meta(meta: Mapping) -> dict:
-    out = {k: copy.deepcopy(meta[k]) for k in ("name", "namespace", "labels", "annotations", "uid",
-                                                "creationTimestamp", "generation") if meta.get(k) is not None}
-    annotations = out.get("annotations")
+def drop_last_applied(meta: dict) -> dict:
+    """``metadata`` without kubectl's last-applied annotation (and without ``annotations`` left empty)."""
+    annotations = meta.get("annotations")
     if isinstance(annotations, dict):
         annotations.pop(LAST_APPLIED, None)
         if not annotations:
-            out.pop("annotations")
-    return out
+            meta.pop("annotations")
+    return meta
+
+
+def _prune_meta(meta: Mapping) -> dict:
+    return drop_last_applied({k: copy.deepcopy(meta[k]) for k in ("name", "namespace", "labels", "annotations", "uid",
+                                                                  "creationTimestamp", "generation")
+                              if meta.get(k) is not None})
 
 
 def _prune_pod_spec(spec: Mapping) -> dict:
