@@ -137,7 +137,7 @@ def test_the_suggestion_saves_configuration():
     s = suggest_sidecar(sim(*OBJECTS), WEB, ["http://api.api:8080/v1"])
     assert s.after.clusters < s.before.clusters
     assert s.saving["clusters"] == s.before.clusters - s.after.clusters
-    assert s.saving["memory_mb"] > 0
+    assert s.saving["memory_mib"] > 0
 
 
 def test_the_suggested_sidecar_passes_admission_validation():

@@ -221,8 +221,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
         without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
         if args.format == "json":
             saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
-                      ("visible_services", "clusters", "listeners", "routes", "virtual_hosts", "endpoints",
-                       "xds_bytes", "memory_mb")}
+                      ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts",
+                       "endpoints", "xds_bytes", "memory_mib", "memory_mb")}
             sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
                                     "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
                                                "saving": saving}}, compact=True) + "\n")
