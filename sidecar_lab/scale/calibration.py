@@ -431,10 +431,16 @@ def fit(step_base: float = 0.5, step_kib: float = 1.0) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
 def _count_text(row: dict) -> str:
     c = row["counts"]
-    return (f"{c['clusters']:,} clusters ({c['mtls_clusters']:,} mTLS), {c['listeners']:,} listeners, "
-            f"{c['routes']:,} route tables, {c['virtual_hosts']:,} virtual hosts, {c['endpoints']:,} endpoints")
+    return (f"{_n(c['clusters'], 'cluster', 'clusters')} ({c['mtls_clusters']:,} mTLS), "
+            f"{_n(c['listeners'], 'listener', 'listeners')}, {_n(c['routes'], 'route table', 'route tables')}, "
+            f"{_n(c['virtual_hosts'], 'virtual host', 'virtual hosts')}, "
+            f"{_n(c['endpoints'], 'endpoint', 'endpoints')}")
 
 
 def calibration_markdown(rows: Sequence[dict] | None = None) -> str:
