@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
 
+    from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
+
+    add_proxy_config_arguments(sub)
+
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
     add_live_arguments(sub)
@@ -255,6 +259,12 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_proxy_config(args: argparse.Namespace) -> int:
+    from .proxy_config import cmd_proxy_config
+
+    return cmd_proxy_config(args, _load)
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from ..course.lab import run_lab
 
@@ -262,7 +272,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402

@@ -81,7 +81,8 @@ from ..core.resolver import RegistryService, Scope, Simulator, selector_matches
 __all__ = [
     "ProxyConfig", "Comparison", "Cluster", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
     "estimate", "scaling_series", "push_fanout_counts", "with_sidecar", "proxy_workloads", "service_host",
-    "proxy_clusters", "outbound_clusters", "cluster_counts", "parse_cluster_name", "mib_to_mb",
+    "proxy_clusters", "outbound_clusters", "cluster_counts", "parse_cluster_name", "mib_to_mb", "RouteTable",
+    "route_tables", "service_pods",
     "FIXED_CLUSTERS", "GATEWAY_FIXED_CLUSTERS", "FIXED_LISTENERS", "GATEWAY_FIXED_LISTENERS", "BASE_MEMORY_MIB",
     "MEMORY_KIB", "XDS_BYTES", "ASSUMPTIONS", "ITEMS", "COST_ITEMS", "SCALE_MODES", "comparison_text",
     "totals_text", "ESTIMATE_NOTE", "MIB", "MB",
@@ -245,7 +246,7 @@ class _Cache:
     def __init__(self) -> None:
         self.outbound: dict[tuple[int, bool], tuple[Scope, dict]] = {}
         self.clusters: dict[tuple[int, bool], tuple[Scope, tuple]] = {}
-        self.endpoints: dict[tuple, tuple[int, bool]] = {}
+        self.endpoints: dict[tuple, tuple[Workload, ...]] = {}
         self.pods_by_ns: dict[str, list[Workload]] | None = None
         self.controllers_by_ns: dict[str, list[Workload]] | None = None
         self.uniform: bool | None = None
@@ -269,6 +270,29 @@ def _index_workloads(sim: Simulator, cache: _Cache) -> None:
     cache.pods_by_ns, cache.controllers_by_ns = pods, controllers
 
 
+def service_pods(sim: Simulator, svc: RegistryService) -> tuple[Workload, ...]:
+    """The workloads behind a Kubernetes Service's endpoints: the Pods it selects, else the controllers
+    whose pod template it selects (each standing for one pod); empty for anything else."""
+    if svc.kind != "Service":
+        return ()
+    cache = _cache(sim)
+    key = (svc.namespace, svc.name)
+    hit = cache.endpoints.get(key)
+    if hit is not None:
+        return hit
+    selector = svc.obj.selector  # type: ignore[union-attr]
+    found: tuple[Workload, ...] = ()
+    if selector:
+        _index_workloads(sim, cache)
+        found = tuple(w for w in cache.pods_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
+                      if selector_matches(selector, w.labels))
+        if not found:
+            found = tuple(w for w in cache.controllers_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
+                          if selector_matches(selector, w.labels))
+    cache.endpoints[key] = found
+    return found
+
+
 def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]:
     """EDS endpoints per port of ``svc``, and whether the count was assumed."""
     if svc.kind != "Service":
@@ -277,23 +301,8 @@ def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]
         return 0, False
     if svc.obj.type == "ExternalName":  # type: ignore[union-attr]
         return 1, False
-    cache = _cache(sim)
-    key = (svc.namespace, svc.name)
-    hit = cache.endpoints.get(key)
-    if hit is not None:
-        return hit
-    selector = svc.obj.selector  # type: ignore[union-attr]
-    count = 0
-    if selector:
-        _index_workloads(sim, cache)
-        count = sum(1 for w in cache.pods_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                    if selector_matches(selector, w.labels))
-        if not count:
-            count = sum(1 for w in cache.controllers_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                        if selector_matches(selector, w.labels))
-    result = (count, False) if count else (1, True)
-    cache.endpoints[key] = result
-    return result
+    pods = service_pods(sim, svc)
+    return (len(pods), False) if pods else (1, True)
 
 
 # -- clusters ----------------------------------------------------------------------------
@@ -441,9 +450,9 @@ def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     if not gateway:
         built = listeners_for(sim, scope)
         listeners = len(built)
-        tables = _route_tables(built)
+        tables = route_tables(built)
         routes = len(tables)
-        vhosts = sum(len(hosts) + catch_all for hosts, catch_all in tables.values())
+        vhosts = sum(table.virtual_hosts for table in tables.values())
     out = {"gateway": gateway, "services": len(scope.services), "clusters": counted["outbound_clusters"],
            "mtls_clusters": counted["mtls_clusters"], "subset_clusters": counted["subset_clusters"],
            "endpoints": endpoints, "listeners": listeners, "routes": routes, "virtual_hosts": vhosts,
@@ -452,24 +461,42 @@ def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     return out
 
 
-def _route_tables(built: Mapping[str, Any]) -> dict[str, tuple[list, int]]:
-    """Route table name → (hostnames of its virtual hosts in order, 1 when it has a catch-all): one
-    table ``P`` per ``0.0.0.0_P`` (or user-defined) listener that inspects HTTP, one ``host:P`` per
-    sniffed VIP listener."""
-    tables: dict[str, tuple[list, int]] = {}
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """One outbound RDS route table: its name, the listener port, the (service, port) of each virtual
+    host in order, and whether it ends with the catch-all virtual host (``allow_any``/``block_all``)."""
+
+    name: str
+    port: int
+    services: tuple = ()
+    catch_all: bool = False
+
+    @property
+    def virtual_hosts(self) -> int:
+        return len(self.services) + self.catch_all
+
+
+def route_tables(built: Mapping[str, Any]) -> dict[str, RouteTable]:
+    """The route tables of a proxy's outbound listeners (:func:`sidecar_lab.core.traffic.listeners_for`):
+    one table ``P`` per ``0.0.0.0_P`` (or user-defined) listener that inspects HTTP, with the catch-all;
+    one ``host:P`` per sniffed VIP listener. One virtual host per hostname."""
+    collected: dict[str, tuple[int, list, bool]] = {}
     for listener in built.values():
         if not listener.inspects_http:
             continue
         if listener.user_defined or listener.name.startswith("0.0.0.0_"):
-            name, catch_all = str(listener.port), 1
+            name, catch_all = str(listener.port), True
         else:
             first = listener.http[0][0].hostname if listener.http else listener.name
-            name, catch_all = f"{first}:{listener.port}", 0
-        hosts, _ = tables.setdefault(name, ([], catch_all))
-        for s, _p in listener.http:
-            if s.hostname not in hosts:
-                hosts.append(s.hostname)
-    return tables
+            name, catch_all = f"{first}:{listener.port}", False
+        _port, services, _ = collected.setdefault(name, (listener.port, [], catch_all))
+        seen = {s.hostname for s, _p in services}
+        for s, p in listener.http:
+            if s.hostname not in seen:
+                services.append((s, p))
+                seen.add(s.hostname)
+    return {name: RouteTable(name, port, tuple(services), catch_all)
+            for name, (port, services, catch_all) in collected.items()}
 
 
 def _governing(sim: Simulator, w: Workload) -> tuple[str, str, Sidecar | None]:
