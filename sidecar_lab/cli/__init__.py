@@ -5,7 +5,8 @@ inside the command that needs it, so ``sidecar-lab --help`` imports none of the 
 The live commands live in :mod:`sidecar_lab.cli.live`.
 
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
-traceback); 79 ``analyze`` found an Error-level message.
+traceback); 4 ``suggest`` could not prove every call ROUTED with the Sidecar it wrote;
+79 ``analyze`` found an Error-level message (3 is ``live``'s: the cluster differs).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..core.errors import SidecarLabError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
+EXIT_OK, EXIT_USAGE, EXIT_NOT_PROVED, EXIT_ANALYZE_ERRORS = 0, 2, 4, 79
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,17 +77,26 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--all", action="store_true", help="every proxy, and the mesh totals with and without Sidecars")
 
     p = sub.add_parser("suggest", help="write the minimal Sidecar for a workload's calls, show the saving, "
-                                       "and prove with check that every call stays ROUTED")
+                                       "and prove with check that every call stays ROUTED",
+                       description="Write the minimal Sidecar for a workload's calls (targets, or its istio-proxy "
+                                   "access log, text or JSON), show what it saves, and prove with check that every "
+                                   "call stays ROUTED. Exit codes: 0 every call proved ROUTED; 4 some call is not "
+                                   "(the Sidecar is still printed, with why); 2 bad usage or bad input.")
     common(p)
     p.add_argument("--workload", required=True, metavar="NS/NAME", help="the workload the Sidecar is for")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--call", dest="calls", action="append", metavar="TARGET",
                        help="a call it makes (repeatable): http://api.web:8080/v1, tcp://db.default:5432, "
-                            "db.default:5432, api.web, or an Envoy access-log line")
-    group.add_argument("--access-log", metavar="FILE", help="the workload's istio-proxy access log (- for stdin)")
+                            "db.default:5432, api.web, or an Envoy access-log line (text or JSON)")
+    group.add_argument("--access-log", metavar="FILE",
+                       help="the workload's istio-proxy access log (- for stdin): Istio's text or JSON format, or "
+                            "any JSON objects with upstream_cluster/authority/upstream_host, mixed")
     p.add_argument("--mode", choices=("REGISTRY_ONLY", "ALLOW_ANY"), default="REGISTRY_ONLY",
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
+    p.add_argument("--no-istio-system", dest="istio_system", action="store_false",
+                   help="leave istio-system/* out of the egress hosts (kept by default, as Istio's own Sidecar "
+                        "examples keep it)")
 
     p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
     p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
@@ -249,14 +259,16 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         if not calls:
             from ..core.errors import UsageError
 
+            first = f"; line {ignored[0].number}: {ignored[0].reason}" if ignored else ""
             raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
-                             f"({len(ignored)} line(s) ignored)")
+                             f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
     sim = Simulator(_load(args.manifests))
-    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
+    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
+                             istio_system=args.istio_system)
     print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
-    return EXIT_OK
+    return EXIT_OK if result.proved else EXIT_NOT_PROVED
 
 
 def _cmd_proxy_config(args: argparse.Namespace) -> int:
