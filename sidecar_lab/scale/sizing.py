@@ -364,12 +364,12 @@ def _mesh_external(svc: RegistryService) -> bool:
     return svc.kind == "ServiceEntry" and getattr(svc.obj, "location", "") == "MESH_EXTERNAL"
 
 
-def _outbound_cluster(name: str, scope: Scope, gateway: bool) -> Cluster:
+def _outbound_cluster(name: str, by_host: Mapping[str, RegistryService], gateway: bool) -> Cluster:
     parsed = parse_cluster_name(name)
     if parsed is None or parsed[0] != "outbound":
         raise ValueError(f"not an outbound cluster name: {name!r}")
     _, port, subset, host = parsed
-    svc = scope.service(host)
+    svc = by_host.get(host)
     if svc is None:
         return Cluster(name, "outbound", port, subset, host)
     return Cluster(name, "outbound", port, subset, host, _cluster_type(svc, gateway), not _mesh_external(svc),
@@ -392,7 +392,8 @@ def outbound_clusters(sim: Simulator, scope: Scope, gateway: bool = False) -> tu
         return hit[1]
     names = [f"outbound|{p.port}||{svc.hostname}" for svc in scope.services if svc.resolution != "Alias"
              for p in svc.ports]
-    out = tuple(_outbound_cluster(name, scope, gateway) for name in names)
+    by_host = {svc.hostname: svc for svc in scope.services}
+    out = tuple(_outbound_cluster(name, by_host, gateway) for name in names)
     cache.clusters[key] = (scope, out)
     return out
 
