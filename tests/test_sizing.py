@@ -345,3 +345,18 @@ def test_the_sizing_core_does_not_import_plotting_or_widgets():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_a_subset_cluster_name_is_read_with_its_service_mtls_and_type_buildSubsetCluster():
+    # What the one-line change will rely on when the core lists DestinationRule subsets: a subset
+    # name (outbound|P|subset|host) finds its service, carries mTLS and keeps the service's type.
+    from sidecar_lab.scale.sizing import _outbound_cluster
+
+    s = sim(*THREE_HTTP)
+    by_host = {svc_.hostname: svc_ for svc_ in s.scope_for(None, "app").services}
+    c = _outbound_cluster("outbound|8080|v1|a.app.svc.cluster.local", by_host, False)
+    assert (c.direction, c.port, c.subset, c.host, c.type, c.mtls) == (
+        "outbound", 8080, "v1", "a.app.svc.cluster.local", "EDS", True)
+    assert c.service is by_host["a.app.svc.cluster.local"]
+    with pytest.raises(ValueError):
+        _outbound_cluster("inbound|8080||", by_host, False)

@@ -412,7 +412,7 @@ def proxy_view(sim: Simulator, workload: str | Workload, *, without_sidecar: boo
     elif without_sidecar:
         notes.append("a gateway ignores Sidecar resources: --without-sidecar changes nothing")
     scope = sim.scope_for(chosen, w.namespace, gateway)
-    clusters = proxy_clusters(sim, w, scope=scope) if not gateway else proxy_clusters(sim, w)
+    clusters = proxy_clusters(sim, w, scope=scope)
     inbound = [] if gateway else _inbound_ports(sim, w, chosen)
     listeners = ([] if gateway else _outbound_listeners(sim, scope)) + _fixed_listeners(scope.policy.mode, inbound,
                                                                                          gateway)
