@@ -18,6 +18,7 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
+from ..core.messages import LANGUAGES, using_language
 
 __all__ = ["main", "build_parser"]
 
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
                        help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
+                            "codes, JSON field names and exit codes do not change")
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
@@ -299,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
-        return _COMMANDS[args.command](args)
+        with using_language(getattr(args, "lang", None)):
+            return _COMMANDS[args.command](args)
     except SidecarLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
