@@ -6,7 +6,8 @@ The live commands live in :mod:`sidecar_lab.cli.live`.
 
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
 traceback); 3 and 4 for the live commands (:mod:`sidecar_lab.cli.live`: the cluster differs from
-the prediction; could not observe); 79 ``analyze`` found an Error-level message.
+the prediction; could not observe); 5 ``suggest`` could not prove every call ROUTED with the
+Sidecar it wrote; 79 ``analyze`` found an Error-level message.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..core.messages import LANGUAGES, using_language
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
+EXIT_OK, EXIT_USAGE, EXIT_NOT_PROVED, EXIT_ANALYZE_ERRORS = 0, 2, 5, 79
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog="Exit codes: 0 done; 2 bad usage or bad input (one error: line), or a cluster error; "
                             "3 live: the cluster differs from the prediction (or preflight found it not ready); "
                             "4 live: could not observe (the curl did not run to the end, nothing was verified); "
+                            "5 suggest could not prove every call ROUTED; "
                             "79 analyze found an Error-level message.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -86,23 +88,36 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--all", action="store_true", help="every proxy, and the mesh totals with and without Sidecars")
 
     p = sub.add_parser("suggest", help="write the minimal Sidecar for a workload's calls, show the saving, "
-                                       "and prove with check that every call stays ROUTED")
+                                       "and prove with check that every call stays ROUTED",
+                       description="Write the minimal Sidecar for a workload's calls (targets, or its istio-proxy "
+                                   "access log, text or JSON), show what it saves, and prove with check that every "
+                                   "call stays ROUTED. Exit codes: 0 every call proved ROUTED; 5 some call is not "
+                                   "(the Sidecar is still printed, with why); 2 bad usage or bad input.")
     common(p)
     p.add_argument("--workload", required=True, metavar="NS/NAME", help="the workload the Sidecar is for")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--call", dest="calls", action="append", metavar="TARGET",
                        help="a call it makes (repeatable): http://api.web:8080/v1, tcp://db.default:5432, "
-                            "db.default:5432, api.web, or an Envoy access-log line")
-    group.add_argument("--access-log", metavar="FILE", help="the workload's istio-proxy access log (- for stdin)")
+                            "db.default:5432, api.web, or an Envoy access-log line (text or JSON)")
+    group.add_argument("--access-log", metavar="FILE",
+                       help="the workload's istio-proxy access log (- for stdin): Istio's text or JSON format, or "
+                            "any JSON objects with upstream_cluster/authority/upstream_host, mixed")
     p.add_argument("--mode", choices=("REGISTRY_ONLY", "ALLOW_ANY"), default="REGISTRY_ONLY",
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
+    p.add_argument("--no-istio-system", dest="istio_system", action="store_false",
+                   help="leave istio-system/* out of the egress hosts (kept by default, as Istio's own Sidecar "
+                        "examples keep it)")
 
     p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
     p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
+
+    from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
+
+    add_proxy_config_arguments(sub)
 
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
@@ -254,8 +269,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
         without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
         if args.format == "json":
             saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
-                      ("visible_services", "clusters", "listeners", "routes", "virtual_hosts", "endpoints",
-                       "xds_bytes", "memory_mb")}
+                      ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts",
+                       "endpoints", "xds_bytes", "memory_mib", "memory_mb")}
             sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
                                     "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
                                                "saving": saving}}, compact=True) + "\n")
@@ -278,14 +293,22 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         if not calls:
             from ..core.errors import UsageError
 
+            first = f"; line {ignored[0].number}: {ignored[0].reason}" if ignored else ""
             raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
-                             f"({len(ignored)} line(s) ignored)")
+                             f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
     sim = Simulator(_load(args.manifests, args.max_file_size))
-    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
+    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
+                             istio_system=args.istio_system)
     print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
-    return EXIT_OK
+    return EXIT_OK if result.proved else EXIT_NOT_PROVED
+
+
+def _cmd_proxy_config(args: argparse.Namespace) -> int:
+    from .proxy_config import cmd_proxy_config
+
+    return cmd_proxy_config(args, _load)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -295,7 +318,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
