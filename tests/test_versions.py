@@ -525,3 +525,11 @@ def test_a_malformed_mesh_config_field_is_a_manifest_error(body, message):
     with pytest.raises(ManifestError) as caught:
         load_text(mesh_config(body), "mesh.yaml")
     assert f"data.mesh: {message}" in str(caught.value) and str(caught.value).startswith("mesh.yaml:")
+
+
+def test_proxy_config_takes_istio_version_and_says_it_on_stderr(capsys):
+    code = main(["proxy-config", "clusters", *map(str, SEED), "--workload", "istioinaction/sleep",
+                 "--istio-version", "1.23"])
+    captured = capsys.readouterr()
+    assert code == 0 and "# answered with the rules of Istio 1.23" in captured.err
+    assert "Istio" not in captured.out  # istioctl's table, unchanged

@@ -367,7 +367,8 @@ CATALOG["ko"].update({
     "switch.analyzer_sorted_names": "IST0110과 IST0111이 Sidecar 이름을 정렬해서 보여 줍니다. 1.22는 읽은 순서대로 보여 줍니다",
     "switch.native_sidecars_auto": (
         "ENABLE_NATIVE_SIDECARS=auto: kubelet이 1.33 이상인 노드에서는 istio-proxy가 네이티브 사이드카"
-        "(restartPolicy Always인 init 컨테이너)로 주입됩니다"),
+        "(restartPolicy Always인 init 컨테이너)로 주입됩니다. 시뮬레이터는 모든 릴리스에서 컨테이너와 init "
+        "컨테이너를 모두 살펴보므로 이 스위치에 따라 달라지는 것은 없습니다"),
 })
 
 

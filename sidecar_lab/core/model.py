@@ -340,6 +340,9 @@ class Mesh:
     origins: tuple[str, ...] = ()
     #: Things the loader decided that a reader should know (duplicates replaced, defaults assumed).
     notes: tuple[str, ...] = ()
+    #: The Istio release the objects come from when known (a live cluster's istiod, ``"1.24.3"``): a
+    #: Simulator given no ``istio_version`` answers with its rules. None for manifest files.
+    istio_version: str | None = None
 
     def namespace(self, name: str) -> Namespace | None:
         for ns in self.namespaces:

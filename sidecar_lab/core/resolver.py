@@ -157,16 +157,17 @@ class Scope:
 class Simulator:
     """The simulator for one set of manifests and one Istio release; it indexes them once and caches scopes.
 
-    ``istio_version`` (``"1.26"``, ``"1.30.2"``; default the lab's 1.26) picks the rules every
-    answer follows (:class:`sidecar_lab.core.versions.Rules`). The :class:`Mesh` itself does not
-    depend on it: one loaded mesh serves a Simulator per release.
+    ``istio_version`` (``"1.26"``, ``"1.30.2"``) picks the rules every answer follows
+    (:class:`sidecar_lab.core.versions.Rules`); without it, the release the mesh was read from
+    (``Mesh.istio_version``, a live cluster's istiod), else the lab's 1.26. The :class:`Mesh`
+    itself does not depend on it: one loaded mesh serves a Simulator per release.
     """
 
     def __init__(self, mesh: Mesh, istio_version: "str | IstioVersion | Rules | None" = None) -> None:
         from .validation import validate_sidecar
 
         self.mesh = mesh
-        self.rules = rules_for(istio_version)
+        self.rules = rules_for(istio_version if istio_version is not None else mesh.istio_version)
         #: The release that answers, as written (``"1.26"``): every result says it.
         self.istio_version = str(self.rules.version)
         self.domain = mesh.mesh_config.domain

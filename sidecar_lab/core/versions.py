@@ -261,7 +261,8 @@ class Rules:
     native_sidecars_auto = Switch(
         "1.27", "live",
         "ENABLE_NATIVE_SIDECARS=auto: on nodes whose kubelet is 1.33 or newer istio-proxy is injected as a "
-        "native sidecar (an init container with restartPolicy Always)",
+        "native sidecar (an init container with restartPolicy Always); the simulator looks for it among the "
+        "containers and the init containers in every release, so nothing here depends on the switch",
         "pilot/pkg/features/pilot.go EnableNativeSidecars, pkg/kube/inject/webhook.go DetectNativeSidecar; "
         "istio/istio#56918", modelled=False)
 
