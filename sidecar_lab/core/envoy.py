@@ -226,7 +226,15 @@ class EnvoyListener:
 
     @property
     def tcp(self) -> list:
-        return [(c.service, self.port) for c in self.chains if c.kind == "tcp" and c.service is not None]
+        """(service, port) of each TCP chain that matches without a server name."""
+        return [(c.service, self.port) for c in self.chains if c.kind == "tcp" and c.service is not None
+                and (not c.sni or "*" in c.sni)]
+
+    @property
+    def sni(self) -> list:
+        """(service, port) of each TCP chain matched by server name (TLS without a VIP)."""
+        return [(c.service, self.port) for c in self.chains if c.kind == "tcp" and c.service is not None
+                and c.sni and "*" not in c.sni]
 
     @property
     def inspects_http(self) -> bool:
@@ -466,7 +474,8 @@ class _Builder:
             names = [svc.hostname]
             for alias, _ in svc.aliases:
                 names.append(alias)
-                names.extend(alt_virtual_hosts(alias, self.proxy.namespace, self.sim.domain))
+                names.extend(alt_virtual_hosts(alias, self.proxy.namespace, self.sim.domain,
+                                               self.sim.rules.absolute_fqdn_vhost))
             sni = tuple(names)
         return [FilterChain("tcp", cidrs=cidrs, sni=sni, clusters=((self._own_cluster(svc, port), 0),), service=svc)]
 
@@ -711,28 +720,31 @@ def egress_listener_for_rds(scope: Scope, port: int) -> ScopeListener | None:
     return None
 
 
-def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str) -> list[str]:
+def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str, absolute_fqdn: bool = False) -> list[str]:
     """``GenerateAltVirtualHosts`` for a proxy in a Kubernetes namespace: the short names of a
     Kubernetes hostname (``name``, ``name.ns``, ``name.ns.svc`` in the same namespace; ``name.ns``,
-    ``name.ns.svc`` from another); nothing for other names."""
+    ``name.ns.svc`` from another); nothing for other names. With ``absolute_fqdn`` (from 1.27,
+    ``Rules.absolute_fqdn_vhost``) the name with a trailing dot comes first, for every name but an IP."""
+    out = [hostname + "."] if absolute_fqdn and not is_ip(hostname) else []
     suffix = f".svc.{domain}"
     if not hostname.endswith(suffix):
-        return []
+        return out
     ih = hostname.find(".svc.")
     first = hostname.find(".")
     if first + 1 >= len(hostname) or first + 1 > ih:
-        return []
+        return out
     if hostname[first + 1:ih] == proxy_namespace:
-        return [hostname[:first], hostname[:ih] + ".svc", hostname[:ih]]
-    return [hostname[:ih], hostname[:ih] + ".svc"]
+        return out + [hostname[:first], hostname[:ih] + ".svc", hostname[:ih]]
+    return out + [hostname[:ih], hostname[:ih] + ".svc"]
 
 
-def _vhost_domains(svc: RegistryService, proxy: Proxy, domain: str) -> tuple[list[str], list[str]]:
+def _vhost_domains(svc: RegistryService, proxy: Proxy, domain: str, absolute_fqdn: bool = False
+                   ) -> tuple[list[str], list[str]]:
     """``generateVirtualHostDomains`` (no port suffixes: sidecars ignore the port in Host)."""
     domains: list[str] = []
     alts: list[str] = []
     for name in [svc.hostname] + [a for a, _ in svc.aliases]:
-        alt = alt_virtual_hosts(name, proxy.namespace, domain)
+        alt = alt_virtual_hosts(name, proxy.namespace, domain, absolute_fqdn)
         domains.append(name)
         domains.extend(alt)
         alts.extend(alt)
@@ -942,15 +954,16 @@ def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int) -> list[VirtualHost]
     used: set[str] = set()
     out: list[VirtualHost] = []
     domain = sim.domain
+    absolute = sim.rules.absolute_fqdn_vhost
     for p, svcs, hosts, routes, vs in wrappers:
         if p != port or not routes:
             continue
         for h in hosts:
-            v = _build_vhost(h, p, None, names, used, known, proxy, domain, routes, vs)
+            v = _build_vhost(h, p, None, names, used, known, proxy, domain, routes, vs, absolute)
             if v is not None:
                 out.append(v)
         for svc in svcs:
-            v = _build_vhost(svc.hostname, p, svc, names, used, known, proxy, domain, routes, vs)
+            v = _build_vhost(svc.hostname, p, svc, names, used, known, proxy, domain, routes, vs, absolute)
             if v is not None:
                 out.append(v)
     return out
@@ -969,7 +982,8 @@ def _vs_matches_a_service(vs: VirtualService, by_name: Mapping[str, RegistryServ
 
 
 def _build_vhost(hostname: str, port: int, svc: RegistryService | None, names: set, used: set, known: set,
-                 proxy: Proxy, domain: str, routes: list[Route], vs: VirtualService | None) -> VirtualHost | None:
+                 proxy: Proxy, domain: str, routes: list[Route], vs: VirtualService | None,
+                 absolute_fqdn: bool = False) -> VirtualHost | None:
     name = f"{hostname}:{port}"
     if name in names:
         return None
@@ -977,7 +991,7 @@ def _build_vhost(hostname: str, port: int, svc: RegistryService | None, names: s
     if svc is None:
         domains, alts = [hostname], []
     else:
-        domains, alts = _vhost_domains(svc, proxy, domain)
+        domains, alts = _vhost_domains(svc, proxy, domain, absolute_fqdn)
     kept = []
     for d in domains:
         low = d.lower()

@@ -33,18 +33,22 @@ from .envoy import (
 )
 from .errors import UsageError
 from .hosts import subset_of
-from .model import EMPTY, REGISTRY_ONLY, Workload
+from .model import ALLOW_ANY_DYNAMIC_DNS, EMPTY, REGISTRY_ONLY, Workload
 from .protocol import is_tcp, is_tls
 from .resolver import RegistryService, Scope, Simulator, selector_matches
 from .results import EnvoyPath, RequestResult, Resolution, Step, Target, Verdict
+from .versions import Rules
 
-__all__ = ["parse_target", "parse_headers", "check", "matrix_targets", "EnvoyListener", "listeners_for"]
+__all__ = ["parse_target", "parse_headers", "is_absolute", "check", "matrix_targets", "EnvoyListener",
+           "listeners_for"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
 BLOCK_ALL = Step("curl.block-all", {})
 BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
+#: Istio 1.31's cluster for unknown HTTP under ALLOW_ANY_DYNAMIC_DNS (Envoy's dynamic forward proxy).
+DYNAMIC_DNS_CLUSTER = "AllowAnyDynamicDNSCluster"
 
 
 def parse_target(text: str) -> tuple[str, str, int, str]:
@@ -143,7 +147,17 @@ def _service_ip(sim: Simulator, svc: RegistryService, found) -> tuple[str, str |
     return "vip", found.cluster_ip or f"<ClusterIP of {found.namespace}/{found.name}>"
 
 
-def _resolve_name(sim: Simulator, source_ns: str, host: str, depth: int = 0) -> _Resolved:
+def is_absolute(target: str) -> bool:
+    """Does the target's host end with a dot (an absolute DNS name, ``svc.ns.svc.cluster.local.``)?
+
+    >>> is_absolute("http://httpbin.default.svc.cluster.local.:8000/ip"), is_absolute("google.com")
+    (True, False)
+    """
+    match = _TARGET.match(target.strip()) if target else None
+    return match is not None and match.group("host").endswith(".")
+
+
+def _resolve_name(sim: Simulator, source_ns: str, host: str, depth: int = 0, absolute: bool = False) -> _Resolved:
     domain = sim.domain
     try:
         ip = ipaddress.ip_address(host)
@@ -153,7 +167,10 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str, depth: int = 0) -> 
         return _resolve_ip(sim, str(ip))
     # resolv.conf in a pod: search <ns>.svc.<domain> svc.<domain> <domain>, ndots:5.
     search = [f"{host}.{source_ns}.svc.{domain}", f"{host}.svc.{domain}", f"{host}.{domain}"]
-    names = search + [host] if host.count(".") < 5 else [host] + search
+    if absolute:  # a trailing dot: the name as written, never the search list
+        names = [host]
+    else:
+        names = search + [host] if host.count(".") < 5 else [host] + search
     for name in names:
         parts = name.split(".")
         suffix = f".svc.{domain}"
@@ -166,7 +183,7 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str, depth: int = 0) -> 
                     target = (found.external_name or "").lower().rstrip(".")
                     if not target or depth > 8:
                         return _Resolved(None, reg, "none", None, tuple(names))
-                    hop = _resolve_name(sim, source_ns, target, depth + 1) if target.count(".") else \
+                    hop = _resolve_name(sim, source_ns, target, depth + 1, absolute=True) if target.count(".") else \
                         _Resolved(None, None, "none", None)
                     if hop.name is None:
                         return _Resolved(None, reg, "none", None, tuple(names), target)
@@ -279,7 +296,8 @@ class _Request:
         self.method = method.upper()
         self.res = sim.resolve(w)
         self.steps: list[Step] = []
-        self.resolved = _resolve_name(sim, w.namespace, self.host)
+        self.absolute = is_absolute(target)
+        self.resolved = _resolve_name(sim, w.namespace, self.host, absolute=self.absolute)
         self.svc = self.resolved.service
         #: The service the connection is really for: the concrete one behind an alias.
         self.dest = self._concrete(self.svc)
@@ -304,8 +322,11 @@ class _Request:
 
     @property
     def host_header(self) -> str:
-        return self.headers.get("host") or (self.host if self.port == _DEFAULT_PORTS.get(self.scheme)
-                                             else f"{self.host}:{self.port}")
+        """The Host header curl sends: the host as written (an absolute name keeps its dot), with the port
+        unless it is the scheme's default; ``-H 'Host: ...'`` replaces it."""
+        host = self.host + "." if self.absolute else self.host
+        return self.headers.get("host") or (host if self.port == _DEFAULT_PORTS.get(self.scheme)
+                                             else f"{host}:{self.port}")
 
     def done(self, verdict: Verdict, envoy: EnvoyPath, sees: Step, exit_code: int | None, status: int | None,
              dest: str | None = None) -> RequestResult:
@@ -323,6 +344,8 @@ def check(sim: Simulator, source: str | Workload, target: str, *, headers: Itera
         raise UsageError(f"malformed method {method!r}: a word such as GET or POST, as curl's -X")
     r = _Request(sim, sim.workload(source), target, parse_headers(headers), method)
     steps, resolved, svc = r.steps, r.resolved, r.svc
+    if r.absolute:
+        steps.append(Step("traffic.dns-absolute", {"host": r.host + "."}))
     if resolved.name is None:
         steps.append(Step("traffic.dns-failure", {"host": r.host, "tried": ", ".join(resolved.tried)}))
         return r.done(Verdict.DNS_FAILURE, EnvoyPath(None, None, None), Step("curl.dns-failure", {"host": r.host}), 6, None)
@@ -410,24 +433,35 @@ def _unmatched(r: _Request, listener: str | None, http_catch_all: bool) -> Reque
             steps.append(Step("traffic.block-all", {"listener": listener, "port": r.route_config or port}))
             r.route_entry = "block_all"
             return r.done(Verdict.BLOCKED, r.envoy(listener, "block_all", None), BLOCK_ALL, 0, 502)
-        cluster, why = _passthrough(r.res)
-        steps.append(Step("traffic.allow-any", {"listener": listener, "port": r.route_config or port}))
-        steps.append(why)
-        route = r.route_entry = "allow_any"
+        if mode == ALLOW_ANY_DYNAMIC_DNS:  # a mesh mode from 1.31 (the Simulator refuses it before)
+            steps.append(Step("traffic.allow-any-dynamic-dns", {"listener": listener, "port": r.route_config or port}))
+            cluster, route = DYNAMIC_DNS_CLUSTER, "allow_any_dynamic_dns"
+        else:
+            cluster, why = _passthrough(r.res)
+            steps.append(Step("traffic.allow-any", {"listener": listener, "port": r.route_config or port}))
+            steps.append(why)
+            route = "allow_any"
+        r.route_entry = route
     else:
+        http_chain = False
         if listener is None:
             steps.append(Step("traffic.no-listener", {"port": port}))
             listener = "virtualOutbound"
+            http_chain = mode == ALLOW_ANY_DYNAMIC_DNS and r.scheme == "http"
         else:
             steps.append(Step("traffic.passthrough-chain", {"listener": listener}))
         if mode == REGISTRY_ONLY:
             steps.append(Step("traffic.blackhole", {}))
             sees, code = _blackhole_symptom(r.scheme)
             return r.done(Verdict.BLOCKED, r.envoy(listener, None, "BlackHoleCluster"), sees, code, None)
-        cluster, why = _passthrough(r.res)
-        steps.append(why)
-        route = None
-    if cluster != "PassthroughCluster" and cluster not in _clusters(r):
+        if http_chain:
+            steps.append(Step("traffic.dynamic-dns-chain", {}))
+            cluster, route = DYNAMIC_DNS_CLUSTER, "allow_any_dynamic_dns"
+        else:
+            cluster, why = _passthrough(r.res)
+            steps.append(why)
+            route = None
+    if cluster not in ("PassthroughCluster", DYNAMIC_DNS_CLUSTER) and cluster not in _clusters(r):
         steps.append(Step("traffic.cluster-not-found", {"cluster": cluster}))
         return _cluster_not_found(r, listener, route, cluster, 503)
     if known_in_mesh:
@@ -549,6 +583,11 @@ def _http(r: _Request, listener: EnvoyListener, chain: FilterChain) -> RequestRe
         steps.append(Step("traffic.listener-http", {"listener": listener.name, "port": rds}))
     table = route_table(r.sim, r.proxy, rds)
     vhost = select_virtual_host(table, r.host_header)
+    if r.absolute and ":" not in rds:
+        params = {"host": r.host + ".", "port": r.port, "version": str(r.sim.rules.version),
+                  "since": str(Rules.absolute_fqdn_vhost.since)}
+        steps.append(Step("traffic.absolute-fqdn-vhost" if vhost is not None and r.sim.rules.absolute_fqdn_vhost
+                          else "traffic.absolute-fqdn-no-vhost", params))
     if vhost is None:
         if table.catch_all is not None:
             return _unmatched(r, listener.name, http_catch_all=True)

@@ -181,13 +181,14 @@ def _merge_route(root: HTTPRoute, delegate: HTTPRoute) -> HTTPRoute | None:
                    mirror=delegate.mirror or root.mirror, mirrors=delegate.mirrors or root.mirrors)
 
 
-def merge_delegates(vses: Sequence[VirtualService], default_export: tuple[str, ...] | None
+def merge_delegates(vses: Sequence[VirtualService], default_export: tuple[str, ...] | None, order_key=None
                     ) -> tuple[list[VirtualService], dict[ObjectRef, tuple[ObjectRef, ...]]]:
     """``mergeVirtualServicesIfNeeded``: delegates (no hosts) are folded into the roots that name them.
 
     A delegate that is missing, or not exported to the root's namespace, drops only that route of
     the root. Delegates themselves are not returned. The result is sorted by creation time, then
-    name, then namespace. Also returns each root's delegates (for explanations).
+    the release's tie-break (``order_key(created, name, namespace)``; name, then namespace by
+    default). Also returns each root's delegates (for explanations).
     """
     delegates: dict[tuple[str, str], VirtualService] = {}
     roots, out = [], []
@@ -219,7 +220,8 @@ def merge_delegates(vses: Sequence[VirtualService], default_export: tuple[str, .
         by_root[root.ref] = tuple(used)
         http = tuple(merged)
         out.append(replace(root, http=http, destinations=_destinations(http, root.tcp, root.tls)))
-    out.sort(key=lambda v: (v.created, v.name, v.namespace))
+    key = order_key or (lambda created, name, namespace: (created, name, namespace))
+    out.sort(key=lambda v: key(v.created, v.name, v.namespace))
     return out, by_root
 
 
@@ -330,13 +332,13 @@ class VirtualServiceIndex:
         return bool(self.private.get(namespace) or self.exported.get(namespace) or self.public)
 
 
-def mesh_virtual_services(mesh: Mesh, domain: str) -> tuple[list[VirtualService], dict]:
+def mesh_virtual_services(mesh: Mesh, domain: str, order_key=None) -> tuple[list[VirtualService], dict]:
     """Every VirtualService istiod knows for sidecars: the written ones (short names resolved) and
     the HTTPRoutes converted for the mesh, delegates merged, sorted by creation time, name, namespace."""
     default = mesh.mesh_config.default_virtual_service_export_to
     written = [resolve_short_names(vs, domain) for vs in mesh.virtual_services]
     converted = convert_http_routes(mesh, domain) if mesh.http_routes else []
-    return merge_delegates(written + converted, default)
+    return merge_delegates(written + converted, default, order_key)
 
 
 # -- Gateway API for the mesh (GAMMA) ----------------------------------------------------------
