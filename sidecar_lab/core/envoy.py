@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
+from .destinationrules import most_specific_host_match
 from .hosts import matches as host_matches
 from .model import (
     EMPTY, Destination, HTTPMatchRequest, HTTPRoute, L4Route, StringMatch, VirtualService, Workload,
@@ -828,8 +829,6 @@ def _is_http_or_sniffed(protocol: str) -> bool:
 def most_specific_vs_index(vses: Sequence[VirtualService], services: Iterable[RegistryService]) -> dict[str, int]:
     """``computeWildcardHostVirtualServiceIndex``: hostname -> the VirtualService (by id) whose host
     matches it most specifically (an exact host first); the first VirtualService wins a tie."""
-    from .destinationrules import most_specific_host_match
-
     exact: dict[str, VirtualService] = {}
     wild: dict[str, VirtualService] = {}
     for vs in vses:
