@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..core.errors import SidecarLabError
 from ..core.loader import load, load_text
+from ..core.messages import get_language
 from ..core.model import Mesh, Sidecar
 from ..core.resolver import Simulator
 from ..core.resources import data_dir, scenario_paths
@@ -54,7 +55,38 @@ __all__ = [
     "check_cluster_count", "check_minimal_sidecar", "check_push_fanout",
 ]
 
-_OK, _NO = "\u2714", "\u2718"  # ✔ ✘
+_OK, _NO, _TODO = "\u2714", "\u2718", "\u270e"  # ✔ ✘ ✎
+
+# The words of the feedback frame, per language (the checks' own sentences are English for now).
+_TEXT: dict[str, dict[str, str]] = {"en": {
+    "not-yet": "Not yet: {message}",
+    "your-turn": "Your turn: {message}",
+    "cannot-use": "the simulator could not use this answer.",
+    "cannot-check": "this answer could not be checked.",
+    "compare-format": "Compare your answer with the format shown in the exercise.",
+    "predict-first": "pick one of {choices} first: the answer stays hidden until you commit to a prediction.",
+    "predicted-right": "You predicted {actual}, and that is what happens.",
+    "predicted-wrong": "You predicted {guess}; the simulator says {actual}. Read why:",
+    "reveal-needs-result": "reveal() needs the result of sidecar_lab.check(...) as its second argument.",
+}, "ko": {
+    "not-yet": "아직 아닙니다: {message}",
+    "your-turn": "여러분 차례입니다: {message}",
+    "cannot-use": "시뮬레이터가 이 답을 쓸 수 없습니다.",
+    "cannot-check": "이 답은 확인할 수 없습니다.",
+    "compare-format": "연습 문제에 나온 형식과 답을 비교해 보세요.",
+    "predict-first": "먼저 {choices} 중 하나를 고르세요. 예측을 정하기 전에는 정답이 보이지 않습니다.",
+    "predicted-right": "{actual}(으)로 예측했고, 실제로도 그렇습니다.",
+    "predicted-wrong": "{guess}(으)로 예측했지만 시뮬레이터의 판정은 {actual}입니다. 이유를 읽어 보세요:",
+    "reveal-needs-result": "reveal()의 두 번째 인자로 sidecar_lab.check(...)의 결과가 필요합니다.",
+}}
+
+
+def _t(key: str, **params: Any) -> str:
+    """A feedback text in the language in force (English when it has no translation)."""
+    lang = get_language()
+    template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
+    return template.format(**params) if params else template
+
 _VERDICTS = ("ROUTED", "PASSTHROUGH", "BLOCKED", "DIRECT", "DNS_FAILURE")
 STEPS = ("01-no-sidecar", "02-root-registry-only", "03-namespace-allow-any", "04-namespace-registry-only",
          "05-workload-allow-any", "06-workload-hosts")
@@ -71,20 +103,31 @@ HTTPBIN_HERE, HTTPBIN_DEFAULT = "http://httpbin.istioinaction:8000/ip", "http://
 class Feedback:
     """The answer to a check: ``ok``, a one-line ``message``, and ``details`` (why, or hints).
 
-    It is truthy when the answer is right, prints as text, and renders as a small coloured
-    box in a notebook (the colour is never the only signal: the text starts with ✔ or ✘).
+    It is truthy when the answer is right, prints as text, and renders as a small box in a notebook. Its
+    ``state`` is ``"ok"`` (✔, green), ``"hint"`` (✘, orange: an answer that is not right yet) or ``"todo"``
+    (✎, neutral: the exercise's starting answer, untouched: the learner's turn, never an error). The colour is
+    never the only signal: the text starts with the glyph and its word.
     """
 
     ok: bool
     message: str
     details: tuple[str, ...] = ()
     exercise: str = ""
+    todo: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
 
+    @property
+    def state(self) -> str:
+        return "ok" if self.ok else "todo" if self.todo else "hint"
+
+    @property
+    def glyph(self) -> str:
+        return {"ok": _OK, "hint": _NO, "todo": _TODO}[self.state]
+
     def text(self) -> str:
-        head = f"{_OK if self.ok else _NO} {self.message}"
+        head = f"{self.glyph} {self.message}"
         return "\n".join([head] + [f"  - {d}" for d in self.details])
 
     __str__ = text
@@ -93,11 +136,16 @@ class Feedback:
         return self.text()
 
     def _repr_html_(self) -> str:
-        colour, edge = ("#E6F4EF", "#009E73") if self.ok else ("#FDF0E6", "#D55E00")
+        colour, edge = _STYLE[self.state]
         items = "".join(f"<li>{html.escape(d)}</li>" for d in self.details)
         body = f"<ul style='margin:0.3em 0 0 0'>{items}</ul>" if items else ""
-        return (f"<div style='border-left:4px solid {edge};background:{colour};padding:0.5em 0.8em;"
-                f"color:#1A1A1A'><b>{_OK if self.ok else _NO} {html.escape(self.message)}</b>{body}</div>")
+        return (f"<div class='sidecar-lab-feedback' data-state='{self.state}' style='border-left:4px solid {edge};"
+                f"background:{colour};padding:0.5em 0.8em;color:#1A1A1A;line-height:1.4'>"
+                f"<b>{self.glyph} {html.escape(self.message)}</b>{body}</div>")
+
+
+#: state -> (background, edge): green for right, orange for not yet, a neutral blue-grey for "your turn".
+_STYLE = {"ok": ("#E6F4EF", "#009E73"), "hint": ("#FDF0E6", "#D55E00"), "todo": ("#EEF2F6", "#7A8B99")}
 
 
 def _ok(message: str, *details: str) -> Feedback:
@@ -105,22 +153,48 @@ def _ok(message: str, *details: str) -> Feedback:
 
 
 def _hint(message: str, *details: str) -> Feedback:
-    return Feedback(False, "Not yet: " + message, tuple(d for d in details if d))
+    return Feedback(False, _t("not-yet", message=message), tuple(d for d in details if d))
+
+
+def _your_turn(fb: Feedback) -> Feedback:
+    """The feedback on an untouched starting answer: the same guidance, in the neutral "your turn" state."""
+    message = fb.message
+    prefix = _t("not-yet", message="")
+    if message.startswith(prefix):
+        message = message[len(prefix):]
+    return dataclasses.replace(fb, ok=False, todo=True, message=_t("your-turn", message=message))
+
+
+def _untouched(name: str, args: tuple, kwargs: dict) -> bool:
+    values = list(args) + [v for k, v in kwargs.items() if k in ("answer", "verdict", "yaml_text", "host")]
+    if not values:
+        return True
+    answer = values[-1]
+    starting = _STARTING.get(name)
+    if starting is not None:
+        return any(type(answer) is type(s) and (answer.strip() == s.strip() if isinstance(s, str) else answer == s)
+                   for s in starting)
+    if answer is None:
+        return True
+    if isinstance(answer, str):
+        return all(not line.strip() or line.strip().startswith("#") for line in answer.splitlines())
+    return False
 
 
 def _never_raises(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
-    """Turn any error inside a check into a hint: a learner never sees a traceback from a check."""
+    """Turn any error inside a check into a hint: a learner never sees a traceback from a check. An untouched
+    starting answer gets the neutral "your turn" state."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Feedback:
         try:
             fb = fn(*args, **kwargs)
         except SidecarLabError as exc:
-            fb = _hint("the simulator could not use this answer.", str(exc),
-                       "Compare your answer with the format shown in the exercise.")
+            fb = _hint(_t("cannot-use"), str(exc), _t("compare-format"))
         except Exception as exc:  # noqa: BLE001 - a check must answer, whatever it was given
-            fb = _hint("this answer could not be checked.", f"{type(exc).__name__}: {exc}",
-                       "Compare your answer with the format shown in the exercise.")
+            fb = _hint(_t("cannot-check"), f"{type(exc).__name__}: {exc}", _t("compare-format"))
+        if not fb.ok and _untouched(fn.__name__, args, kwargs):
+            fb = _your_turn(fb)
         return dataclasses.replace(fb, exercise=fn.__name__)
 
     return wrapper
@@ -511,27 +585,93 @@ spec:
 }
 
 
+def _yaml_solution(yaml_text: str, check: str) -> str:
+    return f'answer = """\n{yaml_text}"""\n{check}(answer)'
+
+#: The hidden solution of every exercise, as the code a learner would run (the notebooks show it folded; the
+#: tests run each through its check). Its explanation is prose, in each edition of the course.
+SOLUTIONS: dict[str, str] = {
+    "fix_typo": _yaml_solution(STARTERS["fix_typo"].replace("egres:", "egress:"), "ex.check_fix_typo"),
+    "fix_short_hosts": _yaml_solution(STARTERS["fix_short_hosts"]
+                       .replace('"istioinaction/httpbin"', '"istioinaction/httpbin.istioinaction.svc.cluster.local"')
+                       .replace('"default/httpbin"', '"default/httpbin.default.svc.cluster.local"'),
+                       "ex.check_fix_short_hosts"),
+    "root_default": _yaml_solution("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n"
+                       "  namespace: istio-system\nspec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n",
+                       "ex.check_root_default"),
+    "governing": 'ex.check_governing_sidecar("istioinaction/httpbin", "istioinaction/default")',
+    "tie": 'ex.check_tie_break("allow")',
+    "keep_registry_only": _yaml_solution(STARTERS["keep_registry_only"].replace(
+            "spec:\n", "spec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n"), "ex.check_keep_registry_only"),
+    "curl_exit": 'ex.check_curl_exit("https://google.com", 35)',
+    "empty_policy": 'ex.check_empty_policy("REGISTRY_ONLY")',
+    "open_for_sleep": _yaml_solution("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: workload\n"
+                       "  namespace: istioinaction\nspec:\n  workloadSelector:\n    labels:\n      run: sleep\n"
+                       "  outboundTrafficPolicy:\n    mode: ALLOW_ANY\n", "ex.check_open_for_sleep"),
+    "egress_host": 'ex.check_egress_host("default/httpbin.default.svc.cluster.local")',
+    "service_entry": _yaml_solution(STARTERS["service_entry"].replace("namespace: default", "namespace: istioinaction"),
+                       "ex.check_service_entry"),
+    "firewall": 'ex.check_firewall_verdict("PASSTHROUGH")',
+    "client_address": 'ex.check_client_address("172.16.1.32:80")',
+    "port_pool": "ex.check_port_pool(None)",
+    "default_endpoint": _yaml_solution(STARTERS["default_endpoint"].replace("localhost:8080", "127.0.0.1:8080"),
+                       "ex.check_default_endpoint"),
+    "find_the_bug": _yaml_solution(STARTERS["find_the_bug"].replace(
+            "spec:\n", "spec:\n  workloadSelector:\n    labels:\n      run: sleep\n"), "ex.check_find_the_bug"),
+    "analyze_code": 'ex.check_analyze_code("IST0101")',
+    "root_selector_fix": _yaml_solution(STARTERS["root_selector_fix"].replace("namespace: istio-system", "namespace: istioinaction"),
+                       "ex.check_root_selector_fix"),
+    "live_google": 'ex.check_live_prediction("root-registry-only-google", "BLOCKED")',
+    "live_default": 'ex.check_live_prediction("workload-hosts-httpbin-default", "BLOCKED")',
+    "cluster_count": "ex.check_cluster_count(9)",
+    "minimal_sidecar": _yaml_solution(STARTERS["minimal_sidecar"].replace(
+            '"*/*"', '"istioinaction/httpbin.istioinaction.svc.cluster.local"'), "ex.check_minimal_sidecar"),
+    "push_fanout": "ex.check_push_fanout(2)",
+}
+
+
+#: What an exercise cell ships as its answer when it is not None or empty: running the cell unchanged gives the
+#: neutral "your turn", not an error.
+_STARTING: dict[str, tuple] = {
+    "check_fix_typo": (STARTERS["fix_typo"],),
+    "check_fix_short_hosts": (STARTERS["fix_short_hosts"],),
+    "check_keep_registry_only": (STARTERS["keep_registry_only"],),
+    "check_open_for_sleep": (STARTERS["open_for_sleep"],),
+    "check_service_entry": (STARTERS["service_entry"],),
+    "check_default_endpoint": (STARTERS["default_endpoint"],),
+    "check_find_the_bug": (STARTERS["find_the_bug"],),
+    "check_root_selector_fix": (STARTERS["root_selector_fix"],),
+    "check_minimal_sidecar": (STARTERS["minimal_sidecar"],),
+    "check_egress_host": ("default/httpbin", None, ""),
+    "check_port_pool": (1024,),
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Predict, then reveal
 
 
 def reveal(prediction: Any, result: Any) -> Feedback:
     """Compare a predicted verdict (``"ROUTED"``, ``"PASSTHROUGH"``, ``"BLOCKED"``...) with a
-    :class:`~sidecar_lab.core.results.RequestResult`, and say why the simulator decided as it did."""
+    :class:`~sidecar_lab.core.results.RequestResult`, and say why the simulator decided as it did.
+
+    Without a prediction nothing is revealed: the answer stays hidden (a neutral "your turn"), so running
+    every cell never spoils it. The notebooks use the clickable :class:`~sidecar_lab.course.widgets.PredictReveal`.
+    """
     try:
         actual = result.verdict.value
         why = result.explanation()
-        sees = result.client_sees
+        sees = result.client_sees_text()
     except AttributeError:
-        return _hint("reveal() needs the result of sidecar_lab.check(...) as its second argument.")
+        return _hint(_t("reveal-needs-result"))
     guess = _norm_word(prediction)
-    details = [f"curl: {sees}"] + [f"{i}. {w}" for i, w in enumerate(why, 1)]
     if guess not in _VERDICTS:
-        return Feedback(False, f"No prediction recorded (one of {', '.join(_VERDICTS[:3])}). The simulator says "
-                               f"{actual}.", tuple(details))
+        return Feedback(False, _t("your-turn", message=_t("predict-first", choices=", ".join(_VERDICTS[:3]))),
+                        todo=True)
+    details = [f"curl: {sees}"] + [f"{i}. {w}" for i, w in enumerate(why, 1)]
     if guess == actual:
-        return _ok(f"You predicted {actual}, and that is what happens.", *details)
-    return Feedback(False, f"You predicted {guess}; the simulator says {actual}. Read why:", tuple(details))
+        return _ok(_t("predicted-right", actual=actual), *details)
+    return Feedback(False, _t("predicted-wrong", guess=guess, actual=actual), tuple(details))
 
 
 # ---------------------------------------------------------------------------------------------
