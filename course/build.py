@@ -121,9 +121,12 @@ def structure_problems(source: nbformat.NotebookNode, edition: nbformat.Notebook
     filled = nbformat.from_dict(edition)
     for cell in filled.cells:
         if cell.cell_type == "code" and not cell.source.strip() and cell.metadata.get("id") in by_id:
-            cell.source = by_id[cell.metadata.get("id")].source
-    want = [(k, i, t, code_without_comments(_for_edition(c, lang))) if k == "code" else (k, i, t, c)
-            for k, i, t, c in (_pad(s) for s in structure(source))]
+            cell.source = _for_edition(by_id[cell.metadata.get("id")].source, lang)
+    expected = nbformat.from_dict(source)
+    for cell in expected.cells:
+        if cell.cell_type == "code":
+            cell.source = _for_edition(cell.source, lang)
+    want = [_pad(s) for s in structure(expected)]
     got = [_pad(s) for s in structure(filled)]
     problems = []
     for n, (w, g) in enumerate(zip(want, got)):

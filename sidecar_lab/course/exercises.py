@@ -24,7 +24,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import os
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
@@ -33,10 +35,10 @@ from ..core.loader import load, load_text
 from ..core.messages import get_language
 from ..core.model import Mesh, Sidecar
 from ..core.resolver import Simulator
-from ..core.resources import data_dir, scenario_paths
+from ..core.resources import data_dir
 
 __all__ = [
-    "Feedback", "STARTERS", "SCENARIOS", "seed_simulator", "apply_text", "reveal",
+    "Feedback", "STARTERS", "SCENARIOS", "SOLUTIONS", "message_text", "seed_simulator", "apply_text", "reveal", "course_paths",
     # 01 anatomy
     "check_fix_typo", "check_fix_short_hosts", "check_root_default",
     # 02 precedence
@@ -211,14 +213,37 @@ def _step(step: str) -> str:
     raise SidecarLabError(f"unknown step {step!r} (steps: {', '.join(STEPS)})")
 
 
+def course_paths(*parts: str) -> list[str]:
+    """Paths under the course's ``data/`` as a notebook should print them: ``data/seed/...`` when the working
+    directory holds the course's data (a learner's workspace of ``sidecar-lab lab`` has its copy), else the
+    bundled files, relative to the working directory when that is shorter.
+
+    >>> course_paths("seed/cluster")[0].endswith("seed/cluster")
+    True
+    """
+    out = []
+    for part in parts:
+        local = Path("data") / part
+        if local.exists():
+            out.append(local.as_posix())
+            continue
+        bundled = data_dir() / part
+        try:
+            relative = os.path.relpath(bundled)
+        except ValueError:  # another drive
+            relative = str(bundled)
+        out.append(relative if len(relative) < len(str(bundled)) else str(bundled))
+    return out
+
+
 @functools.lru_cache(maxsize=16)
 def _seed_mesh(step: str) -> Mesh:
-    return load(scenario_paths("seed/cluster", f"seed/steps/{_step(step)}"))
+    return load(course_paths("seed/cluster", f"seed/steps/{_step(step)}"))
 
 
 @functools.lru_cache(maxsize=4)
 def _productpage_mesh() -> Mesh:
-    return load(scenario_paths("seed/examples/productpage.yaml"))
+    return load(course_paths("seed/examples/productpage.yaml"))
 
 
 def seed_simulator(step: str) -> Simulator:
@@ -309,13 +334,25 @@ def _rejected(sim: Simulator, s: Sidecar) -> Feedback | None:
     errors = [m for m in msgs if m.level == "Error"]
     if not errors:
         return None
-    lines = [f"{m.field}: {m.message}" + (f" ({m.hint})" if m.hint else "") for m in errors]
+    lines = [message_text(m) for m in errors]
     return _hint(f"kubectl apply would refuse this Sidecar ({len(errors)} error{'s' if len(errors) > 1 else ''}).",
                  *lines, "Fix the field named in each message and check again.")
 
 
+def message_text(m: Any) -> str:
+    """One admission message as a line: ``field: message (hint)``, the field said once (the CRD's own messages
+    start with the field path already, as the API server prints them).
+
+    >>> from sidecar_lab.core.validation import validate_sidecar
+    >>> message_text(validate_sidecar({"outboundTrafficPolicy": {"mode": "ALLOW"}}, "x")[0])
+    'spec.outboundTrafficPolicy.mode: Unsupported value: "ALLOW": supported values: "REGISTRY_ONLY", "ALLOW_ANY"'
+    """
+    text = m.message[len(m.field) + 2:] if m.message.startswith(f"{m.field}: ") else m.message
+    return f"{m.field}: {text}" + (f" ({m.hint})" if m.hint else "")
+
+
 def _warnings(sim: Simulator, s: Sidecar) -> list[str]:
-    return [f"admitted with a warning: {m.field}: {m.message}" for m in sim.validation.get(s.ref, ())
+    return [f"admitted with a warning: {message_text(m)}" for m in sim.validation.get(s.ref, ())
             if m.level != "Error"]
 
 
@@ -884,7 +921,7 @@ def check_curl_exit(target: str, answer: Any, step: str = "02-root-registry-only
     r = check(seed_simulator(step), SLEEP, target)
     given = _int(answer)
     if given is None:
-        return _hint("answer with curl's exit code, a whole number such as 0, 6, 7, 35 or 52.")
+        return _hint("answer with curl's exit code, a whole number (0 means curl saw no error).")
     if given == r.curl_exit:
         return _ok(f"curl {target} exits {r.curl_exit}.", f"client sees: {r.client_sees}",
                    f"envoy: listener {r.envoy.listener} -> route {r.envoy.route or '-'} -> "
@@ -1028,7 +1065,7 @@ def check_firewall_verdict(answer: Any) -> Feedback:
 
 
 def _partial_ip_tables_sim() -> Simulator:
-    return Simulator(load(scenario_paths("seed/examples/productpage.yaml", "seed/examples/partial-ip-tables.yaml")))
+    return Simulator(load(course_paths("seed/examples/productpage.yaml", "seed/examples/partial-ip-tables.yaml")))
 
 
 @_never_raises

@@ -348,8 +348,9 @@ def _message_line(m: ValidationMessage, line: int | None, lang: str) -> str:
     where = f"{ui_text('ui.playground.line', lang, line=line)}: " if line is not None else ""
     colour = figures.PALETTE["BLOCKED"] if m.level == ERROR else "#8a6d00"
     hint = f" <i>— {_e(m.hint)}</i>" if m.hint else ""
+    message = m.message[len(m.field) + 2:] if m.message.startswith(f"{m.field}: ") else m.message  # said once
     return (f'<li class="sidecar-lab-{m.level.lower()}"><b style="color:{colour}">{_e(m.level)}</b> '
-            f'{_e(where)}<code>{_e(m.field)}</code>: {_e(m.message)} <small>[{_e(m.rule)}]</small>{hint}</li>')
+            f'{_e(where)}<code>{_e(m.field)}</code>: {_e(message)} <small>[{_e(m.rule)}]</small>{hint}</li>')
 
 
 def validation_html(found: Iterable[tuple[str, Sequence[ValidationMessage], Callable[[tuple], int | None] | None]],
