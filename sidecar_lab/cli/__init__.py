@@ -88,11 +88,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
 
-    p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
-    p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
+    p = sub.add_parser("lab", help="open JupyterLab on your own copy of the course (offline)",
+                       description="Copy the course into a workspace of yours (once; later runs reuse it as you left "
+                                   "it) and open JupyterLab there, on 127.0.0.1 with a token. Options after -- go to "
+                                   "JupyterLab as they are, e.g. sidecar-lab lab -- --ServerApp.port_retries=0.")
+    p.add_argument("path", nargs="*", metavar="PATH",
+                   help="a notebook or folder of your own to open instead of the course; after --, JupyterLab options")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="where your copy of the course lives (default: ./sidecar-lab-course, "
+                        "./sidecar-lab-course-ko for --lang ko)")
+    p.add_argument("--lang", choices=("en", "ko"),
+                   help="the edition of the course (default: $SIDECAR_LAB_LANG, else en)")
+    p.add_argument("--reset", action="store_true",
+                   help="restore the pristine notebooks; your edited copies are moved to edited-DATE/ in the workspace")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
+    p.add_argument("--print-command", action="store_true",
+                   help="prepare the workspace and print the JupyterLab command instead of running it")
 
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
@@ -258,7 +270,8 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 def _cmd_lab(args: argparse.Namespace) -> int:
     from ..course.lab import run_lab
 
-    return run_lab(args.path, port=args.port, browser=not args.no_browser, dry_run=args.print_command)
+    return run_lab(None, jupyter_args=args.path, workspace=args.workspace, lang=args.lang, port=args.port,
+                   browser=not args.no_browser, dry_run=args.print_command, reset=args.reset)
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
