@@ -275,11 +275,14 @@ def _wrap_id(text: Any) -> str:
     return _ID_BREAKS.sub(r"\1<wbr>", _e(text)).replace("&<wbr>", "&").replace("<wbr><wbr>", "<wbr>")
 
 
-def _verdict_badge(verdict: str, lang: str | None) -> str:
+def _verdict_badge(verdict: str, lang: str | None, word: bool = True) -> str:
+    """The verdict's colour, glyph and (unless ``word`` is False: a narrow matrix cell, with a legend) word."""
     colour = figures.PALETTE.get(verdict, "#888")
-    return (f'<span class="sidecar-lab-verdict" data-verdict="{_e(verdict)}" style="border-left:6px solid {colour};'
-            f'padding-left:4px;font-weight:bold;display:inline-block;{_WRAP}">'
-            f'{_e(figures.GLYPHS.get(verdict, ""))} {_e(ui_text("verdict." + verdict, lang))}</span>')
+    text = ui_text("verdict." + verdict, lang)
+    shown = f"{figures.GLYPHS.get(verdict, '')} {text}" if word else figures.GLYPHS.get(verdict, "")
+    return (f'<span class="sidecar-lab-verdict" data-verdict="{_e(verdict)}" title="{_e(text)}" '
+            f'style="border-left:6px solid {colour};padding-left:4px;font-weight:bold;display:inline-block;{_WRAP}">'
+            f'{_e(shown)}</span>')
 
 
 def _envoy_text(r: RequestResult, lang: str | None) -> str:
@@ -297,8 +300,10 @@ def _why_html(steps: Sequence[str]) -> str:
             f'<ol style="margin:0;padding-left:1.4em">{items}</ol></details>')
 
 
+#: Up to this many destinations, a matrix cell says its verdict's word beside the glyph.
+_MATRIX_WORDS = 6
 #: Column shares of the verdict table: source, target, verdict, Envoy's path, what curl prints, why.
-_VERDICT_COLUMNS = (12, 15, 12, 19, 17, 25)
+_VERDICT_COLUMNS = (14, 15, 12, 18, 16, 25)
 
 
 def verdict_table_html(results: Sequence[RequestResult], lang: str | None = None,
@@ -316,7 +321,7 @@ def verdict_table_html(results: Sequence[RequestResult], lang: str | None = None
             f'<td style="{_CELL};{_WRAP}"><code>{_wrap_id(r.target.target)}</code></td>'
             f'<td style="{_CELL}">{_verdict_badge(r.verdict.value, lang)}</td>'
             f'<td style="{_CELL};{_WRAP}"><code>{_wrap_id(_envoy_text(r, lang))}</code></td>'
-            f'<td style="{_CELL};{_WRAP}">{_e(r.client_sees_text(lang))}</td>'
+            f'<td style="{_CELL};{_WRAP}">{_wrap_id(r.client_sees_text(lang))}</td>'
             f'<td style="{_CELL};{_WRAP}">{_why_html(r.explanation(lang))}</td></tr>')
     for target, message in errors:
         rows.append(f'<tr><td style="{_CELL};{_WRAP}" colspan="6" class="sidecar-lab-error">'
@@ -334,14 +339,19 @@ def matrix_table_html(sources: Sequence[str], targets: Sequence[str], cells: Seq
         f'<col style="width:{(100 - first) / max(len(targets), 1):.2f}%">' for _ in targets)
     head = f'<th style="{_CELL}">{_e(ui_text("ui.col.source", lang))}</th>' + "".join(
         f'<th style="{_CELL};{_WRAP}"><code>{_wrap_id(x)}</code></th>' for x in targets)
+    words = len(targets) <= _MATRIX_WORDS  # more columns: glyphs in the cells and a legend under the table
     rows = []
     for source, row in zip(sources, cells):
-        tds = "".join(f'<td style="{_CELL}" title="{_e(_envoy_text(r, lang))}">{_verdict_badge(r.verdict.value, lang)}'
-                      f'</td>' for r in row)
+        tds = "".join(f'<td style="{_CELL}" title="{_e(_envoy_text(r, lang))}">'
+                      f'{_verdict_badge(r.verdict.value, lang, words)}</td>' for r in row)
         rows.append(f'<tr data-source="{_e(source)}"><th style="{_CELL};{_WRAP}"><code>{_wrap_id(source)}</code></th>'
                     f'{tds}</tr>')
+    seen = sorted({r.verdict.value for row in cells for r in row}, key=VERDICTS.index)
+    legend = "" if words else ('<p class="sidecar-lab-legend" style="margin:4px 0">' + " · ".join(
+        f"<b>{_e(figures.GLYPHS.get(v, ''))}</b> {_e(ui_text('verdict.' + v, lang))}" for v in seen) + "</p>")
     return (f'<div style="{_BLOCK}"><table class="sidecar-lab-matrix" style="{_TABLE};font-size:85%">'
-            f'<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+            f'<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'{legend}</div>')
 
 
 def _message_line(m: ValidationMessage, line: int | None, lang: str) -> str:
