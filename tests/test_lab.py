@@ -160,3 +160,14 @@ def test_the_real_command_prints_the_command_for_the_workspace(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"--ServerApp.root_dir={tmp_path / 'sidecar-lab-course'}" in done.stdout
     assert (tmp_path / "sidecar-lab-course" / COURSE[0]).is_file()
+
+
+def test_the_readme_quick_start_makes_a_venv_then_runs_the_two_commands_as_ci_does():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## Quick start"):readme.index("## The course")]
+    lines = [line for line in quick.splitlines() if line and not line.startswith(("```", " ")) and
+             line.startswith(("python3 -m venv", "pip install"))]
+    assert lines == ["python3 -m venv .venv && . .venv/bin/activate", 'pip install -e ".[lab]" && sidecar-lab lab',
+                     'pip install -e ".[test]" && python -m pytest']
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 -m venv .venv" in ci and "\npython -m pytest\n" in ci

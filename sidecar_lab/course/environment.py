@@ -17,6 +17,15 @@ from dataclasses import dataclass
 
 from ..core.messages import get_language
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sidecar-lab")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout without installing
+        return "unknown"
+
+
 __all__ = ["Requirement", "check_environment", "HANGUL_FONT_FIX"]
 
 #: How to get a font with Hangul glyphs (the figures' Korean labels need one), on the common systems.
@@ -81,9 +90,7 @@ def check_environment(echo: bool = True) -> list[Requirement]:
     rows: list[Requirement] = []
     add = lambda *a, **k: rows.append(Requirement(*a, **k))  # noqa: E731
     add("Python", sys.version_info >= (3, 10), sys.version.split()[0], _t("python.fix"))
-    from .. import __version__
-
-    add("sidecar-lab", True, __version__)
+    add("sidecar-lab", True, _version())
     if importlib.util.find_spec("ipywidgets"):
         import ipywidgets
 

@@ -31,6 +31,7 @@ from typing import Sequence
 from ..core.errors import UsageError
 from ..core.messages import LANGUAGES, get_language
 from ..core.resources import data_dir, notebooks_dir
+from .environment import _version
 
 __all__ = ["lab_command", "run_lab", "prepare_workspace", "reset_workspace", "default_workspace", "edition_dir",
            "Workspace", "MARKER", "LAB_SETTINGS"]
@@ -140,9 +141,7 @@ def _read_marker(path: Path) -> dict:
 
 
 def _write_marker(ws: Workspace, digests: dict[str, str]) -> None:
-    from .. import __version__
-
-    data = {"edition": ws.lang, "sidecar_lab": __version__, "files": dict(sorted(digests.items()))}
+    data = {"edition": ws.lang, "sidecar_lab": _version(), "files": dict(sorted(digests.items()))}
     (ws.path / MARKER).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
