@@ -698,3 +698,71 @@ def test_exercises_module_is_pure():
             "print([m for m in ('ipywidgets', 'IPython', 'matplotlib', 'kubernetes') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# the checks speak the language in force: every sentence of a check has a Korean entry
+
+
+def _check_sentences() -> list[str]:
+    """Every English template a check writes (an f-string's fields become {0}, {1}...), read from the source."""
+    import ast
+
+    tree = ast.parse((ROOT / "sidecar_lab" / "course" / "exercises.py").read_text(encoding="utf-8"))
+
+    def template(node) -> str:
+        parts, n = [], 0
+        for x in ([node.left, node.right] if isinstance(node, ast.BinOp) else [node]):
+            values = x.values if isinstance(x, ast.JoinedStr) else [x]
+            for v in values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    parts.append(v.value.replace("{", "{{").replace("}", "}}"))
+                else:
+                    parts.append("{%d}" % n)
+                    n += 1
+        return "".join(parts)
+
+    found = []
+    for node in ast.walk(tree):
+        args = []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_hint", "_ok", "_loc"):
+            args = [a for a in node.args if not isinstance(a, ast.Starred)]
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_SCOPE_HINTS":
+            args = node.value.values
+        for arg in args:
+            if isinstance(arg, ast.IfExp):
+                continue  # its branches are _loc'd where they are built
+            t = template(arg)
+            if re.search(r"[A-Za-z]{3}", re.sub(r"\{\d+\}", "", t)):
+                found.append(t)
+    return found
+
+
+def test_every_sentence_of_a_check_has_a_korean_entry():
+    sentences = _check_sentences()
+    assert len(sentences) > 100
+    missing = sorted({s for s in sentences if s not in ex._KO})
+    assert not missing, missing
+    for english, korean in ex._KO.items():
+        assert set(re.findall(r"\{\d+\}", korean)) <= set(re.findall(r"\{\d+\}", english)), english
+        assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
+
+
+@pytest.fixture()
+def korean(monkeypatch):
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+
+
+def test_a_check_answers_in_korean_with_the_same_values(korean):
+    wrong = ex.check_tie_break("restrict")
+    assert wrong.message == "아직 아닙니다: restrict은(는) 동률에서 집니다." and re.search(r"[가-힣]", wrong.details[0])
+    right = ex.check_curl_exit("https://google.com", 35)
+    assert right.ok and right.message == "curl https://google.com의 종료 코드는 35입니다."
+    todo = ex.check_fix_typo(ex.STARTERS["fix_typo"])
+    assert todo.state == "todo" and todo.message.startswith("여러분 차례입니다: kubectl apply가")
+    assert "spec.egres" in todo.details[0]  # Istio's own words stay as Istio says them
+
+
+def test_in_english_a_check_is_unchanged(monkeypatch):
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["en"])
+    assert ex.check_tie_break("restrict").message == "Not yet: restrict loses the tie."
