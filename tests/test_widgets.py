@@ -508,3 +508,17 @@ def test_importing_sidecar_lab_does_not_import_the_widgets():
     code = "import sys, sidecar_lab; print('sidecar_lab.course.widgets' in sys.modules, 'ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False False"
+
+
+def test_the_figures_follow_the_language_in_force(monkeypatch):
+    from sidecar_lab.course.scenario import Scenario as S
+
+    res = S.seed("02-root-registry-only").simulator().resolve("istioinaction/sleep")
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+    korean = figures.alt_text(figures.precedence_ladder(res))
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["en"])
+    english = figures.alt_text(figures.precedence_ladder(res))
+    assert english != korean
+    if figures.hangul_font() is not None:
+        assert "사다리" in korean
+    assert figures.alt_text(figures.precedence_ladder(res, lang="en")) == english
