@@ -5,7 +5,9 @@ inside the command that needs it, so ``sidecar-lab --help`` imports none of the 
 The live commands live in :mod:`sidecar_lab.cli.live`.
 
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
-traceback); 79 ``analyze`` found an Error-level message.
+traceback); 3 and 4 for the live commands (:mod:`sidecar_lab.cli.live`: the cluster differs from
+the prediction; could not observe); 5 ``suggest`` could not prove every call ROUTED with the
+Sidecar it wrote; 79 ``analyze`` found an Error-level message.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
+from ..core.messages import LANGUAGES, using_language
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
+EXIT_OK, EXIT_USAGE, EXIT_NOT_PROVED, EXIT_ANALYZE_ERRORS = 0, 2, 5, 79
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,13 +34,22 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sidecar-lab",
                      description="Simulate how Istio applies Sidecar resources: which Sidecar governs a workload, "
-                                 "what its proxy sees, and what happens to a request — offline, with the reason.")
+                                 "what its proxy sees, and what happens to a request — offline, with the reason.",
+                     epilog="Exit codes: 0 done; 2 bad usage or bad input (one error: line), or a cluster error; "
+                            "3 live: the cluster differs from the prediction (or preflight found it not ready); "
+                            "4 live: could not observe (the curl did not run to the end, nothing was verified); "
+                            "5 suggest could not prove every call ROUTED; "
+                            "79 analyze found an Error-level message.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
                        help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
+                            "codes, JSON field names and exit codes do not change")
+        add_max_file_size(p)
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
@@ -76,17 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--all", action="store_true", help="every proxy, and the mesh totals with and without Sidecars")
 
     p = sub.add_parser("suggest", help="write the minimal Sidecar for a workload's calls, show the saving, "
-                                       "and prove with check that every call stays ROUTED")
+                                       "and prove with check that every call stays ROUTED",
+                       description="Write the minimal Sidecar for a workload's calls (targets, or its istio-proxy "
+                                   "access log, text or JSON), show what it saves, and prove with check that every "
+                                   "call stays ROUTED. Exit codes: 0 every call proved ROUTED; 5 some call is not "
+                                   "(the Sidecar is still printed, with why); 2 bad usage or bad input.")
     common(p)
     p.add_argument("--workload", required=True, metavar="NS/NAME", help="the workload the Sidecar is for")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--call", dest="calls", action="append", metavar="TARGET",
                        help="a call it makes (repeatable): http://api.web:8080/v1, tcp://db.default:5432, "
-                            "db.default:5432, api.web, or an Envoy access-log line")
-    group.add_argument("--access-log", metavar="FILE", help="the workload's istio-proxy access log (- for stdin)")
+                            "db.default:5432, api.web, or an Envoy access-log line (text or JSON)")
+    group.add_argument("--access-log", metavar="FILE",
+                       help="the workload's istio-proxy access log (- for stdin): Istio's text or JSON format, or "
+                            "any JSON objects with upstream_cluster/authority/upstream_host, mixed")
     p.add_argument("--mode", choices=("REGISTRY_ONLY", "ALLOW_ANY"), default="REGISTRY_ONLY",
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
+    p.add_argument("--no-istio-system", dest="istio_system", action="store_false",
+                   help="leave istio-system/* out of the egress hosts (kept by default, as Istio's own Sidecar "
+                        "examples keep it)")
 
     p = sub.add_parser("lab", help="open JupyterLab on your own copy of the course (offline)",
                        description="Copy the course into a workspace of yours (once; later runs reuse it as you left "
@@ -97,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", metavar="DIR",
                    help="where your copy of the course lives (default: ./sidecar-lab-course, "
                         "./sidecar-lab-course-ko for --lang ko)")
-    p.add_argument("--lang", choices=("en", "ko"),
+    p.add_argument("--lang", choices=LANGUAGES,
                    help="the edition of the course (default: $SIDECAR_LAB_LANG, else en)")
     p.add_argument("--reset", action="store_true",
                    help="restore the pristine notebooks; your edited copies are moved to edited-DATE/ in the workspace")
@@ -106,10 +127,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--print-command", action="store_true",
                    help="prepare the workspace and print the JupyterLab command instead of running it")
 
+    from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
+
+    add_proxy_config_arguments(sub)
+
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
     add_live_arguments(sub)
     return parser
+
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """``64M`` → 67108864; a number with an optional unit (B, K, M, G; KiB, MiB, GiB), a plain number is bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text or "")
+    if not m or m.group(2).lower() not in _UNITS or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (a number with an optional unit: 500K, 64M, 1G)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def add_max_file_size(p: Any) -> None:
+    """``--max-file-size``: the largest manifest file (or standard input) read."""
+    from ..core.yamlio import MAX_FILE_BYTES, size_text
+
+    p.add_argument("--max-file-size", type=parse_size, default=MAX_FILE_BYTES, metavar="SIZE",
+                   help=f"refuse a manifest file (or standard input) larger than SIZE, e.g. 200M "
+                        f"(default: {size_text(MAX_FILE_BYTES).replace(' ', '')})")
 
 
 def _dump(value: Any, compact: bool = False) -> str:
@@ -118,14 +166,14 @@ def _dump(value: Any, compact: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _load(paths: Sequence[str]):
+def _load(paths: Sequence[str], max_file_size: int | None = None):
     if hasattr(paths, "live_snapshot"):  # --live: a snapshot of the cluster instead of files (live_cli)
         return paths.live_snapshot()
     import gc
 
     from ..core.loader import load
 
-    mesh = load(paths)
+    mesh = load(paths, max_file_size=max_file_size)
     # The model never changes once read: keep the collector from rescanning it on every pass
     # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
     gc.freeze()
@@ -136,7 +184,7 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -163,7 +211,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     result = check(sim, args.source, args.target)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
@@ -176,7 +224,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args.manifests, args.max_file_size))
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
     cells = []
@@ -204,7 +252,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         code = item.partition("=")[0].strip()
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
-    mesh = _load(args.manifests)
+    mesh = _load(args.manifests, args.max_file_size)
     messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
     if args.format == "json":
@@ -225,7 +273,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..core.resolver import Simulator
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
-    mesh = _load(args.manifests)
+    mesh = _load(args.manifests, args.max_file_size)
     sim = Simulator(mesh)
     if args.all:
         configs = proxy_configs(sim)
@@ -233,8 +281,8 @@ def _cmd_size(args: argparse.Namespace) -> int:
         without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
         if args.format == "json":
             saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
-                      ("visible_services", "clusters", "listeners", "routes", "virtual_hosts", "endpoints",
-                       "xds_bytes", "memory_mb")}
+                      ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts",
+                       "endpoints", "xds_bytes", "memory_mib", "memory_mb")}
             sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
                                     "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
                                                "saving": saving}}, compact=True) + "\n")
@@ -257,14 +305,22 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         if not calls:
             from ..core.errors import UsageError
 
+            first = f"; line {ignored[0].number}: {ignored[0].reason}" if ignored else ""
             raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
-                             f"({len(ignored)} line(s) ignored)")
+                             f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
-    sim = Simulator(_load(args.manifests))
-    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
+    sim = Simulator(_load(args.manifests, args.max_file_size))
+    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
+                             istio_system=args.istio_system)
     print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
-    return EXIT_OK
+    return EXIT_OK if result.proved else EXIT_NOT_PROVED
+
+
+def _cmd_proxy_config(args: argparse.Namespace) -> int:
+    from .proxy_config import cmd_proxy_config
+
+    return cmd_proxy_config(args, _load)
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
@@ -275,7 +331,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
@@ -290,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
-        return _COMMANDS[args.command](args)
+        with using_language(getattr(args, "lang", None)):
+            return _COMMANDS[args.command](args)
     except SidecarLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -29,7 +29,7 @@ from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
 from .validation import ERROR
 
-__all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_code"]
+__all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_code", "few", "FEW"]
 
 LEVELS = {"Info": 0, "Warning": 1, "Error": 2}
 DOCS = "https://istio.io/latest/docs/reference/config/analysis/{}/"
@@ -132,8 +132,23 @@ class Message:
                 "documentation_url": DOCS.format(self.code.lower()) if self.code.startswith("IST") else self.reference}
 
 
+#: How many resources (or hosts) a message names before it says "and N more".
+FEW = 5
+
+
+def few(items: Sequence[str], sep: str = ", ", limit: int = FEW) -> str:
+    """The first ``limit`` items, then "and N more": every message stays short whatever the mesh holds.
+
+    >>> few(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
+    shown = sep.join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
 def _names(sidecars: Iterable[Sidecar]) -> str:
-    return "[" + " ".join(sorted(s.name for s in sidecars)) + "]"
+    """istioctl's ``[a b c]`` (a Go slice printed with %v), bounded."""
+    return "[" + few(sorted(s.name for s in sidecars), " ") + "]"
 
 
 def _selector_string(labels) -> str:
@@ -185,7 +200,7 @@ class _Analyzer:
                 self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
                           self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
             elif not pods:
-                names = ", ".join(f"{w.kind} {w.namespace}/{w.name}" for w in templates)
+                names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates])
                 self.emit("SL0011", s.ref, f"no Pod matches the selector \"{_selector_string(labels)}\", but the pod "
                           f"template of {names} does: istioctl analyze would report IST0101 here",
                           self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
@@ -336,9 +351,7 @@ class _Analyzer:
             return
         if not shadowed:
             return
-        more = f" (and {len(shadowed) - 3} more)" if len(shadowed) > 3 else ""
-        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + "; ".join(shadowed[:3]) + more,
-                  self.origin(s))
+        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + few(shadowed, "; ", 3), self.origin(s))
 
     def _lower_levels(self, s: Sidecar) -> list[Sidecar]:
         """The Sidecars a reader expects this one to inherit from: namespace default, then root default."""
@@ -365,7 +378,7 @@ class _Analyzer:
         if s.spec.egress is None:
             for o in lower:
                 if o.spec.egress:
-                    hosts = ", ".join(h for e in o.spec.egress for h in e.hosts)
+                    hosts = few([h for e in o.spec.egress for h in e.hosts])
                     self.emit("SL0003", s.ref, f"has no egress, so its workloads see */* (every exported service), "
                               f"not [{hosts}] from {o.ref}: nothing is inherited", self.origin(s), "spec.egress")
                     break
@@ -422,7 +435,7 @@ class _Analyzer:
                                   f"{ns if host.split('/')[0] != '.' else '.'}/{meant[0]}")
             if listener.port is not None and listener.port.number and not imported_any:
                 self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
-                          f"none of [{', '.join(listener.hosts)}] has port {listener.port.number}",
+                          f"none of [{few(list(listener.hosts))}] has port {listener.port.number}",
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
 
     def _ingress(self, s: Sidecar) -> None:

@@ -31,7 +31,7 @@ from .model import (
     ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
     Workload, frozen_map,
 )
-from .yamlio import Document, decode_text, format_path, read_documents, read_path_text
+from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_path_text
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
 
@@ -64,37 +64,56 @@ def _type_name(value: Any) -> str:
 
 
 def manifest_files(paths: Sequence[str]) -> list[str]:
-    """Expand directories into their YAML files (sorted); keep files and ``-`` as given."""
+    """Expand directories into their YAML files (sorted); keep files and ``-`` as given.
+
+    A directory that cannot be read (itself or any directory below it), or that holds no
+    ``*.yaml``/``*.yml`` file at all, is a ManifestError naming it: nothing is skipped silently.
+    Whether a file may be read at all (only regular files, within the size limit) is decided when
+    it is read (:func:`sidecar_lab.core.yamlio.read_manifest_bytes`).
+    """
     out: list[str] = []
     for path in paths:
         if path == "-":
             out.append(path)
         elif os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in files:
-                    if name.endswith((".yaml", ".yml")):
-                        found.append(os.path.join(root, name))
-            out.extend(sorted(found))
+            out.extend(_directory_manifests(path))
         else:
             out.append(path)
     return out
 
 
-def load(paths: Sequence[str] | str, *, stdin: Any = None) -> Mesh:
-    """Read manifests from files, directories and ``-`` (standard input) into a Mesh."""
+def _directory_manifests(path: str) -> list[str]:
+    def unreadable(exc: OSError) -> None:
+        raise ManifestError(f"cannot read this directory: {exc.strerror or exc}",
+                            file=exc.filename or path) from None
+
+    found = []
+    for root, dirs, files in os.walk(path, onerror=unreadable):
+        dirs.sort()
+        for name in files:
+            if name.endswith((".yaml", ".yml")):
+                found.append(os.path.join(root, name))
+    if not found:
+        raise ManifestError("no manifests here: the directory holds no *.yaml or *.yml file", file=path)
+    return sorted(found)
+
+
+def load(paths: Sequence[str] | str, *, stdin: Any = None, max_file_size: int | None = None) -> Mesh:
+    """Read manifests from files, directories and ``-`` (standard input) into a Mesh.
+
+    ``max_file_size`` (bytes) is the largest file read, standard input included (default
+    :data:`sidecar_lab.core.yamlio.MAX_FILE_BYTES`).
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
     builder = _Builder()
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
-            stream = stdin if stdin is not None else sys.stdin
-            raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            raw = read_limited(stdin if stdin is not None else sys.stdin, "<stdin>", max_file_size)
             text = decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw
             builder.add_text(text, "<stdin>")
         else:
-            builder.add_text(read_path_text(path), path)
+            builder.add_text(read_path_text(path, max_file_size), path)
     return builder.build()
 
 
@@ -185,6 +204,49 @@ class _View:
         return tuple(items)
 
 
+def _is_list(data: Any) -> bool:
+    """A ``List`` (or any ``FooList`` with ``items``): what kubectl's ``meta.IsListType`` unpacks."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind == "List" or (isinstance(kind, str) and kind.endswith("List") and "items" in data)
+
+
+def list_items(doc: Document) -> list[tuple[dict, tuple]]:
+    """``(object, field path)`` of every object of a document, Lists unpacked at any depth.
+
+    Breadth first, as kubectl's ``FlattenListVisitor`` does: the items of a List come before the
+    items of the Lists nested in it, which matters when an object is defined twice (the later
+    one is used). A list item that is not a mapping is a ManifestError naming its path.
+    """
+    out: list[tuple[dict, tuple]] = []
+    queue: list[tuple[Any, tuple]] = [(doc.data, ())]
+    for data, path in queue:  # the queue grows while it is walked
+        if not _is_list(data):
+            out.append((data, path))
+            continue
+        items = data.get("items")
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise doc.error(f"expected a list, got {_type_name(items)}", path + ("items",))
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", path + ("items", i))
+            queue.append((item, path + ("items", i)))
+    return out
+
+
+def check_metadata(view: _View) -> None:
+    """``metadata`` of every kind the simulator reads, checked as the API server would type-check it.
+
+    ``name`` and ``namespace`` are strings; ``labels`` and ``annotations`` are mappings of strings
+    to strings (a number, a boolean or null as a value is refused, as for a Pod: quote it).
+    """
+    view.str(("metadata", "name"))
+    view.str(("metadata", "namespace"))
+    view.str_map(("metadata", "labels"))
+    view.str_map(("metadata", "annotations"))
+
+
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
 
 
@@ -231,19 +293,8 @@ class _Builder:
     def add_document(self, doc: Document) -> None:
         if not isinstance(doc.data, dict):
             raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
-        kind = doc.data.get("kind")
-        if kind in ("List",) or (isinstance(kind, str) and kind.endswith("List") and "items" in doc.data):
-            items = doc.data.get("items")
-            if items is None:
-                return
-            if not isinstance(items, list):
-                raise doc.error(f"expected a list, got {_type_name(items)}", ("items",))
-            for i, item in enumerate(items):
-                if not isinstance(item, dict):
-                    raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", ("items", i))
-                self.add_object(_View(doc, item, ("items", i)))
-            return
-        self.add_object(_View(doc, doc.data, ()))
+        for data, prefix in list_items(doc):
+            self.add_object(_View(doc, data, prefix))
 
     def add_object(self, view: _View) -> None:
         data = view.data
@@ -262,6 +313,7 @@ class _Builder:
         for part in ("metadata", "spec"):
             if part in data and data[part] is not None and not isinstance(data[part], dict):
                 raise view.error(f"expected a mapping, got {_type_name(data[part])}", (part,))
+        check_metadata(view)
         name = view.str(("metadata", "name"))
         if not name:
             raise view.error("missing field: metadata.name is required", ("metadata", "name"))

@@ -10,12 +10,13 @@ made here, so the command, the notebooks and the figures say the same thing.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from .errors import UsageError
 
 __all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label", "set_language", "get_language",
-           "language", "LANGUAGE_ENV"]
+           "language", "using_language", "LANGUAGE_ENV"]
 
 LANGUAGES = ("en", "ko")
 #: The environment variable that picks the language for a whole hub or shell (``ko`` or ``en``).
@@ -47,6 +48,16 @@ def get_language() -> str:
         return _chosen[0]
     env = os.environ.get(LANGUAGE_ENV, "").strip().lower()
     return env if env in LANGUAGES else "en"
+
+
+@contextmanager
+def using_language(lang: str | None) -> Iterator[str]:
+    """Within the block, ``lang`` is the language in force (``None``: leave it as it is); restored after."""
+    saved = list(_chosen)
+    try:
+        yield set_language(lang) if lang is not None else get_language()
+    finally:
+        _chosen[:] = saved
 
 
 def language(lang: str | None) -> str:
@@ -350,6 +361,29 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "path.client-sees": "client sees: {text}",
     "path.dest-sees": "sees the source as {ip}",
     "path.why": "Why:",
+    # the command's text output (core.render): headings around the catalog's sentences
+    "text.proxy": "proxy:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "none",
+    "text.candidates": "candidates, in precedence order:",
+    "text.policy": "outbound traffic policy: {mode}  (from {origin})",
+    "text.policy.from-sidecar": "the Sidecar {detail}",
+    "text.policy.from-mesh": "mesh config: {detail}",
+    "text.egress": "egress listeners:",
+    "text.port": "port {port}",
+    "text.any-port": "any port",
+    "text.implicit": "implicit",
+    "text.visible": "visible services ({count}):",
+    "text.ingress": "ingress listeners:",
+    "text.implicit-from": "implicit, from {services}",
+    "text.pool": "connection pool {pool}",
+    "text.pool-from": "from {origin}",
+    "text.note": "note:",
+    "text.verdict": "verdict:",
+    "text.client-sees": "client sees:",
+    "text.destination-sees": "destination sees the request coming from:",
+    "text.why": "why:",
+    "text.legend": "legend:",
     # fallbacks and alt text
     "note.no-hangul-font": "(Korean font not installed: labels in English)",
     "alt.font-fallback": "Korean was requested but no Korean font is installed, so the labels are in English.",
@@ -368,6 +402,28 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "alt.path.stop": "It stops at the {stage} stage: {stop}.",
     "alt.path.client": "The client sees: {text}.",
 }, "ko": {
+    "text.proxy": "프록시:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "없음",
+    "text.candidates": "후보 (우선순위 순):",
+    "text.policy": "outboundTrafficPolicy: {mode}  ({origin})",
+    "text.policy.from-sidecar": "Sidecar {detail}에서 지정",
+    "text.policy.from-mesh": "메시 설정: {detail}",
+    "text.egress": "egress 리스너:",
+    "text.port": "포트 {port}",
+    "text.any-port": "모든 포트",
+    "text.implicit": "암묵적",
+    "text.visible": "보이는 서비스 ({count}개):",
+    "text.ingress": "ingress 리스너:",
+    "text.implicit-from": "암묵적, {services}에서 유도",
+    "text.pool": "커넥션 풀 {pool}",
+    "text.pool-from": "{origin}에서 지정",
+    "text.note": "참고:",
+    "text.verdict": "판정:",
+    "text.client-sees": "클라이언트가 보는 것:",
+    "text.destination-sees": "목적지가 보는 출발지 주소:",
+    "text.why": "이유:",
+    "text.legend": "범례:",
     "level.workload": "워크로드",
     "level.workload.hint": "{namespace}의 셀렉터 Sidecar",
     "level.namespace": "네임스페이스",

@@ -261,7 +261,7 @@ _KO: dict[str, str] = {
     'sleep -> httpbin.istioinaction is {0}: the one call sleep makes broke.': 'sleep -> httpbin.istioinaction이 {0}입니다. sleep이 하는 단 하나의 호출이 깨졌습니다.',
     'the call works, but sleep still gets {0} outbound clusters (before: {1}).': '호출은 되지만 sleep은 여전히 아웃바운드 클러스터 {0}개를 받습니다(이전: {1}개).',
     '*/* imports every service; import only what sleep calls.': '*/*는 모든 서비스를 가져옵니다. sleep이 호출하는 것만 가져오세요.',
-    "sleep's outbound clusters: {0} -> {1}; estimated memory {2} -> {3} MB (a model, not a measurement).": 'sleep의 아웃바운드 클러스터: {0} -> {1}개, 예상 메모리 {2} -> {3} MB(측정값이 아니라 모델입니다).',
+    "sleep's outbound clusters: {0} -> {1}; estimated memory {2} -> {3} MiB (a model, not a measurement).": 'sleep의 아웃바운드 클러스터: {0} -> {1}개, 예상 메모리 {2} -> {3} MiB(측정값이 아니라 모델입니다).',
     'The call to httpbin.istioinaction stays ROUTED.': 'httpbin.istioinaction 호출은 계속 ROUTED입니다.',
     'answer with a whole number of proxies.': '프록시 수를 정수로 답하세요.',
     'Only proxies whose scope includes the service are pushed; sleep no longer sees it. Gateways ignore Sidecars, so they always see everything.': '범위에 그 서비스가 들어 있는 프록시만 푸시를 받습니다. sleep에는 이제 보이지 않습니다. 게이트웨이는 Sidecar를 무시하므로 항상 모든 것을 봅니다.',
@@ -1511,7 +1511,7 @@ def check_minimal_sidecar(yaml_text: Any) -> Feedback:
         return _hint(f"the call works, but sleep still gets {after.outbound_clusters} outbound clusters "
                      f"(before: {before.outbound_clusters}).", "*/* imports every service; import only what sleep calls.")
     return _ok(f"sleep's outbound clusters: {before.outbound_clusters} -> {after.outbound_clusters}; "
-               f"estimated memory {before.memory_mb:.1f} -> {after.memory_mb:.1f} MB (a model, not a measurement).",
+               f"estimated memory {before.memory_mib:.1f} -> {after.memory_mib:.1f} MiB (a model, not a measurement).",
                "The call to httpbin.istioinaction stays ROUTED.")
 
 
