@@ -171,3 +171,11 @@ def test_the_readme_quick_start_makes_a_venv_then_runs_the_two_commands_as_ci_do
                      'pip install -e ".[test]" && python -m pytest']
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 -m venv .venv" in ci and "\npython -m pytest\n" in ci
+
+
+def test_a_notebook_of_ones_own_opens_where_it_is_with_jupyter_options_after_the_double_dash(tmp_path, capsys):
+    own = tmp_path / "mine.ipynb"
+    own.write_text("{}")
+    code, out, err = run(capsys, ["lab", str(own), "--print-command", "--", "--ServerApp.port_retries=0"])
+    assert code == 0 and f"--ServerApp.root_dir={tmp_path}" in out and out.split()[-1] == "--ServerApp.port_retries=0"
+    assert str(own) in out.split() and "--ServerApp.ip=127.0.0.1" in out
