@@ -1049,15 +1049,15 @@ class _Commit(_Lab):
     def _show(self) -> None:
         self.question_view.value = self._question_html()
         choices = self._choices()
-        if [b.description for b in self.buttons] != [self._button_text(label, value) for label, value in choices] \
-                or len(self.buttons) != len(choices):
+        if [b.tooltip for b in self.buttons] != [str(value) for _, value in choices]:  # other choices: new buttons
             self.buttons = []
             for label, value in choices:
-                button = W.Button(description=self._button_text(label, value), layout=W.Layout(width="auto"))
+                button = W.Button(layout=W.Layout(width="auto"))
                 button.add_class("sidecar-lab-choice")
                 button.on_click(lambda _, v=value: self.pick(v))
                 self.buttons.append(button)
         for button, (label, value) in zip(self.buttons, choices):
+            button.description = self._button_text(label, value)
             button.disabled = self.revealed and not self.vote
             button.button_style = "info" if (value == self.picked and not self.vote) else ""
             button.tooltip = str(value)
