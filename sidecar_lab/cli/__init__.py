@@ -64,15 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
                             "codes, JSON field names and exit codes do not change")
         add_max_file_size(p)
+        add_istio_version(p)
+
+    def compare(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--compare-versions", metavar="X.Y,X.Y", default=None,
+                       help="answer the same question with each of these Istio releases, side by side, the "
+                            "differences marked and the rules that make them named (e.g. 1.26,1.31)")
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--workload", metavar="NS/NAME", help="a Pod or controller, as NAMESPACE/NAME")
     group.add_argument("--all", action="store_true", help="every workload, sorted by namespace then name")
+    compare(p)
 
     p = sub.add_parser("check", help="what happens when a workload sends one request (like kubectl exec ... curl)")
     common(p)
+    compare(p)
     p.add_argument("--from", dest="source", required=True, metavar="NS/NAME", help="the client workload")
     p.add_argument("--to", dest="target", required=True, metavar="TARGET",
                    help="like a curl argument: http://httpbin.istioinaction:8000/ip, https://google.com, "
@@ -146,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
 
     add_proxy_config_arguments(sub)
+    add_istio_version(sub.choices["proxy-config"])
 
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
@@ -176,6 +185,38 @@ def add_max_file_size(p: Any) -> None:
                         f"(default: {size_text(MAX_FILE_BYTES).replace(' ', '')})")
 
 
+def add_istio_version(p: Any) -> None:
+    """``--istio-version``: the Istio release whose rules answer."""
+    p.add_argument("--istio-version", metavar="X.Y[.Z]", type=_istio_version, default=None,
+                   help="answer with the rules of this Istio release, 1.22 to 1.31 (default: 1.26, the lab's; "
+                        "X.Y means its newest patch); docs/versions.md lists what differs")
+
+
+def _istio_version(text: str) -> str:
+    """argparse type of ``--istio-version``: a release the simulator models, normalized."""
+    from ..core.versions import parse_version
+
+    try:
+        return str(parse_version(text))
+    except SidecarLabError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _comparing(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The releases of ``--compare-versions``, or None; it replaces ``--istio-version``, never joins it."""
+    if getattr(args, "compare_versions", None) is None:
+        return None
+    from ..core.version_compare import parse_versions
+
+    if args.istio_version is not None:
+        raise SidecarLabError("give --istio-version or --compare-versions, not both")
+    return parse_versions(args.compare_versions)
+
+
+def _answered(version: str) -> str:
+    return f"(answered with the rules of Istio {version})"
+
+
 def _dump(value: Any, compact: bool = False) -> str:
     if compact:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -200,7 +241,16 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
-    sim = Simulator(_load(args.manifests, args.max_file_size))
+    versions = _comparing(args)
+    if versions is not None:
+        if args.all:
+            raise SidecarLabError("--compare-versions answers for one workload: use --workload NS/NAME, not --all")
+        from ..core.version_compare import compare_resolve
+
+        result = compare_resolve(_load(args.manifests, args.max_file_size), args.workload, versions)
+        print(_dump(result.to_json()) if args.format == "json" else result.text())
+        return EXIT_OK
+    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -227,7 +277,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
-    sim = Simulator(_load(args.manifests, args.max_file_size))
+    versions = _comparing(args)
+    if versions is not None:
+        from ..core.version_compare import compare_check
+
+        comparison = compare_check(_load(args.manifests, args.max_file_size), args.source, args.target, versions)
+        print(_dump(comparison.to_json()) if args.format == "json" else comparison.text())
+        return EXIT_OK
+    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
     result = check(sim, args.source, args.target)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
@@ -240,7 +297,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args.manifests, args.max_file_size))
+    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
     cells = []
@@ -254,9 +311,9 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
     names = [f"{w.namespace}/{w.name}" for w in sources]
     if args.format == "json":
         print(_dump({"sources": [{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources],
-                     "targets": targets, "cells": cells}))
+                     "targets": targets, "cells": cells, "istio_version": sim.istio_version}))
     else:
-        print(matrix_text(names, targets, cells))
+        print(matrix_text(names, targets, cells, istio_version=sim.istio_version))
     return EXIT_OK
 
 
@@ -269,17 +326,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
     mesh = _load(args.manifests, args.max_file_size)
-    messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
+    sim = Simulator(mesh, args.istio_version)
+    messages = filter_messages(analyze(sim), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
     if args.format == "json":
-        print(_dump({"messages": [m.to_json() for m in messages]}))
-    elif not messages:
-        print("\u2714 No validation issues found when analyzing the given manifests.")
+        print(_dump({"messages": [m.to_json() for m in messages], "istio_version": sim.istio_version}))
     else:
+        if not messages:
+            print("\u2714 No validation issues found when analyzing the given manifests.")
         for m in messages:
             print(m.line())
             if m.code.startswith("SL") and m.why:
                 print(f"    why: {m.why} ({m.reference})")
+        print(_answered(sim.istio_version))
     return exit_code(messages, args.failure_threshold)
 
 
@@ -290,23 +349,29 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
     mesh = _load(args.manifests, args.max_file_size)
-    sim = Simulator(mesh)
+    sim = Simulator(mesh, args.istio_version)
     if args.all:
         configs = proxy_configs(sim)
         with_totals = mesh_totals(sim, configs)
-        without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
+        without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=()), sim.rules))
         if args.format == "json":
             saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
                       ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts",
                        "endpoints", "xds_bytes", "memory_mib", "memory_mb")}
             sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
                                     "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
-                                               "saving": saving}}, compact=True) + "\n")
+                                               "saving": saving}, "istio_version": sim.istio_version},
+                                   compact=True) + "\n")
         else:
             print(totals_text(configs, with_totals, without_totals))
+            print(_answered(sim.istio_version))
         return EXIT_OK
     result = compare(sim, args.workload)
-    print(_dump(result.to_json()) if args.format == "json" else comparison_text(result))
+    if args.format == "json":
+        print(_dump({**result.to_json(), "istio_version": sim.istio_version}))
+    else:
+        print(comparison_text(result))
+        print(_answered(sim.istio_version))
     return EXIT_OK
 
 
@@ -326,10 +391,14 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
                              f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
-    sim = Simulator(_load(args.manifests, args.max_file_size))
+    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
     result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
                              istio_system=args.istio_system)
-    print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
+    if args.format == "json":
+        print(_dump({**result.to_json(), "istio_version": sim.istio_version}))
+    else:
+        print(suggestion_text(result))
+        print(_answered(sim.istio_version))
     return EXIT_OK if result.proved else EXIT_NOT_PROVED
 
 

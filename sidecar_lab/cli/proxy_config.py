@@ -94,7 +94,7 @@ def cmd_proxy_config(args: argparse.Namespace, load: Any) -> int:
     filters = _filters(args)
     if "/" not in args.workload:
         raise UsageError(f"workload {args.workload!r} must be written NAMESPACE/NAME")
-    sim = Simulator(load(args.manifests))
+    sim = Simulator(load(args.manifests), getattr(args, "istio_version", None))
     view = proxy_view(sim, args.workload, without_sidecar=args.without_sidecar)
     if output == "short":
         print(section_table(view, args.section, **filters))
@@ -102,6 +102,8 @@ def cmd_proxy_config(args: argparse.Namespace, load: Any) -> int:
         print(dump(section_json(view, args.section, **filters), output))
     for note in view.notes:
         print(f"# note: {note}", file=sys.stderr)
+    # standard error, so the table and the config-dump-shaped JSON keep istioctl's and Envoy's shapes
+    print(f"# answered with the rules of Istio {sim.istio_version}", file=sys.stderr)
     if getattr(args, "live", False):
         command = istioctl_command(view, args.section, output=output, context=getattr(args, "context", None))
         what = "the real proxy" + (" (with its Sidecar)" if args.without_sidecar and view.proxy == "sidecar" else "")

@@ -146,9 +146,11 @@ def few(items: Sequence[str], sep: str = ", ", limit: int = FEW) -> str:
     return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
 
 
-def _names(sidecars: Iterable[Sidecar]) -> str:
-    """istioctl's ``[a b c]`` (a Go slice printed with %v), bounded."""
-    return "[" + few(sorted(s.name for s in sidecars), " ") + "]"
+def _names(sidecars: Iterable[Sidecar], sort: bool = True) -> str:
+    """istioctl's ``[a b c]`` (a Go slice printed with %v), bounded; ``getNames`` sorts them from 1.23
+    (``Rules.analyzer_sorted_names``), 1.22 lists them as read."""
+    names = [s.name for s in sidecars]
+    return "[" + few(sorted(names) if sort else names, " ") + "]"
 
 
 def _selector_string(labels) -> str:
@@ -177,6 +179,7 @@ class _Analyzer:
 
     # -- istioctl: sidecar.SelectorAnalyzer ------------------------------------------------------
     def selector_analyzer(self) -> None:
+        sort = self.sim.rules.analyzer_sorted_names
         selectorless: dict[str, list[Sidecar]] = {}
         matches: dict[tuple, list[Sidecar]] = {}
         pods_by_ns: dict[str, list[Workload]] = {}
@@ -215,7 +218,7 @@ class _Analyzer:
                 continue
             if len(sidecars) > 1:
                 for s in sidecars:
-                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" select the "
+                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select the "
                               f"same workload pod \"{name}\", which can lead to undefined behavior.",
                               self.origin(s), "metadata.name")
         for ns, sidecars in selectorless.items():
@@ -227,7 +230,7 @@ class _Analyzer:
                 continue
             if len(sidecars) > 1:
                 for s in sidecars:
-                    self.emit("IST0111", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" have no "
+                    self.emit("IST0111", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" have no "
                               "workload selector, which can lead to undefined behavior.", self.origin(s),
                               "spec.workloadSelector")
 
@@ -390,7 +393,9 @@ class _Analyzer:
                       "zero value): unknown hosts are blocked", self.origin(s, ("spec", "outboundTrafficPolicy")),
                       "spec.outboundTrafficPolicy")
         mode = otp.effective_mode if otp is not None else self.mesh.mesh_config.outbound_mode
-        restricted = s.spec.egress and not any("*/*" in e.hosts for e in s.spec.egress)
+        excluding = self.sim.rules.egress_host_exclusion and any(h.startswith("~") for e in s.spec.egress or ()
+                                                                  for h in e.hosts)
+        restricted = s.spec.egress and (excluding or not any("*/*" in e.hosts for e in s.spec.egress))
         if restricted and mode != REGISTRY_ONLY:
             self.emit("SL0005", s.ref, "egress hosts restrict what this proxy is configured for, but the mode is "
                       "ALLOW_ANY: services they do not import are still reached (plaintext passthrough, no mTLS). "
@@ -408,6 +413,8 @@ class _Analyzer:
                 ns, name = parsed
                 path = ("spec", "egress", i, "hosts", j)
                 field = f"spec.egress[{i}].hosts[{j}]"
+                if host.startswith("~") and self.sim.rules.egress_host_exclusion:
+                    continue  # 1.31: an exclusion imports nothing by design
                 if ns not in ("*", "~") and self.sim.namespaces and ns not in self.known_namespaces:
                     self.emit("SL0007", s.ref, f"host {host!r} names namespace {ns!r}, which none of the inputs "
                               "define: it imports nothing", self.origin(s, path), field)
@@ -470,9 +477,13 @@ class _Analyzer:
                           self.origin(s, ("spec", "ingress", i, "port")), f"spec.ingress[{i}].port")
 
 
-def analyze(mesh: Mesh | Simulator) -> list[Message]:
-    """Every finding for the manifests, in a stable order (resource, then code)."""
-    sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh)
+def analyze(mesh: Mesh | Simulator, istio_version: str | None = None) -> list[Message]:
+    """Every finding for the manifests, in a stable order (resource, then code).
+
+    The release is the Simulator's, or ``istio_version`` for a Mesh (default the lab's 1.26):
+    its validation (IST0106, IST0133) and the analyzer's own differences (``Rules`` area analyzer).
+    """
+    sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh, istio_version)
     a = _Analyzer(sim)
     a.schema_and_deprecation()
     a.selector_analyzer()

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import ManifestError
 from .model import (
-    ALLOW_ANY, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
+    ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
     IngressListener, Mesh, MeshConfig, Namespace, OutboundTrafficPolicy, PortSpec, Service,
     ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
     Workload, frozen_map,
@@ -431,7 +431,8 @@ class _Builder:
                           view.str(("spec", "location")) or "MESH_EXTERNAL",
                           view.str(("spec", "resolution")) or "NONE",
                           view.str_list(("spec", "exportTo")) or ("*",),
-                          frozen_map(selector) if selector is not None else None, created, source)
+                          frozen_map(selector) if selector is not None else None, created, source,
+                          frozen_map(view.str_map(("metadata", "labels"))))
         self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
 
     def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:
@@ -545,13 +546,32 @@ def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConf
         value = otp.get("mode")
         if value is None:
             mode = REGISTRY_ONLY  # the protobuf zero value: outboundTrafficPolicy: {} means REGISTRY_ONLY
-        elif value in (REGISTRY_ONLY, ALLOW_ANY):
+        elif value in (REGISTRY_ONLY, ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS):  # the last one: Istio 1.31 (the simulator checks)
             mode = value
         else:
-            raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY or ALLOW_ANY)",
-                             ("outboundTrafficPolicy", "mode"))
+            raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY, ALLOW_ANY or, from Istio 1.31, "
+                       "ALLOW_ANY_DYNAMIC_DNS)", ("outboundTrafficPolicy", "mode"))
         mode_from = origin
-    return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source)
+    proxy_config = _mapping(data, ("defaultConfig",), fail) or {}
+    metadata = _mapping(proxy_config, ("defaultConfig", "proxyMetadata"), fail) or {}
+    for key, value in metadata.items():
+        if not isinstance(value, str):
+            raise fail(f"expected a string value, got {_type_name(value)} (quote it)",
+                       ("defaultConfig", "proxyMetadata", key))
+    policy = _mapping(data, ("defaultTrafficPolicy",), fail) or {}  # Istio 1.31 (Rules.mesh_default_traffic_policy)
+    pool = _mapping(policy, ("defaultTrafficPolicy", "connectionPool"), fail)
+    return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source,
+                      proxy_metadata=frozen_map(metadata), default_connection_pool=frozen_map(pool) if pool else None)
+
+
+def _mapping(data: dict, path: tuple, fail: Any) -> dict | None:
+    """``data[path[-1]]`` (the field at ``path`` of the mesh config) when a mapping, None when absent, else an error."""
+    value = data.get(path[-1])
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise fail(f"expected a mapping, got {_type_name(value)}", path)
+    return value
 
 
 def _port_spec(raw: Any) -> PortSpec | None:

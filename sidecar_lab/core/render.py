@@ -21,8 +21,10 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
         return label("text." + key, lang, **params)
 
     w = r.workload
-    lines = [f"{w.namespace}/{w.name} ({w.kind})",
-             f"  {t('proxy')}   {r.proxy} — {r.proxy_reason.text(lang)}"]
+    lines = [f"{w.namespace}/{w.name} ({w.kind})"]
+    if r.istio_version:
+        lines.append(f"  {t('istio')}   {r.istio_version}")
+    lines.append(f"  {t('proxy')}   {r.proxy} — {r.proxy_reason.text(lang)}")
     governor = str(r.sidecar) if r.sidecar is not None else t("none")
     lines.append(f"  {t('sidecar')} {governor}  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
     if r.candidates:
@@ -78,9 +80,11 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
 
     e = c.envoy
     lines = [f"{c.source.namespace}/{c.source.name} -> {c.target.target}",
-             f"  {t('verdict')} {c.verdict.value}",
-             f"  {t('proxy')}   {c.resolution.proxy}; Sidecar "
-             f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
+             f"  {t('verdict')} {c.verdict.value}"]
+    if c.resolution.istio_version:
+        lines.append(f"  {t('istio')}   {c.resolution.istio_version}")
+    lines += [f"  {t('proxy')}   {c.resolution.proxy}; Sidecar "
+              f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
         lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'} -> cluster {e.cluster or '-'}")
     lines.append(f"  {t('client-sees')} {c.client_sees_text(lang)}")
@@ -93,8 +97,8 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
 
 
 def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[dict]],
-                lang: str | None = None) -> str:
-    """A table of verdicts: one row per source, one numbered column per target, and a legend."""
+                lang: str | None = None, istio_version: str | None = None) -> str:
+    """A table of verdicts: one row per source, one numbered column per target, a legend (and the release)."""
     legend = ", ".join(f"{g}={v}" for v, g in VERDICT_GLYPHS.items())
     width = max([len(s) for s in sources] + [6])
     header = " " * width + "  " + " ".join(f"{i + 1:>3}" for i in range(len(targets)))
@@ -104,4 +108,6 @@ def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[
     lines.append("")
     lines.extend(f"{i + 1:>3}. {t}" for i, t in enumerate(targets))
     lines.append(f"{label('text.legend', lang)} {legend}")
+    if istio_version:
+        lines.append(f"{label('text.istio', lang)} {istio_version}")
     return "\n".join(lines)

@@ -137,7 +137,7 @@ class EffectiveIngress:
     default_endpoint: str | None
     implicit: bool
     connection_pool: Mapping[str, Any] | None
-    connection_pool_from: str  # port | sidecar | none
+    connection_pool_from: str  # port | sidecar | mesh (Istio 1.31 meshConfig.defaultTrafficPolicy) | none
     #: For implicit listeners: the Service ports that produced it.
     services: tuple[str, ...] = ()
 
@@ -174,6 +174,8 @@ class Resolution:
     proxy_reason: Step
     scope_reason: Step
     notes: tuple[Step, ...] = ()
+    #: The Istio release whose rules answered (``"1.26"``).
+    istio_version: str = ""
 
     @property
     def mode(self) -> str | None:
@@ -193,6 +195,7 @@ class Resolution:
             "ingress": [i.to_json() for i in self.ingress],
             "notes": [n.text() for n in self.notes],
             "explanation": [self.proxy_reason.text(), self.scope_reason.text()],
+            "istio_version": self.istio_version,
         }
 
 
@@ -276,4 +279,5 @@ class RequestResult:
             "destination_sees_source": self.destination_sees_source,
             "explanation": self.explanation(),
             "explanation_codes": [s.key for s in self.steps],
+            "istio_version": r.istio_version,
         }

@@ -175,7 +175,8 @@ def _sleep_item(conn: Connection) -> PreflightItem:
         if exc.status == 404:
             return PreflightItem("sleep pod", False, f"no pod {ns}/sleep", "sidecar-lab live deploy", required=False)
         raise
-    containers = container_names(pod)
+    # From Istio 1.27 (Rules.native_sidecars_auto) istio-proxy is an init container on kubelets >= 1.33.
+    containers = container_names(pod, init=True)
     phase = (pod.get("status") or {}).get("phase", "Unknown")
     if "istio-proxy" not in containers:
         return PreflightItem("sleep pod", False, f"{ns}/sleep ({phase}) has no istio-proxy "

@@ -19,7 +19,7 @@ from .discovery import ISTIO_GROUP, ISTIO_KINDS, Discovery
 from ..core.errors import ManifestError
 
 __all__ = ["snapshot_objects", "mesh_from_objects", "snapshot_yaml", "mesh_configmap", "prune",
-           "without_controllers_of_listed_pods", "LAST_APPLIED"]
+           "without_controllers_of_listed_pods", "istio_release_of", "LAST_APPLIED"]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -201,9 +201,41 @@ def mesh_from_objects(objects: list[dict], origin: str, notes: Sequence[str] = (
                 extra.append(f"{obj.get('kind')} {meta.get('namespace', '')}/{meta.get('name')} left out: "
                              f"{exc.message}")
         mesh = load_objects(good, origin=origin)
+    release = istio_release_of(objects)
+    if release is not None:
+        from ..core.errors import UsageError
+        from ..core.versions import DEFAULT_VERSION, parse_version
+
+        try:
+            version = str(parse_version(release))
+        except UsageError:
+            extra.append(f"istiod runs Istio {release}, a release sidecar-lab does not model (1.22 to 1.31): "
+                         f"the answers follow Istio {DEFAULT_VERSION} unless --istio-version says otherwise")
+        else:
+            mesh = dataclasses.replace(mesh, istio_version=version)
+            extra.append(f"istiod runs Istio {version}: the answers follow its rules unless --istio-version "
+                         "says otherwise")
     if extra:
         mesh = dataclasses.replace(mesh, notes=tuple(mesh.notes) + tuple(extra))
     return mesh
+
+
+def istio_release_of(objects: Sequence[Mapping]) -> str | None:
+    """The release istiod runs, from its Deployment or, when only its pods were kept, a Pod (labels, image tag)."""
+    from .preflight import istio_version_of
+
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if (meta.get("labels") or {}).get("app") != "istiod":
+            continue
+        if obj.get("kind") == "Pod":  # shaped as a Deployment for istio_version_of
+            obj = {"metadata": meta, "spec": {"template": {"spec": obj.get("spec") or {}}}}
+        elif obj.get("kind") != "Deployment":
+            continue
+        found = istio_version_of(obj)
+        if found and found[0].isdigit():  # not "revision canary"
+            return found
+    return None
 
 
 def snapshot_yaml(objects: Sequence[Mapping], context: str, server: str) -> str:

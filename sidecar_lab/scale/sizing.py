@@ -791,10 +791,10 @@ def compare(sim: Simulator, workload: str | Workload, sidecar: Any = None) -> Co
     new = _as_sidecar(sidecar, w.namespace, existing)
     if new.ref in existing:
         sim_without = Simulator(dataclasses.replace(
-            sim.mesh, sidecars=tuple(s for s in sim.mesh.sidecars if s.ref != new.ref)))
+            sim.mesh, sidecars=tuple(s for s in sim.mesh.sidecars if s.ref != new.ref)), sim.rules)
     else:
         sim_without = sim
-    sim_with = Simulator(with_sidecar(sim.mesh, new))
+    sim_with = Simulator(with_sidecar(sim.mesh, new), sim.rules)
     return Comparison(ref, str(new.ref), proxy_config(sim_without, ref), proxy_config(sim_with, ref),
                       sim_without, sim_with)
 
