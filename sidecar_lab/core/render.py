@@ -96,7 +96,11 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
               f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
         entry = e.route_entry if e.route_entry else (t("unnamed") if e.route_entry == "" else "-")
-        table = " " + t("route-table", table=e.route_config, route=entry) if e.route_config else ""
+        table = ""
+        if e.route_config and entry == e.route:  # the catch-all: its virtual host and route share the name
+            table = " " + t("route-table-only", table=e.route_config)
+        elif e.route_config:
+            table = " " + t("route-table", table=e.route_config, route=entry)
         lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'}{table} -> cluster {e.cluster or '-'}")
         if e.weighted_clusters:
             split = ", ".join(f"{cl} {w}%" + ("" if ok else " " + t("missing")) for cl, w, ok in e.weighted_clusters)
