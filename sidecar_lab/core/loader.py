@@ -1,7 +1,8 @@
 """Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.core.model.Mesh`.
 
-Files, directories (every ``*.yaml``/``*.yml`` below, in sorted path order)
-and ``-`` for standard input; multi-document YAML and ``kind: List``. Objects
+Files, directories (every ``*.yaml``/``*.yml``/``*.json`` below, in sorted path order)
+and ``-`` for standard input; multi-document YAML, JSON (``kubectl get -o json``, read by
+:mod:`sidecar_lab.core.jsonio`) and ``kind: List``. Objects
 of kinds the simulator does not use are skipped; anything malformed in a kind
 it does use is a :class:`~sidecar_lab.core.errors.ManifestError` naming the file,
 the line and the field path — a Sidecar is never dropped silently.
@@ -18,11 +19,14 @@ the line and the field path — a Sidecar is never dropped silently.
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ManifestError
 from .model import (
@@ -31,6 +35,7 @@ from .model import (
     ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
     Workload, frozen_map,
 )
+from .jsonio import json_error, looks_like_json, read_json_documents
 from .yamlio import Document, decode_text, format_path, read_documents, read_path_text
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
@@ -63,8 +68,13 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+#: The files a directory contributes, as ``kubectl apply -f DIR`` reads them.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def manifest_files(paths: Sequence[str]) -> list[str]:
-    """Expand directories into their YAML files (sorted); keep files and ``-`` as given."""
+    """Expand directories into their manifest files (``*.yaml``, ``*.yml``, ``*.json``, sorted);
+    keep files and ``-`` as given."""
     out: list[str] = []
     for path in paths:
         if path == "-":
@@ -74,7 +84,7 @@ def manifest_files(paths: Sequence[str]) -> list[str]:
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 for name in files:
-                    if name.endswith((".yaml", ".yml")):
+                    if name.endswith(MANIFEST_SUFFIXES):
                         found.append(os.path.join(root, name))
             out.extend(sorted(found))
         else:
@@ -86,16 +96,45 @@ def load(paths: Sequence[str] | str, *, stdin: Any = None) -> Mesh:
     """Read manifests from files, directories and ``-`` (standard input) into a Mesh."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    builder = _Builder()
+    return load_texts(read_texts(paths, stdin=stdin))
+
+
+def read_texts(paths: Sequence[str], *, stdin: Any = None) -> list[tuple[str, str]]:
+    """``(name, text)`` of every manifest file the paths name (directories expanded, ``-`` read once)."""
+    out = []
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
             raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-            text = decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw
-            builder.add_text(text, "<stdin>")
+            out.append(("<stdin>", decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw))
         else:
-            builder.add_text(read_path_text(path), path)
-    return builder.build()
+            out.append((path, read_path_text(path)))
+    return out
+
+
+def load_texts(texts: Iterable[tuple[str, str]]) -> Mesh:
+    """A Mesh from ``(name, text)`` pairs, as :func:`read_texts` gives them."""
+    builder = _Builder()
+    with collector_paused():
+        for name, text in texts:
+            builder.add_text(text, name)
+        return builder.build()
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    Reading creates hundreds of thousands of objects and no garbage cycles; each collection pass
+    would walk all of them again, which makes reading a large mesh about twice as slow.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_text(text: str, file: str = "<memory>") -> Mesh:
@@ -109,9 +148,29 @@ def load_objects(objects: Iterable[Mapping], origin: str = "<cluster>") -> Mesh:
     """Build a Mesh from already-parsed objects (for example read from a live cluster)."""
     builder = _Builder()
     builder.origins.append(origin)
-    for i, obj in enumerate(objects):
-        builder.add_document(Document(obj, origin, i + 1))
-    return builder.build()
+    with collector_paused():
+        for i, obj in enumerate(objects):
+            builder.add_document(Document(obj, origin, i + 1))
+        return builder.build()
+
+
+def read_manifest_documents(text: str, file: str) -> Iterator[Document]:
+    """The documents of a manifest text: JSON when it looks like JSON (``kubectl get -o json``), else YAML.
+
+    JSON that does not parse is read as YAML (flow-style YAML looks like JSON too); when YAML
+    refuses it as well, the JSON error is the one reported.
+    """
+    if not looks_like_json(text):
+        yield from read_documents(text, file)
+        return
+    try:
+        documents = list(read_json_documents(text, file))
+    except json.JSONDecodeError as exc:
+        try:
+            documents = list(read_documents(text, file))
+        except ManifestError:
+            raise json_error(exc, file) from None
+    yield from documents
 
 
 class _View:
@@ -136,6 +195,8 @@ class _View:
             value = value.get(key)
             if value is None:
                 return default
+        if value.__class__ is want:  # the common case, answered without building the tuple below
+            return value
         wanted = want if isinstance(want, tuple) else (want,)
         if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
             names = " or ".join(_TYPE_NAMES.get(w, w.__name__) for w in wanted)
@@ -225,7 +286,7 @@ class _Builder:
     # -- documents ---------------------------------------------------------
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
-        for doc in read_documents(text, file):
+        for doc in read_manifest_documents(text, file):
             self.add_document(doc)
 
     def add_document(self, doc: Document) -> None:
@@ -415,9 +476,8 @@ class _Builder:
             path, message = problems[0]
             raise view.error(message, tuple(path))
         prefix_len = len(view.prefix)
-        positions = {path[prefix_len:]: line for path, line in view.doc.positions().items()
-                     if path[:prefix_len] == view.prefix and len(path) > prefix_len
-                     and path[prefix_len] == "spec"}
+        positions = {path[prefix_len:]: line
+                     for path, line in view.doc.positions_under(view.prefix + ("spec",)).items()}
         sidecar = Sidecar(namespace, name, sidecar_spec(raw), frozen_map(raw), view.data["apiVersion"],
                           created, created_text,
                           frozen_map(view.str_map(("metadata", "annotations"))), source,
