@@ -242,7 +242,7 @@ def test_kubectl_json_on_stdin_answers_as_the_yaml_files(capsys, monkeypatch):
     assert main(["resolve", *paths, "--all", "--format", "json"]) == 0
     from_files = json.loads(capsys.readouterr().out)
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(_kubectl_json(_seed_texts(step)).encode())))
-    assert main(["resolve", "-", "--all", "--format", "json"]) == 0
+    assert main(["resolve", "-", "--all", "--format", "json", "--no-cache"]) == 0
     from_json = json.loads(capsys.readouterr().out)
     strip = re.compile(r'"origin": "[^"]*"')
     assert strip.sub("", json.dumps(from_json)) == strip.sub("", json.dumps(from_files))
@@ -250,7 +250,7 @@ def test_kubectl_json_on_stdin_answers_as_the_yaml_files(capsys, monkeypatch):
 
 def test_bad_json_on_stdin_is_one_error_line(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(POD_LIST.encode())))
-    assert main(["resolve", "-", "--all"]) == 2
+    assert main(["resolve", "-", "--all", "--no-cache"]) == 2
     err = capsys.readouterr().err
     assert err == ("error: <stdin>:16: items[1].metadata.labels.version: expected a string value, got an "
                    "integer (quote numbers and booleans in labels and annotations)\n")

@@ -23,6 +23,14 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
 
 
+_CACHE_HELP = ("Every command that reads manifests keeps the model it built in a cache, so that the next question "
+               "about the same manifests is answered without reading them again. The cache is keyed by each "
+               "input's name and content, the package and its code, and the language: it is never stale, and "
+               "deleting it is always safe. It lives in $SIDECAR_LAB_CACHE_DIR, else $XDG_CACHE_HOME/sidecar-lab, "
+               "else ~/.cache/sidecar-lab. Turn it off with --no-cache or SIDECAR_LAB_NO_CACHE=1; clear it with "
+               "'sidecar-lab cache --clear' (or by deleting the folder).")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, as every other error
         raise SidecarLabError(f"{message} (see '{self.prog} --help')")
@@ -36,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
-                       help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
+                       help="YAML or JSON files (kubectl get -o json), or directories of them, of Kubernetes/Istio "
+                            "manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the cache of loaded manifests (also: SIDECAR_LAB_NO_CACHE=1); "
+                            "see 'sidecar-lab cache'")
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
@@ -88,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
 
+    p = sub.add_parser("cache", help="where the cache of loaded manifests is, and how to clear it",
+                       description=_CACHE_HELP)
+    p.add_argument("--clear", action="store_true", help="delete every cache file")
+
     p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
     p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
@@ -106,25 +122,47 @@ def _dump(value: Any, compact: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _load(paths: Sequence[str]):
+def _load(args: argparse.Namespace):
+    """The mesh the command's MANIFEST arguments name: from the cache when it holds them (see
+    :mod:`sidecar_lab.core.cache`), else read (and then cached)."""
+    paths = args.manifests
     if hasattr(paths, "live_snapshot"):  # --live: a snapshot of the cluster instead of files (live_cli)
         return paths.live_snapshot()
     import gc
 
-    from ..core.loader import load
+    from ..core.cache import cache_disabled_by_env, cached_mesh
+    from ..core.loader import load_inputs, read_inputs
 
-    mesh = load(paths)
+    inputs = read_inputs(paths)
+    enabled = not getattr(args, "no_cache", False) and not cache_disabled_by_env()
+    mesh, _ = cached_mesh(inputs, lambda: load_inputs(inputs), key_options=cache_key_options(args),
+                          enabled=enabled)
     # The model never changes once read: keep the collector from rescanning it on every pass
     # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
     gc.freeze()
     return mesh
 
 
+def cache_key_options(args: argparse.Namespace) -> dict:
+    """What besides the inputs' content keys the cache of loaded meshes.
+
+    The cache holds the model read from the manifests, not answers, so only what could change
+    the model needs to be here; the language and the Istio version are here anyway, so that no
+    text or rule read with one can be served for another. An option that changes what is read
+    joins this dict (its value must be JSON-like or have a stable repr).
+    """
+    from .. import __version__
+    from ..core.messages import get_language
+
+    return {"package_version": __version__, "language": get_language(),
+            "istio_version": getattr(args, "istio_version", None)}
+
+
 def _cmd_resolve(args: argparse.Namespace) -> int:
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args))
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -151,7 +189,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args))
     result = check(sim, args.source, args.target)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
@@ -164,7 +202,7 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args))
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
     cells = []
@@ -192,7 +230,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         code = item.partition("=")[0].strip()
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
-    mesh = _load(args.manifests)
+    mesh = _load(args)
     messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
     if args.format == "json":
@@ -213,7 +251,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..core.resolver import Simulator
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
-    mesh = _load(args.manifests)
+    mesh = _load(args)
     sim = Simulator(mesh)
     if args.all:
         configs = proxy_configs(sim)
@@ -249,9 +287,25 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
                              f"({len(ignored)} line(s) ignored)")
     else:
         calls = args.calls
-    sim = Simulator(_load(args.manifests))
+    sim = Simulator(_load(args))
     result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
     print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
+    return EXIT_OK
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from ..core.cache import KEEP, cache_dir, cache_disabled_by_env, clear_cache
+
+    if args.clear:
+        print(f"removed {clear_cache()} cache file(s) from {cache_dir()}")
+        return EXIT_OK
+    directory = cache_dir()
+    files = sorted(directory.glob("mesh-*.pickle")) if directory.is_dir() else []
+    size = sum(f.stat().st_size for f in files if f.exists())
+    state = "off (SIDECAR_LAB_NO_CACHE is set)" if cache_disabled_by_env() else "on"
+    print(f"cache of loaded manifests: {directory}\n  {state}; {len(files)} file(s), {size / 1e6:.1f} MB "
+          f"(the {KEEP} most recently used are kept)\n  clear it with 'sidecar-lab cache --clear'; "
+          "skip it with --no-cache")
     return EXIT_OK
 
 
@@ -262,7 +316,7 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab, "cache": _cmd_cache}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402

@@ -36,7 +36,7 @@ from .model import (
     Workload, frozen_map,
 )
 from .jsonio import json_error, looks_like_json, read_json_documents
-from .yamlio import Document, decode_text, format_path, read_documents, read_path_text
+from .yamlio import Document, decode_text, format_path, read_documents, read_path_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
 
@@ -96,28 +96,28 @@ def load(paths: Sequence[str] | str, *, stdin: Any = None) -> Mesh:
     """Read manifests from files, directories and ``-`` (standard input) into a Mesh."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    return load_texts(read_texts(paths, stdin=stdin))
+    return load_inputs(read_inputs(paths, stdin=stdin))
 
 
-def read_texts(paths: Sequence[str], *, stdin: Any = None) -> list[tuple[str, str]]:
-    """``(name, text)`` of every manifest file the paths name (directories expanded, ``-`` read once)."""
-    out = []
+def read_inputs(paths: Sequence[str], *, stdin: Any = None) -> list[tuple[str, bytes | str]]:
+    """``(name, content)`` of every manifest file the paths name, not yet decoded (directories
+    expanded, ``-`` read once); :func:`load_inputs` builds the Mesh from them."""
+    out: list[tuple[str, bytes | str]] = []
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
             stream = stdin if stdin is not None else sys.stdin
-            raw = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
-            out.append(("<stdin>", decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw))
+            out.append(("<stdin>", stream.buffer.read() if hasattr(stream, "buffer") else stream.read()))
         else:
-            out.append((path, read_path_text(path)))
+            out.append((path, read_path_bytes(path)))
     return out
 
 
-def load_texts(texts: Iterable[tuple[str, str]]) -> Mesh:
-    """A Mesh from ``(name, text)`` pairs, as :func:`read_texts` gives them."""
+def load_inputs(inputs: Iterable[tuple[str, bytes | str]]) -> Mesh:
+    """A Mesh from ``(name, content)`` pairs, as :func:`read_inputs` gives them."""
     builder = _Builder()
     with collector_paused():
-        for name, text in texts:
-            builder.add_text(text, name)
+        for name, content in inputs:
+            builder.add_text(decode_text(content, name) if isinstance(content, bytes) else content, name)
         return builder.build()
 
 

@@ -135,6 +135,26 @@ class Scope:
         return None
 
 
+class PerSidecar(Mapping):
+    """A read-only mapping from each Sidecar's ref to a value computed the first time it is asked for."""
+
+    def __init__(self, sidecars: Mapping[ObjectRef, Sidecar], compute) -> None:
+        self._sidecars, self._compute, self._values = sidecars, compute, {}
+
+    def __getitem__(self, ref: ObjectRef):
+        try:
+            return self._values[ref]
+        except KeyError:
+            value = self._values[ref] = self._compute(self._sidecars[ref])
+            return value
+
+    def __iter__(self):
+        return iter(self._sidecars)
+
+    def __len__(self) -> int:
+        return len(self._sidecars)
+
+
 class Simulator:
     """The simulator for one set of manifests; it indexes them once and caches scopes."""
 
@@ -150,8 +170,12 @@ class Simulator:
             key = (w.namespace, w.name)
             if key not in self._workloads or w.kind == "Pod":
                 self._workloads[key] = w
-        self.validation = {s.ref: validate_sidecar(dict(s.raw_spec), s.namespace) for s in mesh.sidecars}
-        self.admitted = {ref: not any(m.level == "Error" for m in msgs) for ref, msgs in self.validation.items()}
+        by_ref = {s.ref: s for s in mesh.sidecars}
+        # Validated when first asked for: a question about one workload looks at a few Sidecars only.
+        self.validation: Mapping[ObjectRef, list] = PerSidecar(
+            by_ref, lambda s: validate_sidecar(dict(s.raw_spec), s.namespace))
+        self.admitted: Mapping[ObjectRef, bool] = PerSidecar(
+            by_ref, lambda s: not any(m.level == "Error" for m in self.validation[s.ref]))
         # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
         self.sidecars_by_ns: dict[str, list[Sidecar]] = {}
         for s in sorted(mesh.sidecars, key=lambda s: (not s.spec.has_selector, s.order_key())):
@@ -181,11 +205,14 @@ class Simulator:
     # -- registry ------------------------------------------------------------
     def _build_registry(self) -> list[RegistryService]:
         out: list[RegistryService] = []
+        registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
         for svc in self.mesh.services:
-            ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
-                                                                     protocol=p.protocol), p.name)
-                          for p in svc.ports)
-            ports = tuple(p for p in ports if p.protocol != "UDP")  # Istio builds nothing for UDP
+            ports = registry_ports.get(svc.ports)
+            if ports is None:
+                ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
+                                                                         protocol=p.protocol), p.name)
+                              for p in svc.ports)
+                ports = registry_ports[svc.ports] = tuple(p for p in ports if p.protocol != "UDP")  # none for UDP
             if svc.type == "ExternalName":
                 addresses, resolution = (), "DNS"
             elif svc.headless:

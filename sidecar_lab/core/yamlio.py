@@ -266,16 +266,20 @@ class _Converter:
 
 def read_path_text(path: str) -> str:
     """Read a manifest file as text; missing, unreadable and binary files are ManifestErrors."""
+    return decode_text(read_path_bytes(path), path)
+
+
+def read_path_bytes(path: str) -> bytes:
+    """Read a manifest file's bytes; missing and unreadable files are ManifestErrors."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise ManifestError("no such file", file=path) from None
     except IsADirectoryError:
         raise ManifestError("is a directory", file=path) from None
     except OSError as exc:
         raise ManifestError(f"cannot read: {exc.strerror or exc}", file=path) from None
-    return decode_text(raw, path)
 
 
 def decode_text(raw: bytes, path: str) -> str:
