@@ -10,6 +10,7 @@ from __future__ import annotations
 
 
 
+from .core import __version__
 from .core.errors import ClusterError, ManifestError, SidecarLabError, UsageError
 from .core.loader import load, load_objects, load_text
 from .core.messages import get_language, set_language
@@ -18,7 +19,6 @@ from .core.resolver import Simulator
 from .core.resources import data_dir, notebooks_dir, scenario_paths
 from .core.results import RequestResult, Resolution, Verdict
 
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__", "load", "load_text", "load_objects", "resolve", "check", "Simulator", "Mesh", "Sidecar",

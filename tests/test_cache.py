@@ -19,7 +19,7 @@ from sidecar_lab.scale.synthetic import SyntheticMeshSpec, write_yaml
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 STEP = [str(SEED / "cluster"), str(SEED / "steps" / "06-workload-hosts")]
-OPTIONS = {"package_version": "1", "language": "en", "istio_version": None}
+OPTIONS = {"language": "en", "istio_version": None}
 
 
 def _mesh(paths, options=OPTIONS, enabled=True):
@@ -100,7 +100,6 @@ def test_the_same_content_under_another_name_misses(tmp_path):
 
 
 @pytest.mark.parametrize("change", [
-    pytest.param({"package_version": "2"}, id="another package version"),
     pytest.param({"language": "ko"}, id="another language"),
     pytest.param({"istio_version": "1.24"}, id="an option that did not exist"),
     pytest.param({"a_future_option": True}, id="a new option joining the key"),
@@ -109,6 +108,14 @@ def test_a_changed_option_misses(change):
     _mesh(STEP)
     assert not _mesh(STEP, {**OPTIONS, **change})[1]
     assert _mesh(STEP)[1], "the first entry is still there"
+
+
+def test_a_new_package_version_misses(monkeypatch):
+    import sidecar_lab.core
+
+    _mesh(STEP)
+    monkeypatch.setattr(sidecar_lab.core, "__version__", "99.0")
+    assert not _mesh(STEP)[1]
 
 
 def test_changed_code_misses(monkeypatch):

@@ -151,11 +151,9 @@ def cache_key_options(args: argparse.Namespace) -> dict:
     text or rule read with one can be served for another. An option that changes what is read
     joins this dict (its value must be JSON-like or have a stable repr).
     """
-    from .. import __version__
     from ..core.messages import get_language
 
-    return {"package_version": __version__, "language": get_language(),
-            "istio_version": getattr(args, "istio_version", None)}
+    return {"language": get_language(), "istio_version": getattr(args, "istio_version", None)}
 
 
 def _cmd_resolve(args: argparse.Namespace) -> int:

@@ -9,3 +9,6 @@ where the bundled data lives (``resources``) and the errors (``errors``).
 It may import the standard library and PyYAML, nothing else: never ipywidgets, matplotlib,
 IPython or kubernetes, and none of sidecar_lab's other subpackages (``tests/test_layers.py``).
 """
+
+#: The package version (``sidecar_lab.__version__``); it keys the cache of loaded meshes too.
+__version__ = "0.1.0"

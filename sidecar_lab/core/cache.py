@@ -89,7 +89,9 @@ def _code_digest() -> str:
 def _environment() -> list:
     import yaml
 
-    return [FORMAT, sys.version, sys.implementation.name, yaml.__version__,
+    from . import __version__
+
+    return [FORMAT, __version__, sys.version, sys.implementation.name, yaml.__version__,
             bool(getattr(yaml, "__with_libyaml__", False)), _code_digest()]
 
 
