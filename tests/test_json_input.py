@@ -262,3 +262,50 @@ def test_json_file_and_yaml_directory_together(tmp_path):
     mesh = load([str(SEED / "cluster"), str(pods)])
     assert {"good", "bad", "sleep"} <= {w.name for w in mesh.workloads}
     assert mesh.origins[-1] == str(pods)
+
+
+# ---------------------------------------------------------------------------
+# Output that stays linear: resolve --all --format json, streamed and --shared-scopes
+# ---------------------------------------------------------------------------
+
+def _synthetic(tmp_path, namespaces=5):
+    from sidecar_lab.scale.synthetic import SyntheticMeshSpec, write_yaml
+
+    path = tmp_path / "mesh.yaml"
+    write_yaml(SyntheticMeshSpec(namespaces=namespaces, sidecars="mixed"), path)
+    return [str(path), str(SEED / "cluster"), str(SEED / "steps" / "06-workload-hosts")]
+
+
+def test_streamed_resolve_all_json_is_what_json_dumps_writes(capsys, tmp_path):
+    from sidecar_lab.core.resolver import Simulator
+
+    paths = _synthetic(tmp_path)
+    assert main(["resolve", *paths, "--all", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    sim = Simulator(load(paths))
+    expected = json.dumps([r.to_json() for r in sim.resolve_all()], ensure_ascii=False, separators=(",", ":"))
+    assert out == expected + "\n"
+
+
+def test_shared_scopes_give_back_every_record(capsys, tmp_path):
+    paths = _synthetic(tmp_path)
+    assert main(["resolve", *paths, "--all", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert main(["resolve", *paths, "--all", "--format", "json", "--shared-scopes"]) == 0
+    shaped = json.loads(capsys.readouterr().out)
+    assert set(shaped) == {"scopes", "workloads"}
+    assert len(shaped["scopes"]) < len(records) / 3, "workloads share scopes"
+    assert len({json.dumps(s, sort_keys=True) for s in shaped["scopes"]}) == len(shaped["scopes"]), "each once"
+    rebuilt = []
+    for w in shaped["workloads"]:
+        scope = shaped["scopes"][w.pop("scope_ref")]
+        assert "egress" not in w and "visible_services" not in w
+        rebuilt.append({**w, **scope})
+    assert [json.dumps(r, sort_keys=True) for r in rebuilt] == [json.dumps(r, sort_keys=True) for r in records]
+    assert any(not s["egress"] and not s["visible_services"] for s in shaped["scopes"]), "workloads without a proxy"
+
+
+@pytest.mark.parametrize("argv", [["--workload", "istioinaction/sleep"], ["--all"]])
+def test_shared_scopes_need_all_and_json(capsys, argv):
+    assert main(["resolve", str(SEED / "cluster"), *argv, "--shared-scopes"]) == 2
+    assert "--shared-scopes goes with --all --format json" in capsys.readouterr().err

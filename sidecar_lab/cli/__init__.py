@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--workload", metavar="NS/NAME", help="a Pod or controller, as NAMESPACE/NAME")
     group.add_argument("--all", action="store_true", help="every workload, sorted by namespace then name")
+    p.add_argument("--shared-scopes", action="store_true",
+                   help="with --all --format json: write each distinct scope (egress listeners, visible services) "
+                        "once and let each workload refer to it by 'scope_ref', so the output stays linear in the "
+                        "mesh: {\"scopes\": [...], \"workloads\": [...]}")
 
     p = sub.add_parser("check", help="what happens when a workload sends one request (like kubectl exec ... curl)")
     common(p)
@@ -157,9 +161,12 @@ def cache_key_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_resolve(args: argparse.Namespace) -> int:
+    from ..core.output import write_resolutions_by_scope, write_resolutions_json
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
+    if args.shared_scopes and not (args.all and args.format == "json"):
+        raise SidecarLabError("--shared-scopes goes with --all --format json")
     sim = Simulator(_load(args))
     if args.all:
         workloads = sim.workloads()
@@ -171,10 +178,15 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             results.append(sim.resolve(w))
         if progress:
             print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
-        if args.format == "json":
-            sys.stdout.write(_dump([r.to_json() for r in results], compact=True) + "\n")
+        # Written record by record, each shared scope part encoded once (core.output).
+        if args.format == "json" and args.shared_scopes:
+            write_resolutions_by_scope(results, sys.stdout)
+        elif args.format == "json":
+            write_resolutions_json(results, sys.stdout)
         else:
-            print("\n\n".join(resolution_text(r) for r in results))
+            for i, r in enumerate(results):
+                sys.stdout.write(("\n\n" if i else "") + resolution_text(r))
+            sys.stdout.write("\n")
         return EXIT_OK
     result = sim.resolve(args.workload)
     print(_dump(result.to_json()) if args.format == "json" else resolution_text(result))

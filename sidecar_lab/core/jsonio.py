@@ -34,6 +34,8 @@ __all__ = ["looks_like_json", "read_json_documents", "json_error"]
 _DECODER = json.JSONDecoder()
 _scan_once = _DECODER.scan_once  # the C scanner: one value from an offset, (value, end)
 _ws = re.compile(r"[ \t\n\r]*").match
+#: A key ``"name"`` and the start of its value (a literal start, which the regex engine finds quickly).
+_NAME_KEY = re.compile(r'"name"[ \t\n\r]*:[ \t\n\r]*')
 
 
 def looks_like_json(text: str) -> bool:
@@ -147,9 +149,45 @@ class JsonDocument:
                 break
         return where, value
 
-    def line_of(self, path: tuple) -> int:
-        """The line of the field at ``path`` (or of its closest written parent)."""
+    def line_of(self, path: tuple, data: Any = None) -> int:
+        """The line of the field at ``path`` (or of its closest written parent); ``data`` is the
+        document's decoded value, which lets the line of an object's name be found quickly."""
+        if len(path) >= 2 and path[-2:] == ("metadata", "name") and data is not None:
+            at = self._name_offset(path, data)
+            if at is not None:
+                return self.source.line_at(at)
         return self.source.line_at(self._locate(path)[0])
+
+    def _name_offset(self, path: tuple, data: Any) -> int | None:
+        """Where ``"name": "<the object's name>"`` is written, when that text occurs exactly once in the
+        object (almost always: containers and ports rarely carry the pod's own name); else None."""
+        start, end = self.start, len(self.source.text)
+        obj = data
+        if len(path) == 4 and path[0] == "items" and self.items is not None and isinstance(path[1], int) \
+                and 0 <= path[1] < len(self.items):
+            start = self.items[path[1]]
+            if path[1] + 1 < len(self.items):
+                end = self.items[path[1] + 1]
+            obj = data["items"][path[1]]
+        elif len(path) != 2:
+            return None
+        metadata = obj.get("metadata") if obj.__class__ is dict else None
+        name = metadata.get("name") if metadata.__class__ is dict else None
+        if name.__class__ is not str:
+            return None
+        if name.isprintable() and '"' not in name and "\\" not in name:
+            written = f'"{name}"'  # as every JSON writer writes it
+        else:
+            written = json.dumps(name, ensure_ascii=False)
+        text = self.source.text
+        found = None
+        for match in _NAME_KEY.finditer(text, start, end):
+            # A quote with no backslash before it opens a key or a value, never the inside of a string.
+            if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+                if found is not None:
+                    return None  # twice: only walking the text can tell which is the object's own
+                found = match.start()
+        return found
 
     def positions_under(self, prefix: tuple) -> dict:
         """Every field path below ``prefix`` (``prefix`` included) mapped to its line."""

@@ -187,10 +187,10 @@ class _View:
     def get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
         value = self.data
         for i, key in enumerate(path):
-            if isinstance(key, int):
+            if key.__class__ is int:
                 value = value[key]
                 continue
-            if not isinstance(value, dict):
+            if value.__class__ is not dict and not isinstance(value, dict):
                 raise self.error(f"expected a mapping, got {_type_name(value)}", path[:i])
             value = value.get(key)
             if value is None:

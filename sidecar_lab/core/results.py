@@ -53,6 +53,7 @@ def _cached_text(key: str, params: tuple, lang: str) -> str:
 
 
 _SHARED_JSON: dict[int, tuple] = {}
+_SHARED_VALUES: dict[int, list] = {}
 
 
 def _shared_json(items: tuple) -> list:
@@ -63,8 +64,16 @@ def _shared_json(items: tuple) -> list:
     value = [i.to_json() for i in items]
     if len(_SHARED_JSON) > 4096:
         _SHARED_JSON.clear()
+        _SHARED_VALUES.clear()
     _SHARED_JSON[id(items)] = (items, value)
+    _SHARED_VALUES[id(value)] = value
     return value
+
+
+def is_shared_json(value: object) -> bool:
+    """True when ``value`` is a JSON list that many results share (a scope's egress or visible
+    services): a writer may encode it once and repeat the text (``core.output``)."""
+    return _SHARED_VALUES.get(id(value)) is value
 
 
 def _ref_json(ref: ObjectRef | None) -> dict | None:

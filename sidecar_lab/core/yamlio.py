@@ -107,7 +107,7 @@ class Document:
     def line_of(self, path: Path) -> int:
         """The line where the field at ``path`` (or its closest written parent) is."""
         if self._json is not None:
-            return self._json.line_of(path)
+            return self._json.line_of(path, self.data)
         if self._positions is not None or self._node is None:
             positions = self._positions or {}
             while path:
