@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--to", dest="targets", action="append", default=[], metavar="TARGET",
                    help="an extra destination (repeatable); every Service port is always included")
+    p.add_argument("--summary", action="store_true",
+                   help="one line per group of workloads that share a scope (namespace, proxy, Sidecar): how many "
+                        "destinations each verdict covers; readable for meshes of any size")
 
     p = sub.add_parser("analyze", help="istioctl analyze and Kiali's Sidecar checks, plus what they miss")
     common(p)
@@ -206,29 +209,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_matrix(args: argparse.Namespace) -> int:
-    from ..core.render import matrix_text
+    from ..core.output import write_matrix_json, write_matrix_summary_json
+    from ..core.render import matrix_summary_text, matrix_text
     from ..core.resolver import Simulator
-    from ..core.traffic import check, matrix_targets, parse_target
+    from ..core.traffic import matrix_cells, matrix_targets, parse_target
 
     for t in args.targets:
         parse_target(t)
     sim = Simulator(_load(args))
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
-    cells = []
-    for w in sources:
-        row = []
-        for t in targets:
-            r = check(sim, w, t)
-            row.append({"verdict": r.verdict.value, "cluster": r.envoy.cluster, "route": r.envoy.route,
-                        "listener": r.envoy.listener})
-        cells.append(row)
-    names = [f"{w.namespace}/{w.name}" for w in sources]
+    cells, keys = matrix_cells(sim, sources, targets)  # sources that share a scope share their row
+    if args.summary:
+        if args.format == "json":
+            write_matrix_summary_json(sources, keys, targets, cells, sys.stdout)
+        else:
+            sys.stdout.write(matrix_summary_text(sources, keys, targets, cells) + "\n")
+        return EXIT_OK
     if args.format == "json":
-        print(_dump({"sources": [{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources],
-                     "targets": targets, "cells": cells}))
+        write_matrix_json([{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources], targets,
+                          cells, sys.stdout)
     else:
-        print(matrix_text(names, targets, cells))
+        print(matrix_text([f"{w.namespace}/{w.name}" for w in sources], targets, cells))
     return EXIT_OK
 
 

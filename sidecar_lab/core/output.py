@@ -102,3 +102,55 @@ def write_resolutions_by_scope(results: list[Resolution], out: TextIO) -> None:
         body = encoder.record(result.to_json(), skip=SCOPE_KEYS)[1:-1]
         out.write(("," if i else "") + "{" + (body + "," if body else "") + f'"scope_ref":{ref}}}')
     out.write("]}\n")
+
+
+def _pretty(value: Any, level: int) -> str:
+    """``json.dumps(value, indent=2)`` as it appears nested ``level`` deep in a larger indented document."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
+
+
+def write_matrix_json(sources: list[dict], targets: list[str], cells: list[list[dict]], out: TextIO) -> None:
+    """``{"sources", "targets", "cells"}`` exactly as ``json.dumps(..., indent=2)`` writes it, row by row;
+    a row that several sources share (the same list) is encoded once."""
+    out.write('{\n  "sources": ' + _pretty(sources, 1) + ',\n  "targets": ' + _pretty(targets, 1) + ',\n  "cells": ')
+    if not cells:
+        out.write("[]")
+    else:
+        encoded: dict[int, tuple[list, str]] = {}
+        out.write("[\n")
+        for i, row in enumerate(cells):
+            hit = encoded.get(id(row))
+            if hit is None:
+                hit = encoded[id(row)] = (row, "    " + _pretty(row, 2))
+            out.write(hit[1] + (",\n" if i + 1 < len(cells) else "\n"))
+        out.write("  ]")
+    out.write("\n}\n")
+
+
+def matrix_groups(sources: list, keys: list[tuple], cells: list[list[dict]]) -> list[dict]:
+    """The sources grouped by their :func:`~sidecar_lab.core.traffic.source_key`, with how many
+    destinations each verdict covers, in the order the groups first appear."""
+    from .render import VERDICT_GLYPHS
+
+    groups: dict[tuple, dict] = {}
+    for w, key, row in zip(sources, keys, cells):
+        group = groups.get(key)
+        if group is None:
+            namespace, proxy, sidecar = key
+            counts = dict.fromkeys(VERDICT_GLYPHS, 0)
+            for cell in row:
+                counts[cell["verdict"]] += 1
+            group = groups[key] = {"namespace": namespace, "proxy": proxy,
+                                   "sidecar": None if sidecar is None else {"namespace": sidecar.namespace,
+                                                                            "name": sidecar.name},
+                                   "workloads": [], "verdicts": counts}
+        group["workloads"].append({"namespace": w.namespace, "name": w.name, "kind": w.kind})
+    return list(groups.values())
+
+
+def write_matrix_summary_json(sources: list, keys: list[tuple], targets: list[str], cells: list[list[dict]],
+                              out: TextIO) -> None:
+    """``matrix --summary --format json``: ``{"targets": [...], "groups": [{"namespace", "proxy", "sidecar",
+    "workloads", "verdicts": {verdict: count}}]}``."""
+    out.write(json.dumps({"targets": targets, "groups": matrix_groups(sources, keys, cells)}, ensure_ascii=False,
+                         indent=2) + "\n")
