@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, TextIO
 
-from .results import Resolution, is_shared_json
+from .results import Resolution, is_shared_json, shared_json_values
 
 __all__ = ["write_resolutions_json", "write_resolutions_by_scope", "SCOPE_KEYS"]
 
@@ -50,10 +50,11 @@ class _Encoder:
         """``record`` as ``json.dumps`` writes it compactly; runs of unshared fields go through one call."""
         parts: list[str] = []
         run: dict = {}
+        shared = shared_json_values()
         for key, value in record.items():
             if key in skip:
                 continue
-            if is_shared_json(value):
+            if shared.get(id(value)) is value:
                 if run:
                     parts.append(_encode(run)[1:-1])
                     run = {}

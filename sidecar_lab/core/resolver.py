@@ -196,6 +196,8 @@ class Simulator:
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
+        self._selections: dict[tuple, tuple] = {}
+        self._ingresses: dict[tuple, tuple] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
 
@@ -287,7 +289,18 @@ class Simulator:
 
     # -- selection -----------------------------------------------------------
     def select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
-        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate."""
+        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate.
+
+        The walk reads only the workload's namespace and labels (and the proxy kind), so pods of one
+        Deployment, which share both, share its answer.
+        """
+        key = (w.namespace, proxy, tuple(w.labels.items()))
+        hit = self._selections.get(key)
+        if hit is None:
+            hit = self._selections[key] = self._select(w, proxy)
+        return hit[0], hit[1], list(hit[2])
+
+    def _select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
         ns = w.namespace
         local = self.sidecars_by_ns.get(ns, [])
         root_defaults = [] if ns == self.root else [
@@ -566,6 +579,16 @@ class Simulator:
         return notes
 
     def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
+        """The workload's inbound listeners: they read its namespace, labels and container ports and
+        the Sidecar, so pods of one Deployment share them."""
+        key = (w.namespace, tuple(w.labels.items()), w.ports, sidecar.ref if sidecar is not None else None,
+               id(sidecar))
+        hit = self._ingresses.get(key)
+        if hit is None:
+            hit = self._ingresses[key] = (sidecar, self._ingress(w, sidecar))
+        return hit[1]
+
+    def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
         if sidecar is not None and sidecar.spec.ingress:
             out = []

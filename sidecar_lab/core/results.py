@@ -76,6 +76,11 @@ def is_shared_json(value: object) -> bool:
     return _SHARED_VALUES.get(id(value)) is value
 
 
+def shared_json_values() -> Mapping[int, list]:
+    """``id`` → list of every JSON list :func:`is_shared_json` accepts (for writers' inner loops)."""
+    return _SHARED_VALUES
+
+
 def _ref_json(ref: ObjectRef | None) -> dict | None:
     return None if ref is None else {"namespace": ref.namespace, "name": ref.name}
 
@@ -90,9 +95,9 @@ class Candidate:
     reason: Step
     source: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
         return {"namespace": self.sidecar.namespace, "name": self.sidecar.name, "level": self.level,
-                "outcome": self.outcome, "reason": self.reason.text(), "reason_code": self.reason.key,
+                "outcome": self.outcome, "reason": self.reason.text(lang), "reason_code": self.reason.key,
                 "origin": self.source}
 
 
@@ -188,20 +193,21 @@ class Resolution:
     def mode(self) -> str | None:
         return self.policy.mode if self.policy else None
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
+        lang = language(lang)  # once for the record, not once per sentence
         w = self.workload
         return {
             "workload": {"namespace": w.namespace, "name": w.name, "kind": w.kind, "labels": dict(w.labels)},
             "proxy": self.proxy,
             "scope": self.scope,
             "sidecar": _ref_json(self.sidecar),
-            "candidates": [c.to_json() for c in self.candidates],
+            "candidates": [c.to_json(lang) for c in self.candidates],
             "outbound_traffic_policy": self.policy.to_json() if self.policy else None,
             "egress": _shared_json(self.egress),
             "visible_services": _shared_json(self.visible_services),
             "ingress": [i.to_json() for i in self.ingress],
-            "notes": [n.text() for n in self.notes],
-            "explanation": [self.proxy_reason.text(), self.scope_reason.text()],
+            "notes": [n.text(lang) for n in self.notes],
+            "explanation": [self.proxy_reason.text(lang), self.scope_reason.text(lang)],
         }
 
 
