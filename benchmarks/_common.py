@@ -70,13 +70,17 @@ def environment(pythonpath: Path = REPO, **extra: str) -> dict:
 
 
 def measure(command: list[str], repeat: int, timeout: float = 600, env: dict | None = None) -> Run:
-    """Best wall time and largest peak RSS of ``command`` over ``repeat`` fresh runs."""
+    """Best wall time and largest peak RSS of ``command`` over ``repeat`` fresh runs.
+
+    The child runs in the folder its PYTHONPATH names first, so that ``python -m`` and ``-c`` (which
+    put the current folder first on the path) import that copy of the package."""
     env = env or environment()
+    cwd = env["PYTHONPATH"].split(os.pathsep)[0]
     best: float | None = None
     peak = 0.0
     for _ in range(repeat):
         try:
-            out = subprocess.run([sys.executable, "-c", _WRAPPER, str(timeout), *command], cwd=REPO,
+            out = subprocess.run([sys.executable, "-c", _WRAPPER, str(timeout), *command], cwd=cwd,
                                  env=env, capture_output=True, text=True, timeout=timeout + 30)
         except subprocess.TimeoutExpired:
             return Run(error=f"timed out after {timeout:.0f} s")
@@ -103,7 +107,9 @@ def model_mb(paths: list[str], env: dict | None = None) -> float | None:
     """Resident MB of a process that has loaded ``paths`` and nothing else (Linux)."""
     if not os.path.exists("/proc/self/statm"):
         return None
-    out = subprocess.run(python(MODEL_RSS, *paths), cwd=REPO, env=env or environment(), capture_output=True,
+    env = env or environment()
+    out = subprocess.run(python(MODEL_RSS, *paths), cwd=env["PYTHONPATH"].split(os.pathsep)[0], env=env,
+                         capture_output=True,
                          text=True)
     return float(out.stdout) if out.returncode == 0 else None
 

@@ -1,9 +1,9 @@
 """The core: Istio's rules as pure functions, manifests in, decisions and their reasons out.
 
-It owns the typed model of what the YAML says (``model``), reading it (``yamlio``, ``loader``,
-``schema``), admission validation (``validation``), which Sidecar governs a workload and what its
+It owns the typed model of what the YAML says (``model``), reading it (``yamlio``, ``jsonio``, ``loader``,
+``schema``, and the command's cache of loaded models, ``cache``), admission validation (``validation``), which Sidecar governs a workload and what its
 proxy sees (``resolver``, ``hosts``, ``protocol``), what a request gets (``traffic``), the results
-and their explanation as data (``results``, ``messages``, ``render``), the diagnostics (``analyze``),
+and their explanation as data (``results``, ``messages``, ``render``, ``output``), the diagnostics (``analyze``),
 where the bundled data lives (``resources``) and the errors (``errors``).
 
 It may import the standard library and PyYAML, nothing else: never ipywidgets, matplotlib,
