@@ -14,7 +14,8 @@ for each one times, best of --repeat runs:
 Both estimates are computed per distinct scope (a Sidecar evaluated in a namespace), so their cost
 grows with the number of pods plus the configuration of each distinct scope. Target: the time of
 ``with`` at twice the size is at most 2.2 times the time at the base size (linear).
-Memory figures are estimates of a linear model (sidecar_lab.scale.sizing), not measurements.
+Memory figures are estimates in MiB/GiB of a linear model calibrated to published measurements
+(sidecar_lab.scale.sizing, docs/sizing.md), not measurements.
 This is a report, not a test: it always exits 0.
 
     python benchmarks/size.py                       # 1,000 and 2,000 namespaces
@@ -98,23 +99,23 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"best of {args.repeat}; sidecars={args.sidecars}; estimate for every pod of the mesh")
-    header = ("namespaces", "pods", "with s", "without s", "clusters w/", "clusters w/o", "GB w/", "GB w/o",
-              "MB/proxy w/", "MB/proxy w/o")
+    header = ("namespaces", "pods", "with s", "without s", "clusters w/", "clusters w/o", "GiB w/", "GiB w/o",
+              "MiB/proxy w/", "MiB/proxy w/o")
     print(" | ".join(f"{h:>12}" for h in header))
     print("-+-".join("-" * 12 for _ in header))
     for row in rows:
         w, wo = row["with"], row["without"]
         values = (f"{row['counts']['namespaces']:,}", f"{row['counts']['pods']:,}", f"{row['with_s']:.2f}",
                   f"{row['without_s']:.2f}", f"{w['clusters']:,}", f"{wo['clusters']:,}",
-                  f"{w['memory_mb'] / 1000:,.1f}", f"{wo['memory_mb'] / 1000:,.1f}",
-                  f"{w['mean_memory_mb']:.1f}", f"{wo['mean_memory_mb']:.1f}")
+                  f"{w['memory_mib'] / 1024:,.1f}", f"{wo['memory_mib'] / 1024:,.1f}",
+                  f"{w['mean_memory_mib']:.1f}", f"{wo['mean_memory_mib']:.1f}")
         print(" | ".join(f"{v:>12}" for v in values))
     print()
     for row in rows:
         w, wo = row["with"], row["without"]
-        saved = wo["memory_mb"] - w["memory_mb"]
+        saved = wo["memory_mib"] - w["memory_mib"]
         print(f"{row['counts']['pods']:,} pods: the Sidecars save {wo['clusters'] - w['clusters']:,} clusters and "
-              f"about {saved / 1000:,.1f} GB of proxy memory ({100 * saved / wo['memory_mb']:.0f}%)")
+              f"about {saved / 1024:,.1f} GiB of proxy memory ({100 * saved / wo['memory_mib']:.0f}%)")
     small, large = rows
     for key, label in (("with_s", "with Sidecars"), ("without_s", "without Sidecars")):
         ratio = large[key] / small[key] if small[key] else float("nan")

@@ -73,6 +73,16 @@ What it supports
   on channel 2, the v4 status on channel 3, then a close handshake. The
   command's result comes from ``exec_handler(namespace, pod, container,
   command) -> (stdout, stderr, exit_code)``.
+* Metadata-only lists: a list asked for with ``Accept: application/json;as=PartialObjectMetadataList;
+  g=meta.k8s.io;v=v1`` answers ``PartialObjectMetadata`` items (metadata only, as a real server
+  does, so a Secret's data is not sent). ``headers`` records each request's ``Accept`` header.
+* Fault injection: ``inject(method=, path=, times=, dry_run=, status=, message=, html=, truncate=,
+  drop=, delay=, exec_drop=)`` makes the matching requests fail as real clusters and the proxies in front
+  of them do: a ``Status`` with any code (403, 404, 409, 500, ...), a 200 answer in text/html (a
+  proxy's login page), a JSON body cut off halfway (``truncate``), a connection closed without an
+  answer (``drop``), a slow answer (``delay`` seconds first), or an exec stream that sends its
+  output and is cut before the exit status (``exec_drop``). ``faults`` lists them, each with its
+  ``hits``; ``clear_faults()`` removes them.
 * Every socket operation has a timeout (``SOCKET_TIMEOUT``).
 
 What it does not do
@@ -107,6 +117,7 @@ import struct
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -181,6 +192,7 @@ BUILTIN_TYPES = (
                  has_status=False, delete_returns_object=False),
     ResourceType("", ("v1",), "serviceaccounts", "ServiceAccount", short_names=("sa",),
                  has_status=False, delete_returns_object=False),
+    ResourceType("", ("v1",), "secrets", "Secret", has_status=False, delete_returns_object=False),
     ResourceType("apps", ("v1",), "deployments", "Deployment", short_names=("deploy",),
                  categories=("all",), delete_returns_object=False),
     ResourceType("apps", ("v1",), "replicasets", "ReplicaSet", short_names=("rs",),
@@ -353,6 +365,46 @@ def webhook_denied(errors: list) -> KubeError:
         detail = f"{len(errors)} errors occurred:\n" + "".join(f"\t* {e}\n" for e in errors) + "\n"
     return KubeError(400, "", f'admission webhook "{ISTIO_WEBHOOK}" denied the request: '
                               f"configuration is invalid: {detail}")
+
+
+_FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+                  410: "Gone", 422: "Invalid", 429: "TooManyRequests", 500: "InternalError",
+                  503: "ServiceUnavailable", 504: "Timeout"}
+LOGIN_PAGE = ("<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>\n"
+              "<h1>Sign in to continue</h1><form method=\"post\" action=\"/login\">"
+              "<input name=\"user\"><input name=\"password\" type=\"password\"></form>\n</body></html>\n")
+
+
+@dataclass
+class Fault:
+    """A failure injected into the requests it matches (see ``FakeKube.inject``)."""
+
+    method: str | None = None  # GET, POST, PUT, PATCH, DELETE (None: any)
+    path: str = ".*"  # a regex the request path must match in full
+    times: int | None = None  # how many requests it hits (None: every one)
+    status: int | None = None  # answer a Status with this code
+    message: str = ""
+    html: bool = False  # answer 200 with an HTML page
+    truncate: bool = False  # answer as usual, cut the body off halfway, close the connection
+    drop: bool = False  # close the connection without answering
+    delay: float = 0.0  # wait this many seconds first
+    exec_drop: bool = False  # exec: send the output, then cut the stream before the exit status
+    dry_run: bool | None = None  # only server dry runs (True), only real requests (False), or both (None)
+    hits: int = 0
+
+    def matches(self, method: str, path: str, query: dict, exec_stream: bool) -> bool:
+        if self.exec_drop != exec_stream or (self.times is not None and self.hits >= self.times):
+            return False
+        if self.dry_run is not None and ("dryRun" in query) != self.dry_run:
+            return False
+        return (self.method is None or self.method == method) and re.fullmatch(self.path, path) is not None
+
+    def status_body(self) -> dict:
+        reason = _FAULT_REASONS.get(self.status, "InternalError")
+        default = ("the server could not find the requested resource" if self.status == 404
+                   else f"Internal error occurred: injected fault ({reason})" if self.status == 500
+                   else f"injected fault: {reason}")
+        return KubeError(self.status, reason, self.message or default, {} if self.status == 404 else None).status()
 
 
 # --------------------------------------------------------------------------
@@ -823,8 +875,10 @@ class FakeKube:
         self.admission_groups = ISTIO_ADMISSION_GROUPS
         self.exec_protocols = list(EXEC_PROTOCOLS)
         self.requests: list = []
+        self.headers: list = []  # (method, path, Accept header) of each request
         self.execs: list = []
         self.errors: list = []
+        self.faults: list = []
         self._port = port
         self._lock = threading.RLock()
         self._store: dict = {}  # (group, plural, namespace, name) -> object
@@ -1006,6 +1060,27 @@ class FakeKube:
     def allow_all(self) -> None:
         self._denials.clear()
 
+    def inject(self, **fault) -> Fault:
+        """Make matching requests fail (see :class:`Fault` for the keywords); the first match wins."""
+        added = Fault(**fault)
+        with self._lock:
+            self.faults.append(added)
+        return added
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def take_fault(self, method: str, path: str, query: dict | None = None, *,
+                   exec_stream: bool = False) -> Fault | None:
+        """The fault a request meets (its hit counted), or None."""
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(method, path, query or {}, exec_stream):
+                    fault.hits += 1
+                    return fault
+        return None
+
     # -- store ---------------------------------------------------------------
 
     def _get(self, rtype: ResourceType, namespace: str, name: str) -> dict | None:
@@ -1070,7 +1145,7 @@ class FakeKube:
 
     def handle(self, request: ApiRequest) -> tuple | None:
         """(code, JSON body) for a request, or None if the handler already answered."""
-        self.requests.append(RequestRecord(request.method, request.path, request.query))
+        self.record(request)
         try:
             self._authenticate(request)
             for methods, pattern, handler_name in ROUTES:
@@ -1090,6 +1165,10 @@ class FakeKube:
         except Exception as exc:  # a bug in fakekube: answer 500 and keep the traceback
             self.errors.append(traceback.format_exc())
             return 500, KubeError(500, "InternalError", f"Internal error occurred: {exc!r}").status()
+
+    def record(self, request: ApiRequest) -> None:
+        self.requests.append(RequestRecord(request.method, request.path, request.query))
+        self.headers.append((request.method, request.path, request.headers.get("Accept") or ""))
 
     def _authenticate(self, request: ApiRequest) -> None:
         if self.token is None:
@@ -1286,9 +1365,14 @@ class FakeKube:
             items = [obj for (group, plural, namespace, _), obj in sorted(self._store.items())
                      if (group, plural) == (rtype.group, rtype.plural)
                      and (not target.namespace or namespace == target.namespace)]
-            items = [self._present(target, obj, in_list=True) for obj in items
-                     if labels(obj["metadata"].get("labels") or {}) and fields(obj)]
+            items = [obj for obj in items if labels(obj["metadata"].get("labels") or {}) and fields(obj)]
             revision = str(self._revision)
+            if "as=PartialObjectMetadataList" in (request.headers.get("Accept") or ""):
+                return 200, {"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": {"resourceVersion": revision},
+                             "items": [{"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata",
+                                        "metadata": copy.deepcopy(obj["metadata"])} for obj in items]}
+            items = [self._present(target, obj, in_list=True) for obj in items]
         return 200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version(target.version),
                      "metadata": {"resourceVersion": revision}, "items": items}
 
@@ -1513,6 +1597,10 @@ class FakeKube:
             out = stdout + stderr if tty else stdout  # a terminal has one output stream
             if request.flag("stdout") and out:
                 ws.send_channel(1, out)
+            if self.take_fault(request.method, request.path, request.query, exec_stream=True) is not None:
+                request.handler.wfile.flush()
+                request.handler.connection.shutdown(socket.SHUT_RDWR)  # cut: no status, no close frame
+                return None
             if request.flag("stderr") and stderr and not tty:
                 ws.send_channel(2, stderr)
             status = self._exec_status(ws.protocol, command, code, failure)
@@ -1599,11 +1687,53 @@ class _Handler(BaseHTTPRequestHandler):
             return
         request = ApiRequest(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
                              self.headers, body, self)
-        answer = self.server.kube.handle(request)
-        if answer is not None:
-            self._send_json(*answer)
+        kube = self.server.kube
+        fault = kube.take_fault(self.command, url.path, request.query)
+        try:
+            if fault is not None and self._injected(fault, request):
+                return
+            answer = kube.handle(request)
+            if answer is not None:
+                self._send_json(*answer)
+        except OSError:  # the client went away (it stopped waiting for a slow answer)
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def _injected(self, fault: Fault, request: ApiRequest) -> bool:
+        """Answer as the fault says; False when only a delay was asked for (then the request goes on)."""
+        kube = self.server.kube
+        if fault.delay:
+            time.sleep(fault.delay)
+        if not (fault.drop or fault.html or fault.status or fault.truncate):
+            return False
+        if fault.truncate:
+            answer = kube.handle(request) or (200, {})
+            data = json.dumps(answer[1]).encode()
+            self.send_response(answer[0])
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+        elif fault.drop:
+            kube.record(request)
+        else:
+            kube.record(request)
+            if fault.html:
+                data = LOGIN_PAGE.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            else:
+                self._send_json(fault.status, fault.status_body())
+            return True  # a complete answer: the connection stays usable
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)  # cut mid-answer, or closed without a word
+        return True
 
     def setup(self) -> None:
         super().setup()

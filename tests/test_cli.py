@@ -588,3 +588,54 @@ def test_analyze_conflicting_selectors_exits_79_with_ist0110(capsys):
     for m in conflict:
         assert {"kind", "namespace", "name"} <= set(m["resource"]) and m["resource"]["kind"] == "Sidecar"
         assert m["origin"].startswith(str(examples)) and ":" in m["origin"]
+
+
+# ---------------------------------------------------------------------------
+# --lang: the human text in Korean; codes, JSON and exit codes unchanged
+# ---------------------------------------------------------------------------
+
+PROSE = {"reason", "explanation", "client_sees", "notes", "message", "why", "hint"}
+
+
+def _without_prose(value):
+    """The JSON with its sentences blanked: keys, verdicts, names and numbers must not depend on --lang."""
+    if isinstance(value, dict):
+        return {k: ("<prose>" if k in PROSE else _without_prose(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_prose(v) for v in value]
+    return value
+
+
+LANG_CASES = [
+    # (command line, an English heading of its text, its Korean)
+    (["resolve", *STEP6, "--workload", "istioinaction/sleep"], "candidates, in precedence order:", "후보 (우선순위 순):"),
+    (["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"], "why:", "이유:"),
+    (["matrix", *STEP6], "legend:", "범례:"),
+]
+
+
+@pytest.mark.parametrize("argv, english, korean", LANG_CASES, ids=lambda v: v[0] if isinstance(v, list) else None)
+def test_lang_ko_says_the_text_in_korean_and_leaves_json_and_exit_codes_alone(capsys, argv, english, korean):
+    code_en, out_en, _ = run(capsys, argv)
+    code_ko, out_ko, _ = run(capsys, argv + ["--lang", "ko"])
+    assert code_en == code_ko == 0
+    assert english in out_en and korean not in out_en
+    assert korean in out_ko and english not in out_ko
+    assert _without_prose(run_json(capsys, argv + ["--lang", "ko"])) == _without_prose(run_json(capsys, argv))
+    # the language was the command's alone: the next call without --lang is English again
+    assert english in run(capsys, argv)[1]
+
+
+def test_lang_ko_translates_the_reasons_and_what_curl_shows(capsys):
+    from sidecar_lab.core.messages import CATALOG
+
+    _, out, _ = run(capsys, ["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip",
+                             "--lang", "ko"])
+    assert CATALOG["ko"]["curl.block-all"] in out
+    assert "BLOCKED" in out and "block_all" in out  # verdicts and Envoy's names stay as they are
+
+
+def test_an_unknown_lang_is_one_error_line(capsys):
+    code, out, err = run(capsys, ["check", *STEP6, "--from", "istioinaction/sleep", "--to", "google.com",
+                                  "--lang", "fr"])
+    assert_one_error_line(code, out, err, "--lang")

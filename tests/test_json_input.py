@@ -175,7 +175,7 @@ JSON_ERRORS = [
     pytest.param('{"apiVersion": "v1", "kind": "Pod",\n "metadata": {"name": "a"}}\n'
                  '{"apiVersion": "v9", "kind": "Service",\n "metadata": {"name": "b"}}', 3, "apiVersion",
                  "unknown apiVersion 'v9'", id="the second of two JSON values"),
-    pytest.param('{"apiVersion": "v1",\n "kind": "List",\n "items": [\n  {"kind": "Pod"},\n  7\n ]}', 4,
+    pytest.param('{"apiVersion": "v1",\n "kind": "List",\n "items": [\n  {"kind": "Pod"}\n ]}', 4,
                  "items[0].apiVersion", "unknown apiVersion None", id="an item without apiVersion"),
     pytest.param('{"apiVersion": "v1",\n "kind": "List",\n "items": [\n  {"kind": "Pod", "apiVersion": "v1",'
                  ' "metadata": {"name": "a"}},\n  7\n ]}', 5, "items[1]", "a list item must be a mapping",

@@ -99,11 +99,15 @@ def test_the_core_never_imports_a_heavy_library(path):
 def test_the_package_the_command_and_every_layer_import_no_heavy_library_at_import_time():
     # Lazy imports inside functions are the faces' business; importing a module must stay light
     # (the modules that draw import matplotlib/ipywidgets themselves and are left out here).
-    light = ["sidecar_lab", "sidecar_lab.cli", "sidecar_lab.cli.live", "sidecar_lab.course",
+    light = ["sidecar_lab", "sidecar_lab.cli", "sidecar_lab.cli.live", "sidecar_lab.cli.proxy_config",
+             "sidecar_lab.course",
              "sidecar_lab.course.exercises", "sidecar_lab.course.scenario", "sidecar_lab.course.lab",
-             "sidecar_lab.live", "sidecar_lab.live.cluster", "sidecar_lab.live.compare", "sidecar_lab.scale",
+             "sidecar_lab.live", "sidecar_lab.live.cluster", "sidecar_lab.live.compare", "sidecar_lab.live.client",
+             "sidecar_lab.live.discovery", "sidecar_lab.live.snapshot", "sidecar_lab.live.preflight",
+             "sidecar_lab.live.session", "sidecar_lab.live.actions", "sidecar_lab.live.cleanup",
+             "sidecar_lab.live.podexec", "sidecar_lab.live.verify", "sidecar_lab.scale",
              "sidecar_lab.scale.sizing", "sidecar_lab.scale.suggest", "sidecar_lab.scale.synthetic",
-             "sidecar_lab.scale.figures"]
+             "sidecar_lab.scale.figures", "sidecar_lab.scale.calibration", "sidecar_lab.scale.proxyconfig"]
     light += sorted(_module_name(p)[0] for p in (PACKAGE / "core").glob("*.py"))
     code = ("import importlib, sys\n"
             f"for m in {light!r}: importlib.import_module(m)\n"

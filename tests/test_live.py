@@ -140,7 +140,9 @@ def free_port() -> int:
 
 
 def test_importing_live_does_not_import_kubernetes():
-    code = "import sys, sidecar_lab.live.cluster, sidecar_lab.live.compare, sidecar_lab.cli; print('kubernetes' in sys.modules)"
+    code = ("import sys, pkgutil, importlib, sidecar_lab.live, sidecar_lab.cli\n"
+            "for m in pkgutil.iter_modules(sidecar_lab.live.__path__): importlib.import_module('sidecar_lab.live.' + m.name)\n"
+            "print('kubernetes' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
@@ -867,7 +869,7 @@ def test_cli_connection_refused_is_one_error_line_and_exit_2(kube, capsys, tmp_p
 
 
 def test_snapshot_counts_a_deployment_with_running_pods_once():
-    from sidecar_lab.live.cluster import _without_controllers_of_listed_pods
+    from sidecar_lab.live.snapshot import without_controllers_of_listed_pods as _without_controllers_of_listed_pods
 
     deploy = {"kind": "Deployment", "metadata": {"name": "httpbin", "namespace": "a"},
               "spec": {"template": {"metadata": {"labels": {"app": "httpbin"}}}}}

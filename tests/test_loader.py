@@ -335,10 +335,9 @@ def test_directory_and_files_keep_the_order_given(tmp_path):
     assert mesh.workloads[0].labels["from"] == "file"
 
 
-def test_empty_directory_and_comment_only_file_give_an_empty_mesh(tmp_path):
-    (tmp_path / "empty").mkdir()
+def test_a_comment_only_file_gives_an_empty_mesh(tmp_path):
     (tmp_path / "comments.yaml").write_text("# nothing here\n---\n# nor here\n", encoding="utf-8")
-    mesh = load([str(tmp_path / "empty"), str(tmp_path / "comments.yaml")])
+    mesh = load([str(tmp_path / "comments.yaml")])
     assert (mesh.namespaces, mesh.workloads, mesh.services, mesh.sidecars) == ((), (), (), ())
 
 
@@ -758,14 +757,18 @@ def test_seed_step_06_workload_sidecar_in_detail():
     pytest.param("---\n# Source: chart/templates/empty.yaml\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n",
                  id="a document holding only a comment, as helm template writes"),
     pytest.param("---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n...\n", id="separators and an end marker"),
+    pytest.param("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nnull\n", id="an explicit null document"),
+    pytest.param("--- ~\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n--- ~\n", id="--- ~ documents"),
+    pytest.param("--- !!null\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n--- Null\n", id="tagged and capitalised nulls"),
 ])
-def test_empty_documents_are_skipped(text):
+def test_empty_and_null_documents_are_skipped_as_kubectl_StreamVisitor(text):
     assert [w.name for w in load_text(text).workloads] == ["a"]
 
 
 @pytest.mark.parametrize("text, line", [
-    pytest.param("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nnull\n", 5, id="an explicit null document"),
     pytest.param("---\n''\n", 2, id="an empty quoted string document"),
+    pytest.param("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n'~'\n", 5, id="a quoted tilde is a string"),
+    pytest.param("---\n[]\n", 2, id="an empty list document"),
 ])
 def test_written_non_mapping_documents_are_still_refused(text, line):
     err = _raises(text)

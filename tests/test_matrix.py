@@ -95,4 +95,4 @@ def test_summary_text_is_one_line_per_group(capsys):
     assert lines[1].split() == ["namespace", "proxy", "Sidecar", "workloads", *VERDICT_GLYPHS]
     row = next(line for line in lines if "istioinaction/workload" in line)
     assert row.split() == ["istioinaction", "sidecar", "istioinaction/workload", "1", "1", "0", "8", "0", "0"]
-    assert len(lines) == 2 + 5
+    assert len(lines) == 2 + 5 + 1 and lines[-1].startswith("istio: ")  # and the release that answered

@@ -12,8 +12,9 @@ from builders import deployment, ns, pod, se, sidecar, sim, svc
 from sidecar_lab import Simulator, UsageError, load_objects
 from sidecar_lab.cli import main
 from sidecar_lab.scale.sizing import (
-    BASE_MEMORY_MB, CALIBRATION, FIXED_CLUSTERS, FIXED_LISTENERS, compare, estimate, mesh_totals,
-    proxy_config, proxy_configs, proxy_workloads, push_fanout, push_fanout_counts, scaling_series,
+    BASE_MEMORY_MIB, FIXED_CLUSTERS, FIXED_LISTENERS, GATEWAY_FIXED_CLUSTERS, GATEWAY_FIXED_LISTENERS, Cluster,
+    cluster_counts, compare, estimate, mesh_totals, mib_to_mb, outbound_clusters, proxy_clusters, proxy_config,
+    proxy_configs, proxy_workloads, push_fanout, push_fanout_counts, scaling_series,
 )
 from sidecar_lab.scale.synthetic import SyntheticMeshSpec, generate_documents
 
@@ -63,8 +64,24 @@ COUNTS = [
      {"clusters": 1 + F_C, "endpoints": 1}),
     ("a_workload_without_a_proxy_receives_nothing",
      (ns("plain", injected=False), pod("p", "plain"), svc("p", "plain")), "plain/p",
-     {"clusters": 0, "listeners": 0, "routes": 0, "virtual_hosts": 0, "endpoints": 0, "memory_mb": 0.0,
+     {"clusters": 0, "listeners": 0, "routes": 0, "virtual_hosts": 0, "endpoints": 0, "memory_mib": 0.0,
       "proxy": "none"}),
+    ("a_multi_port_service_gives_one_cluster_per_port_buildOutboundClusters",
+     (ns("app"), CLIENT, svc("multi", "app", ports=((8080, "http"), (9090, "grpc"), (5432, "tcp")),
+                             cluster_ip="10.96.0.50"), pod("multi", "app", {"app": "multi"})), "app/client",
+     {"outbound_clusters": 3, "clusters": 3 + F_C, "mtls_clusters": 3, "endpoints": 3}),
+    ("a_udp_port_gets_no_cluster_buildOutboundClusters",
+     (ns("app"), CLIENT, svc("dns", "app", ports=((53, "dns"),), cluster_ip="10.96.0.53")), "app/client",
+     {"outbound_clusters": 1}),
+    ("a_mesh_external_service_entry_has_no_auto_mtls_buildAutoMtlsSettings",
+     (ns("app"), CLIENT, se("ext", "app", hosts=("api.example.com",), ports=((443, "TLS"),)),
+      svc("a", "app", ports=((8080, "http"),))), "app/client",
+     {"outbound_clusters": 2, "mtls_clusters": 1}),
+    ("a_gateway_has_no_passthrough_clusters_and_two_bootstrap_listeners_buildClusters",
+     (ns("app"), svc("a", "app", ports=((8080, "http"),)), pod("gw", "istio-system", {"istio": "ingressgateway"})),
+     "istio-system/gw",
+     {"outbound_clusters": 1, "clusters": 1 + len(GATEWAY_FIXED_CLUSTERS), "listeners": len(GATEWAY_FIXED_LISTENERS),
+      "inbound_clusters": 0, "proxy": "gateway"}),
 ]
 
 
@@ -77,8 +94,45 @@ def test_counts_on_a_hand_built_mesh(objects, workload, expected):
 def test_the_estimate_follows_the_documented_linear_model():
     config = proxy_config(sim(*THREE_HTTP), "app/client")
     xds, memory = estimate(**config.counts())
-    assert (config.xds_bytes, config.memory_mb) == (xds, memory)
+    assert (config.xds_bytes, config.memory_mib) == (xds, memory)
+    assert config.memory_mb == mib_to_mb(config.memory_mib) == round(config.memory_mib * 1.048576, 3)
     assert "estimate" in config.assumptions
+
+
+def test_mtls_clusters_cannot_outnumber_the_clusters():
+    with pytest.raises(ValueError, match="mtls_clusters"):
+        estimate(clusters=1, mtls_clusters=2, listeners=0, routes=0, virtual_hosts=0, endpoints=0)
+
+
+def test_the_cluster_list_is_what_the_counts_count():
+    s = sim(*(THREE_HTTP + DB))
+    for w in ("app/client", "app/a"):
+        listed = proxy_clusters(s, w)
+        config = proxy_config(s, w)
+        counted = cluster_counts(listed)
+        assert counted["clusters"] == config.clusters == len(listed)
+        assert (counted["outbound_clusters"], counted["inbound_clusters"], counted["fixed_clusters"],
+                counted["mtls_clusters"]) == (config.outbound_clusters, config.inbound_clusters,
+                                              config.fixed_clusters, config.mtls_clusters)
+    assert [c.name for c in proxy_clusters(s, "app/a") if c.direction == "inbound"] == ["inbound|8080||"]
+
+
+def test_subset_cluster_names_are_counted_as_outbound_subset_clusters_ParseSubsetKey():
+    # The seam DestinationRule subsets will come through: a list of a proxy's cluster names.
+    names = ["outbound|9080||reviews.default.svc.cluster.local", "outbound|9080|v1|reviews.default.svc.cluster.local",
+             "outbound|9080|v2|reviews.default.svc.cluster.local", "inbound|9080||", "BlackHoleCluster"]
+    assert cluster_counts(names) == {"clusters": 5, "outbound_clusters": 3, "subset_clusters": 2,
+                                     "inbound_clusters": 1, "fixed_clusters": 1, "mtls_clusters": 0}
+    typed = [Cluster("outbound|9080|v1|r", "outbound", 9080, "v1", "r", mtls=True)]
+    assert cluster_counts(typed)["mtls_clusters"] == 1
+
+
+def test_outbound_clusters_are_one_per_service_port_in_the_scopes_order():
+    s = sim(*(THREE_HTTP + DB))
+    scope = s.scope_for(None, "app")
+    names = [c.name for c in outbound_clusters(s, scope)]
+    assert names == [f"outbound|{p.port}||{svc_.hostname}" for svc_ in scope.services for p in svc_.ports]
+    assert outbound_clusters(s, scope) is outbound_clusters(s, scope)  # cached per scope
 
 
 def test_an_unknown_endpoint_count_is_named_as_an_assumption():
@@ -101,7 +155,7 @@ def test_a_namespace_scoped_sidecar_gives_fewer_clusters_than_none():
     c = compare(s, "ns-0003/svc-0003-01-0")
     assert c.sidecar == "ns-0003/default"
     assert c.with_sidecar.clusters < c.without.clusters
-    assert c.with_sidecar.memory_mb < c.without.memory_mb
+    assert c.with_sidecar.memory_mib < c.without.memory_mib
     assert c.with_sidecar.xds_bytes < c.without.xds_bytes
     assert c.saving["clusters"] == c.without.clusters - c.with_sidecar.clusters > 0
 
@@ -113,46 +167,22 @@ def test_the_estimate_grows_with_every_visible_service():
         configs.append(proxy_config(sim(*objects), "app/client"))
     assert [c.visible_services for c in configs] == list(range(6))
     for smaller, larger in zip(configs, configs[1:]):
-        assert larger.memory_mb > smaller.memory_mb
+        assert larger.memory_mib > smaller.memory_mib
         assert larger.xds_bytes > smaller.xds_bytes
 
 
-@pytest.mark.parametrize("item", ["clusters", "listeners", "routes", "virtual_hosts", "endpoints"])
+@pytest.mark.parametrize("item", ["clusters", "listeners", "routes", "virtual_hosts", "endpoints", "mtls_clusters"])
 def test_the_estimate_is_monotonic_in_each_item(item):
-    base = {"clusters": 10, "listeners": 10, "routes": 2, "virtual_hosts": 10, "endpoints": 10}
+    base = {"clusters": 10, "listeners": 10, "routes": 2, "virtual_hosts": 10, "endpoints": 10, "mtls_clusters": 5}
     xds, memory = estimate(**base)
     more_xds, more_memory = estimate(**{**base, item: base[item] + 1})
     assert more_xds > xds and more_memory > memory
 
 
-CAL = {c["name"]: c for c in CALIBRATION}
-
-
-@pytest.mark.parametrize("name, low, high", [
-    ("istio/istio#11254", 170, 230),  # 1,077 clusters, about 200 MB
-    ("Istio performance docs: large namespace", 40, 60),  # about 50 MB
-    ("empty proxy", 20, 35),
-])
-def test_the_calibration_points_land_near_the_published_figures(name, low, high):
-    counts = CAL[name]["counts"]
-    _, memory = estimate(**counts)
-    assert low <= memory <= high
-    if name == "istio/istio#11254":
-        assert counts["clusters"] == 1077
-
-
 def test_an_empty_proxy_is_the_base_plus_the_fixed_items():
     config = proxy_config(sim(ns("app"), CLIENT), "app/client")
     assert (config.clusters, config.listeners) == (F_C, F_L)
-    assert BASE_MEMORY_MB < config.memory_mb <= 35
-
-
-def test_a_namespace_scoped_proxy_in_the_docs_load_test_shape_is_near_50_mb():
-    # 10 namespaces x 100 services x 2 pods: the 1,000 services and 2,000 sidecars of Istio's load test.
-    s = _synthetic(namespaces=10, services_per_namespace=100, pods_per_service=2, sidecars="namespace")
-    config = proxy_config(s, "ns-0001/svc-0001-001-0")
-    assert config.counts() == CAL["Istio performance docs: large namespace"]["counts"]
-    assert 40 <= config.memory_mb <= 60
+    assert BASE_MEMORY_MIB < config.memory_mib <= BASE_MEMORY_MIB + 1
 
 
 PUSH = (ns("a"), ns("b"), ns("c"), ns("plain", injected=False),
@@ -245,8 +275,10 @@ def test_size_workload_json_has_both_configurations_and_the_saving(tmp_path, cap
     assert out["without_sidecar"]["clusters"] == 4 + F_C
     assert out["with_sidecar"]["clusters"] == 3 + F_C
     assert out["saving"]["clusters"] == 1
-    for key in ("listeners", "routes", "virtual_hosts", "endpoints", "xds_bytes", "memory_mb", "assumptions"):
+    for key in ("listeners", "routes", "virtual_hosts", "endpoints", "xds_bytes", "memory_mib", "memory_mb",
+                "mtls_clusters", "assumptions"):
         assert key in out["with_sidecar"]
+    assert out["saving"]["memory_mib"] > 0
 
 
 def test_size_all_json_has_every_proxy_and_the_totals(tmp_path, capsys):
@@ -264,6 +296,7 @@ def test_size_text_says_it_is_an_estimate(tmp_path, capsys):
     assert main(["size", path, "--workload", "app/client"]) == 0
     out = capsys.readouterr().out
     assert "no Sidecar" in out and "estimates, not measurements" in out
+    assert "memory MiB (estimate)" in out and " MB" not in out
 
 
 def test_size_of_an_unknown_workload_is_one_error_line(tmp_path, capsys):
@@ -312,3 +345,18 @@ def test_the_sizing_core_does_not_import_plotting_or_widgets():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_a_subset_cluster_name_is_read_with_its_service_mtls_and_type_buildSubsetCluster():
+    # What the one-line change will rely on when the core lists DestinationRule subsets: a subset
+    # name (outbound|P|subset|host) finds its service, carries mTLS and keeps the service's type.
+    from sidecar_lab.scale.sizing import _outbound_cluster
+
+    s = sim(*THREE_HTTP)
+    by_host = {svc_.hostname: svc_ for svc_ in s.scope_for(None, "app").services}
+    c = _outbound_cluster("outbound|8080|v1|a.app.svc.cluster.local", by_host, False)
+    assert (c.direction, c.port, c.subset, c.host, c.type, c.mtls) == (
+        "outbound", 8080, "v1", "a.app.svc.cluster.local", "EDS", True)
+    assert c.service is by_host["a.app.svc.cluster.local"]
+    with pytest.raises(ValueError):
+        _outbound_cluster("inbound|8080||", by_host, False)

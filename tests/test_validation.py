@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from sidecar_lab.core.schema import (BOOLEAN, INTEGER, LIST, MAP, OBJECT, SIDECAR_SPEC, STRING,
                                 sidecar_type_errors, sidecar_unknown_fields)
+from sidecar_lab.core.errors import UsageError
 from sidecar_lab.core.validation import (ERROR, MESSAGES, WARNING, ValidationMessage, is_admitted,
                                     parse_go_duration, validate_sidecar)
+from sidecar_lab.core.versions import rules_for
 
 E, W = ERROR, WARNING
 NS = "shop"  # the Sidecar's namespace in every case
@@ -67,6 +69,10 @@ def P(field: str) -> tuple:
 
 POOL_IDLE = "spec.inboundConnectionPool.http.idleTimeout"
 POOL_CONNECT = "spec.inboundConnectionPool.tcp.connectTimeout"
+
+# The tables follow Istio 1.30 (docs/VALIDATION rules and messages of 1.27-1.30, identical in those
+# releases); what other releases do differently is in RELEASE_131 below and in tests/test_versions.py.
+TABLE_RELEASE = "1.30"
 
 # (situation, spec, [(level, rule, field or path tuple, message)])
 CASES = [
@@ -317,7 +323,9 @@ CASES = [
     ("c8_negative_max_concurrent_streams", pool(http={"maxConcurrentStreams": -1}), [
         (E, "C8", "spec.inboundConnectionPool.http.maxConcurrentStreams",
          "max concurrent streams must be non-negative")]),
-    ("c9_http2_keepalive_is_not_checked_by_1_30", pool(http={"http2KeepAlive": {"interval": "10s"}}), []),
+    ("c9_http2_keepalive_is_an_unknown_field_in_1_30", pool(http={"http2KeepAlive": {"interval": "10s"}}), [
+        (E, "UNKNOWN", "spec.inboundConnectionPool.http.http2KeepAlive",
+         'strict decoding error: unknown field "spec.inboundConnectionPool.http.http2KeepAlive"')]),
     ("c10_negative_max_connections", pool(tcp={"maxConnections": -5}), [
         (E, "C10", "spec.inboundConnectionPool.tcp.maxConnections", "max connections must be non-negative")]),
     ("c11_connect_timeout_finer_than_ms", pool(tcp={"connectTimeout": "1.0005s"}), [
@@ -554,13 +562,13 @@ def _expected_rows(expected):
 @pytest.mark.parametrize("spec, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rule(spec, expected):
     assert sidecar_type_errors(spec) == []  # every case is well typed, as the loader guarantees
-    assert _as_rows(validate_sidecar(spec, NS)) == _expected_rows(expected)
+    assert _as_rows(validate_sidecar(spec, NS, release=TABLE_RELEASE)) == _expected_rows(expected)
 
 
 @pytest.mark.parametrize("spec", [c[1] for c in VALID], ids=[c[0] for c in VALID])
 def test_valid_sidecar_gets_no_message(spec):
     assert sidecar_type_errors(spec) == []
-    messages = validate_sidecar(spec, NS)
+    messages = validate_sidecar(spec, NS, release=TABLE_RELEASE)
     assert messages == ()
     assert is_admitted(messages)
 
@@ -580,7 +588,8 @@ HINTS = [
     ("host_without_slash_suggests_any_namespace", hosts("httpbin.default.svc.cluster.local"), 0,
      'did you mean "*/httpbin.default.svc.cluster.local"?'),
     ("tilde_prefix_explains_1_30", hosts("~shop/*"), 0,
-     'Istio 1.30 accepts "~" only as the whole namespace ("~/*" imports nothing)'),
+     'Istio 1.30 accepts "~" only as the whole namespace ("~/*" imports nothing); "~" excludes a namespace '
+     'from Istio 1.31'),
     ("second_copy_of_e19_says_it_is_a_duplicate", hosts("default/my_svc.example.com"), 1,
      "Istio reports this error twice for Sidecar hosts"),
     ("i20_explains_the_doubled_prefix", https(mode="ISTIO_MUTUAL", serverCertificate=None, privateKey=None), 0,
@@ -593,7 +602,7 @@ HINTS = [
 
 @pytest.mark.parametrize("spec, index, hint", [c[1:] for c in HINTS], ids=[c[0] for c in HINTS])
 def test_hint(spec, index, hint):
-    assert validate_sidecar(spec, NS)[index].hint == hint
+    assert validate_sidecar(spec, NS, release=TABLE_RELEASE)[index].hint == hint
 
 
 def test_warnings_alone_admit_the_sidecar():
@@ -618,9 +627,10 @@ def test_null_spec_is_an_empty_sidecar():
     assert _as_rows(validate_sidecar(None, NS)) == [(E, "T4", ("spec",), "sidecar: empty configuration provided")]
 
 
-def test_release_must_be_major_dot_minor():
-    with pytest.raises(ValueError):
-        validate_sidecar({}, NS, release="latest")
+@pytest.mark.parametrize("release", ["latest", "1.21", "1.32", "2.0", "1"])
+def test_release_must_be_a_modelled_istio_release(release):
+    with pytest.raises(UsageError):
+        validate_sidecar({}, NS, release=release)
 
 
 def test_every_rule_of_the_table_is_covered_by_a_case():
@@ -693,13 +703,14 @@ KNOWN_RULES = {rule for rule, _, _ in MESSAGES.values() if rule} | {"C6", "C9", 
 
 
 @settings(max_examples=400, deadline=None)
-@given(typed(SIDECAR_SPEC), st.sampled_from(["1.30", "1.31"]))
+@given(typed(SIDECAR_SPEC), st.sampled_from(["1.22", "1.23", "1.24", "1.26", "1.27", "1.30", "1.31"]))
 def test_validation_never_raises_on_a_well_typed_spec(spec, release):
     assert sidecar_type_errors(spec) == []
     messages = validate_sidecar(spec, NS, release=release)
     assert all(isinstance(m, ValidationMessage) for m in messages)
     assert all(m.level in (ERROR, WARNING) and m.path[0] == "spec" and m.rule in KNOWN_RULES for m in messages)
-    assert [m for m in messages if m.rule == "UNKNOWN"] == [m for m in messages[:len(sidecar_unknown_fields(spec))]]
+    unknown = sidecar_unknown_fields(spec, rules_for(release))
+    assert [m for m in messages if m.rule == "UNKNOWN"] == [m for m in messages[:len(unknown)]]
 
 
 json_values = st.recursive(

@@ -5,7 +5,9 @@ inside the command that needs it, so ``sidecar-lab --help`` imports none of the 
 The live commands live in :mod:`sidecar_lab.cli.live`.
 
 Exit codes: 0 done; 2 bad usage or bad input (one ``error:`` line, never a
-traceback); 79 ``analyze`` found an Error-level message.
+traceback); 3 and 4 for the live commands (:mod:`sidecar_lab.cli.live`: the cluster differs from
+the prediction; could not observe); 5 ``suggest`` could not prove every call ROUTED with the
+Sidecar it wrote; 79 ``analyze`` found an Error-level message.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
+from ..core.messages import LANGUAGES, using_language
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_USAGE, EXIT_ANALYZE_ERRORS = 0, 2, 79
+EXIT_OK, EXIT_USAGE, EXIT_NOT_PROVED, EXIT_ANALYZE_ERRORS = 0, 2, 5, 79
 
 
 _CACHE_HELP = ("Every command that reads manifests keeps the model it built in a cache, so that the next question "
@@ -39,7 +42,12 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sidecar-lab",
                      description="Simulate how Istio applies Sidecar resources: which Sidecar governs a workload, "
-                                 "what its proxy sees, and what happens to a request — offline, with the reason.")
+                                 "what its proxy sees, and what happens to a request — offline, with the reason.",
+                     epilog="Exit codes: 0 done; 2 bad usage or bad input (one error: line), or a cluster error; "
+                            "3 live: the cluster differs from the prediction (or preflight found it not ready); "
+                            "4 live: could not observe (the curl did not run to the end, nothing was verified); "
+                            "5 suggest could not prove every call ROUTED; "
+                            "79 analyze found an Error-level message.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -50,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-cache", action="store_true",
                        help="neither read nor write the cache of loaded manifests (also: SIDECAR_LAB_NO_CACHE=1); "
                             "see 'sidecar-lab cache'")
+        p.add_argument("--lang", choices=LANGUAGES, default=None,
+                       help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
+                            "codes, JSON field names and exit codes do not change")
+        add_max_file_size(p)
+        add_istio_version(p)
+
+    def compare(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--compare-versions", metavar="X.Y,X.Y", default=None,
+                       help="answer the same question with each of these Istio releases, side by side, the "
+                            "differences marked and the rules that make them named (e.g. 1.26,1.31)")
 
     p = sub.add_parser("resolve", help="which Sidecar governs a workload, why, and what its proxy sees")
     common(p)
@@ -60,9 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --all --format json: write each distinct scope (egress listeners, visible services) "
                         "once and let each workload refer to it by 'scope_ref', so the output stays linear in the "
                         "mesh: {\"scopes\": [...], \"workloads\": [...]}")
+    compare(p)
 
     p = sub.add_parser("check", help="what happens when a workload sends one request (like kubectl exec ... curl)")
     common(p)
+    compare(p)
     p.add_argument("--from", dest="source", required=True, metavar="NS/NAME", help="the client workload")
     p.add_argument("--to", dest="target", required=True, metavar="TARGET",
                    help="like a curl argument: http://httpbin.istioinaction:8000/ip, https://google.com, "
@@ -95,17 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--all", action="store_true", help="every proxy, and the mesh totals with and without Sidecars")
 
     p = sub.add_parser("suggest", help="write the minimal Sidecar for a workload's calls, show the saving, "
-                                       "and prove with check that every call stays ROUTED")
+                                       "and prove with check that every call stays ROUTED",
+                       description="Write the minimal Sidecar for a workload's calls (targets, or its istio-proxy "
+                                   "access log, text or JSON), show what it saves, and prove with check that every "
+                                   "call stays ROUTED. Exit codes: 0 every call proved ROUTED; 5 some call is not "
+                                   "(the Sidecar is still printed, with why); 2 bad usage or bad input.")
     common(p)
     p.add_argument("--workload", required=True, metavar="NS/NAME", help="the workload the Sidecar is for")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--call", dest="calls", action="append", metavar="TARGET",
                        help="a call it makes (repeatable): http://api.web:8080/v1, tcp://db.default:5432, "
-                            "db.default:5432, api.web, or an Envoy access-log line")
-    group.add_argument("--access-log", metavar="FILE", help="the workload's istio-proxy access log (- for stdin)")
+                            "db.default:5432, api.web, or an Envoy access-log line (text or JSON)")
+    group.add_argument("--access-log", metavar="FILE",
+                       help="the workload's istio-proxy access log (- for stdin): Istio's text or JSON format, or "
+                            "any JSON objects with upstream_cluster/authority/upstream_host, mixed")
     p.add_argument("--mode", choices=("REGISTRY_ONLY", "ALLOW_ANY"), default="REGISTRY_ONLY",
                    help="the suggested outboundTrafficPolicy mode (default: REGISTRY_ONLY)")
     p.add_argument("--name", help="the Sidecar's name (default: the workload's app label, or its name)")
+    p.add_argument("--no-istio-system", dest="istio_system", action="store_false",
+                   help="leave istio-system/* out of the egress hosts (kept by default, as Istio's own Sidecar "
+                        "examples keep it)")
 
     p = sub.add_parser("cache", help="where the cache of loaded manifests is, and how to clear it",
                        description=_CACHE_HELP)
@@ -117,10 +146,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
 
+    from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
+
+    add_proxy_config_arguments(sub)
+    add_istio_version(sub.choices["proxy-config"])
+
     from .live import add_live_arguments  # `sidecar-lab live ...`, and --live on the commands above
 
     add_live_arguments(sub)
     return parser
+
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """``64M`` → 67108864; a number with an optional unit (B, K, M, G; KiB, MiB, GiB), a plain number is bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text or "")
+    if not m or m.group(2).lower() not in _UNITS or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (a number with an optional unit: 500K, 64M, 1G)")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def add_max_file_size(p: Any) -> None:
+    """``--max-file-size``: the largest manifest file (or standard input) read."""
+    from ..core.yamlio import MAX_FILE_BYTES, size_text
+
+    p.add_argument("--max-file-size", type=parse_size, default=MAX_FILE_BYTES, metavar="SIZE",
+                   help=f"refuse a manifest file (or standard input) larger than SIZE, e.g. 200M "
+                        f"(default: {size_text(MAX_FILE_BYTES).replace(' ', '')})")
+
+
+def add_istio_version(p: Any) -> None:
+    """``--istio-version``: the Istio release whose rules answer."""
+    p.add_argument("--istio-version", metavar="X.Y[.Z]", type=_istio_version, default=None,
+                   help="answer with the rules of this Istio release, 1.22 to 1.31 (default: 1.26, the lab's; "
+                        "X.Y means its newest patch); docs/versions.md lists what differs")
+
+
+def _istio_version(text: str) -> str:
+    """argparse type of ``--istio-version``: a release the simulator models, normalized."""
+    from ..core.versions import parse_version
+
+    try:
+        return str(parse_version(text))
+    except SidecarLabError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _comparing(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The releases of ``--compare-versions``, or None; it replaces ``--istio-version``, never joins it."""
+    if getattr(args, "compare_versions", None) is None:
+        return None
+    from ..core.version_compare import parse_versions
+
+    if args.istio_version is not None:
+        raise SidecarLabError("give --istio-version or --compare-versions, not both")
+    return parse_versions(args.compare_versions)
+
+
+def _answered(version: str) -> str:
+    return f"(answered with the rules of Istio {version})"
 
 
 def _dump(value: Any, compact: bool = False) -> str:
@@ -140,7 +229,7 @@ def _load(args: argparse.Namespace):
     from ..core.cache import cache_disabled_by_env, cached_mesh
     from ..core.loader import load_inputs, read_inputs
 
-    inputs = read_inputs(paths)
+    inputs = read_inputs(paths, max_file_size=getattr(args, "max_file_size", None))
     enabled = not getattr(args, "no_cache", False) and not cache_disabled_by_env()
     mesh, _ = cached_mesh(inputs, lambda: load_inputs(inputs), key_options=cache_key_options(args),
                           enabled=enabled)
@@ -170,7 +259,16 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 
     if args.shared_scopes and not (args.all and args.format == "json"):
         raise SidecarLabError("--shared-scopes goes with --all --format json")
-    sim = Simulator(_load(args))
+    versions = _comparing(args)
+    if versions is not None:
+        if args.all:
+            raise SidecarLabError("--compare-versions answers for one workload: use --workload NS/NAME, not --all")
+        from ..core.version_compare import compare_resolve
+
+        result = compare_resolve(_load(args), args.workload, versions)
+        print(_dump(result.to_json()) if args.format == "json" else result.text())
+        return EXIT_OK
+    sim = Simulator(_load(args), args.istio_version)
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -202,7 +300,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.traffic import check, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
-    sim = Simulator(_load(args))
+    versions = _comparing(args)
+    if versions is not None:
+        from ..core.version_compare import compare_check
+
+        comparison = compare_check(_load(args), args.source, args.target, versions)
+        print(_dump(comparison.to_json()) if args.format == "json" else comparison.text())
+        return EXIT_OK
+    sim = Simulator(_load(args), args.istio_version)
     result = check(sim, args.source, args.target)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
@@ -216,21 +321,24 @@ def _cmd_matrix(args: argparse.Namespace) -> int:
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args))
+    sim = Simulator(_load(args), args.istio_version)
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
     cells, keys = matrix_cells(sim, sources, targets)  # sources that share a scope share their row
     if args.summary:
         if args.format == "json":
-            write_matrix_summary_json(sources, keys, targets, cells, sys.stdout)
+            write_matrix_summary_json(sources, keys, targets, cells, sys.stdout,
+                                      extra={"istio_version": sim.istio_version})
         else:
-            sys.stdout.write(matrix_summary_text(sources, keys, targets, cells) + "\n")
+            sys.stdout.write(matrix_summary_text(sources, keys, targets, cells,
+                                                 istio_version=sim.istio_version) + "\n")
         return EXIT_OK
     if args.format == "json":
         write_matrix_json([{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources], targets,
-                          cells, sys.stdout)
+                          cells, sys.stdout, extra={"istio_version": sim.istio_version})
     else:
-        print(matrix_text([f"{w.namespace}/{w.name}" for w in sources], targets, cells))
+        print(matrix_text([f"{w.namespace}/{w.name}" for w in sources], targets, cells,
+                          istio_version=sim.istio_version))
     return EXIT_OK
 
 
@@ -243,17 +351,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
     mesh = _load(args)
-    messages = filter_messages(analyze(Simulator(mesh)), mesh, output_threshold=args.output_threshold,
+    sim = Simulator(mesh, args.istio_version)
+    messages = filter_messages(analyze(sim), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
     if args.format == "json":
-        print(_dump({"messages": [m.to_json() for m in messages]}))
-    elif not messages:
-        print("\u2714 No validation issues found when analyzing the given manifests.")
+        print(_dump({"messages": [m.to_json() for m in messages], "istio_version": sim.istio_version}))
     else:
+        if not messages:
+            print("\u2714 No validation issues found when analyzing the given manifests.")
         for m in messages:
             print(m.line())
             if m.code.startswith("SL") and m.why:
                 print(f"    why: {m.why} ({m.reference})")
+        print(_answered(sim.istio_version))
     return exit_code(messages, args.failure_threshold)
 
 
@@ -264,23 +374,29 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
     mesh = _load(args)
-    sim = Simulator(mesh)
+    sim = Simulator(mesh, args.istio_version)
     if args.all:
         configs = proxy_configs(sim)
         with_totals = mesh_totals(sim, configs)
-        without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=())))
+        without_totals = mesh_totals(Simulator(dataclasses.replace(mesh, sidecars=()), sim.rules))
         if args.format == "json":
             saving = {k: round(without_totals[k] - with_totals[k], 1) for k in
-                      ("visible_services", "clusters", "listeners", "routes", "virtual_hosts", "endpoints",
-                       "xds_bytes", "memory_mb")}
+                      ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts",
+                       "endpoints", "xds_bytes", "memory_mib", "memory_mb")}
             sys.stdout.write(_dump({"proxies": [c.to_json() for c in configs],
                                     "totals": {"with_sidecars": with_totals, "without_sidecars": without_totals,
-                                               "saving": saving}}, compact=True) + "\n")
+                                               "saving": saving}, "istio_version": sim.istio_version},
+                                   compact=True) + "\n")
         else:
             print(totals_text(configs, with_totals, without_totals))
+            print(_answered(sim.istio_version))
         return EXIT_OK
     result = compare(sim, args.workload)
-    print(_dump(result.to_json()) if args.format == "json" else comparison_text(result))
+    if args.format == "json":
+        print(_dump({**result.to_json(), "istio_version": sim.istio_version}))
+    else:
+        print(comparison_text(result))
+        print(_answered(sim.istio_version))
     return EXIT_OK
 
 
@@ -295,14 +411,26 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         if not calls:
             from ..core.errors import UsageError
 
+            first = f"; line {ignored[0].number}: {ignored[0].reason}" if ignored else ""
             raise UsageError(f"no outbound call found in the access log {args.access_log!r} "
-                             f"({len(ignored)} line(s) ignored)")
+                             f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
-    sim = Simulator(_load(args))
-    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored)
-    print(_dump(result.to_json()) if args.format == "json" else suggestion_text(result))
-    return EXIT_OK
+    sim = Simulator(_load(args), args.istio_version)
+    result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
+                             istio_system=args.istio_system)
+    if args.format == "json":
+        print(_dump({**result.to_json(), "istio_version": sim.istio_version}))
+    else:
+        print(suggestion_text(result))
+        print(_answered(sim.istio_version))
+    return EXIT_OK if result.proved else EXIT_NOT_PROVED
+
+
+def _cmd_proxy_config(args: argparse.Namespace) -> int:
+    from .proxy_config import cmd_proxy_config
+
+    return cmd_proxy_config(args, _load)
 
 
 def _cmd_cache(args: argparse.Namespace) -> int:
@@ -328,7 +456,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "lab": _cmd_lab, "cache": _cmd_cache}
+             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab,
+             "cache": _cmd_cache}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
@@ -343,7 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
-        return _COMMANDS[args.command](args)
+        with using_language(getattr(args, "lang", None)):
+            return _COMMANDS[args.command](args)
     except SidecarLabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

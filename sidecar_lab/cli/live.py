@@ -7,10 +7,12 @@ builds its parser, :func:`live_aware` around the commands that read manifests (w
 until a command needs a cluster.
 
 Every live command prints the equivalent ``kubectl`` / ``istioctl`` commands, so a
-learner can repeat by hand what it did. Exit codes: 0 done (and, for ``check`` and
-``walkthrough``, reality matched the prediction); 2 bad usage, a refused object or a
-cluster error (one ``error:`` line); 3 the cluster differs from the prediction, or
-``preflight`` found something missing.
+learner can repeat by hand exactly what it did. Exit codes: 0 done (and, for ``check`` and
+``walkthrough``, reality matched the prediction); 2 bad usage, a refused object, a cleanup
+that refused or failed, or a cluster error (``error:`` lines on standard error); 3 the cluster
+differs from the prediction, or ``preflight`` found something missing; 4 could not observe: the
+curl the prediction is compared with did not run to the end (the exec failed, its stream broke,
+curl is missing), so nothing was verified.
 """
 
 from __future__ import annotations
@@ -24,10 +26,24 @@ from typing import Any, Callable, Sequence
 
 from ..core.errors import ClusterError, UsageError
 
-__all__ = ["add_live_arguments", "live_aware", "cmd_live", "LiveManifests", "EXIT_DIFFERS"]
+__all__ = ["add_live_arguments", "live_aware", "cmd_live", "LiveManifests", "EXIT_DIFFERS", "EXIT_NOT_OBSERVED"]
 
-EXIT_OK, EXIT_USAGE, EXIT_DIFFERS = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_DIFFERS, EXIT_NOT_OBSERVED = 0, 2, 3, 4
+_EXITS = ("exit codes: 0 done (and the cluster matched the prediction), 2 bad usage or input, a refused object, "
+          "a cleanup that refused or failed, or a cluster error, 3 the cluster differs from the prediction (or "
+          "preflight found something missing), 4 could not observe (the curl did not run to the end: nothing was "
+          "verified)")
 _ACTIONS = ("preflight", "snapshot", "deploy", "apply", "delete", "check", "walkthrough", "cleanup")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r} (a positive number, e.g. 10)")
+    return value
 
 
 def _connection_options(p: argparse.ArgumentParser | Any, *, writes: bool = False) -> None:
@@ -40,8 +56,9 @@ def _connection_options(p: argparse.ArgumentParser | Any, *, writes: bool = Fals
     add("--context", metavar="NAME", help="the kubeconfig context (default: the current one)")
     add("--kubeconfig", metavar="FILE", help="the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     add("--in-cluster", action="store_true", help="use the pod's service account instead of a kubeconfig")
-    add("--request-timeout", type=float, default=5.0, metavar="SECONDS",
-        help="how long to wait for the API server to accept a connection (default: 5)")
+    add("--request-timeout", type=_seconds, default=None, metavar="SECONDS",
+        help="the longest wait for the API server, to connect and to answer each request (default: 5 s to "
+             "connect, 30 s to answer)")
     if writes:
         add("--allow-namespace", dest="allow_namespaces", action="append", default=[], metavar="NS",
             help="also allow writes in NS (the allow-list is istioinaction, default, istio-system)")
@@ -66,12 +83,11 @@ def add_live_arguments(sub: Any) -> None:
                      "curl from a pod beside the prediction, clean up",
         description="Drive a real cluster with Istio. Read-only unless an action is asked for; writes only in "
                     "the lab's namespaces; every object created is labelled app.kubernetes.io/managed-by="
-                    "sidecar-lab. Exit codes: 0 done, 2 error, 3 the cluster differs from the prediction "
-                    "(or preflight found something missing).")
+                    f"sidecar-lab. {_EXITS[0].upper()}{_EXITS[1:]}.")
     actions = live.add_subparsers(dest="live_command", metavar="ACTION", parser_class=type(live))
 
     def action(name: str, help: str, writes: bool = False) -> argparse.ArgumentParser:
-        p = actions.add_parser(name, help=help, description=help)
+        p = actions.add_parser(name, help=help, description=f"{help}. {_EXITS[0].upper()}{_EXITS[1:]}.")
         _connection_options(p, writes=writes)
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
         return p
@@ -88,6 +104,9 @@ def add_live_arguments(sub: Any) -> None:
                         "admission errors shown as validation messages", writes=True)
     p.add_argument("files", nargs="+", metavar="FILE", help="YAML files or directories; - reads standard input")
     p.add_argument("--dry-run", action="store_true", help="only the server-side dry run")
+    from . import add_max_file_size
+
+    add_max_file_size(p)
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="then wait up to SECONDS until the proxies most likely have the change")
     p = action("delete", "delete one Sidecar (or ServiceEntry, VirtualService)", writes=True)
@@ -110,8 +129,13 @@ def add_live_arguments(sub: Any) -> None:
                    help="extra time after a change before curl runs (default: 3)")
     p.add_argument("--pods-timeout", type=float, default=180.0, metavar="SECONDS",
                    help="the longest wait for the lab's pods after deploying (default: 180)")
-    action("cleanup", "delete every object labelled app.kubernetes.io/managed-by=sidecar-lab in the lab's "
-                      "namespaces", writes=True)
+    p = action("cleanup", "delete every object labelled app.kubernetes.io/managed-by=sidecar-lab in the lab's "
+                          "namespaces, and a labelled namespace only when it holds nothing sidecar-lab did not "
+                          "create", writes=True)
+    p.add_argument("--dry-run", action="store_true", help="say what would be deleted, delete nothing")
+    p.add_argument("--force-namespaces", action="store_true",
+                   help="also delete a labelled namespace that holds objects sidecar-lab did not create "
+                        "(they are deleted with it)")
 
 
 # -- --live on resolve, check, matrix, analyze, ... ------------------------------------------
@@ -159,12 +183,15 @@ def live_aware(handler: Callable[[argparse.Namespace], int]) -> Callable[[argpar
 
 
 def _connect(args: argparse.Namespace, *, writes: bool = False, cleanup_on_exit: bool = False) -> Any:
+    from ..live.client import DEFAULT_READ_TIMEOUT, DEFAULT_TIMEOUT
     from ..live.cluster import DEFAULT_ALLOWED_NAMESPACES, LiveCluster
 
     allowed = tuple(DEFAULT_ALLOWED_NAMESPACES) + tuple(getattr(args, "allow_namespaces", None) or ())
+    limit = getattr(args, "request_timeout", None)  # one limit for both, as kubectl's --request-timeout
     return LiveCluster.connect(kubeconfig=getattr(args, "kubeconfig", None), context=getattr(args, "context", None),
                                in_cluster=getattr(args, "in_cluster", False), allowed_namespaces=allowed,
-                               timeout=getattr(args, "request_timeout", 5.0) or 5.0, cleanup_on_exit=cleanup_on_exit)
+                               timeout=limit or DEFAULT_TIMEOUT, read_timeout=limit or DEFAULT_READ_TIMEOUT,
+                               cleanup_on_exit=cleanup_on_exit)
 
 
 class _Progress:
@@ -262,37 +289,40 @@ def _live_deploy(args: argparse.Namespace) -> int:
         return EXIT_OK if wait is None or wait.ok else EXIT_DIFFERS
 
 
-def _read_files(paths: Sequence[str]) -> list[tuple[Any, str | None]]:
+def _read_files(paths: Sequence[str], max_file_size: int | None = None) -> list[tuple[Any, str | None]]:
     from ..core.loader import manifest_files
+    from ..core.yamlio import decode_text, read_limited
 
     out: list[tuple[Any, str | None]] = []
     for path in manifest_files(list(paths)):
         if path == "-":
-            out.append((sys.stdin.read(), None))
+            raw = read_limited(sys.stdin, "<stdin>", max_file_size)
+            out.append((decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw, None))
         else:
             out.append((path, path))
     return out
 
 
 def _live_apply(args: argparse.Namespace) -> int:
-    sources = _read_files(args.files)
-    with _connect(args, writes=True) as live:  # on an error, what this run created is deleted again
-        results = []
-        for source, _ in sources:
-            results += live.apply(source, dry_run_only=args.dry_run)
+    sources = _read_files(args.files, args.max_file_size)
+    with _connect(args, writes=True) as live:  # leaving it on an error rolls back whatever was written
+        # all files are one apply: every object dry-run before any is written, undone if one write fails
+        results = live.apply([source for source, _ in sources], dry_run_only=args.dry_run,
+                             max_file_size=args.max_file_size)
         denied = [r for r in results if not r.ok]
         wait = None
-        if args.wait and not args.dry_run:
+        if args.wait and not args.dry_run and not denied:
             wait = live.wait_for_config([r for r in results if r.ok], timeout=args.wait, progress=_Progress())
-        lines = [r.text() for r in results if r.ok]
+        lines = [r.text() for r in results if r.ok or r.action != "denied"]
         if wait is not None:
             lines.append("wait: " + wait.text())
         data = {"results": [r.to_json() for r in results],
                 "wait": {"ok": wait.ok, "stages": list(wait.stages), "notes": list(wait.notes)} if wait else None}
         _emit(args, "\n".join(lines), data, live.commands)
         for r in denied:
-            print("error: " + r.text(), file=sys.stderr)
-        live.created.clear()  # applied on purpose: `sidecar-lab live cleanup` removes them
+            if r.action == "denied":
+                print("error: " + r.text(), file=sys.stderr)
+        live.forget()  # applied on purpose: `sidecar-lab live cleanup` removes them
         return EXIT_USAGE if denied else EXIT_OK
 
 
@@ -310,16 +340,25 @@ def _live_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _live_check(args: argparse.Namespace) -> int:
+def _curl_args(text: str) -> list[str]:
     import shlex
 
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"--curl-args {text!r}: {exc} (quote the way a shell would, e.g. --curl-args '-s -m 5')") \
+            from None
+
+
+def _live_check(args: argparse.Namespace) -> int:
     from ..core.render import check_text
     from ..core.traffic import parse_target
 
     parse_target(args.target)
+    curl_args = _curl_args(args.curl_args)  # a usage error before anything is asked of the cluster
     live = _connect(args)
     try:
-        predicted, observed, comparison = live.check(args.source, args.target, args=shlex.split(args.curl_args),
+        predicted, observed, comparison = live.check(args.source, args.target, args=curl_args,
                                                      container=args.container, timeout=args.timeout)
     finally:
         live.close()
@@ -328,12 +367,12 @@ def _live_check(args: argparse.Namespace) -> int:
     if out:
         shown = out.splitlines()
         lines += [f"  | {line}" for line in shown[:12]] + (["  | ..."] if len(shown) > 12 else [])
-    else:
+    elif observed.error is None:
         lines.append("  (nothing on standard output)")
     lines.append(comparison.text())
     data = {"prediction": predicted.to_json(), "observed": observed.to_json(), "comparison": comparison.to_json()}
     _emit(args, "\n".join(lines), data, live.commands)
-    return EXIT_OK if comparison.match else EXIT_DIFFERS
+    return {"match": EXIT_OK, "mismatch": EXIT_DIFFERS, "not-observed": EXIT_NOT_OBSERVED}[comparison.outcome]
 
 
 def _live_walkthrough(args: argparse.Namespace) -> int:
@@ -357,9 +396,12 @@ def _live_walkthrough(args: argparse.Namespace) -> int:
                 print(report.text(), flush=True)
         rows = [r for rep in reports for r in rep.rows]
         matched = sum(1 for r in rows if r.comparison.match)
+        unobserved = sum(1 for r in rows if r.comparison.outcome == "not-observed")
         summary = f"{matched}/{len(rows)} requests matched the prediction"
-        if not args.keep:
-            cleaned = live.cleanup()
+        if unobserved:
+            summary += f"; {unobserved} could not be observed"
+        if not args.keep:  # leave the cluster as it was found: delete what was created, put back what was changed
+            cleaned = live.cleanup(restore=True)
             summary += "\ncleanup:\n  " + cleaned.text().replace("\n", "\n  ")
         if args.format == "json":
             _emit(args, "", {"steps": [r.to_json() for r in reports], "matched": matched, "requests": len(rows)},
@@ -367,14 +409,28 @@ def _live_walkthrough(args: argparse.Namespace) -> int:
         else:
             print(summary)
             print(_commands_text(live.commands))
-        return EXIT_OK if all(r.match for r in reports) else EXIT_DIFFERS
+        return _walk_exit(reports)
+
+
+def _walk_exit(reports: Sequence[Any]) -> int:
+    """3 when something observed differs (a difference seen outranks one not seen), else 4 when a request
+    could not be observed, else 0."""
+    outcomes = {row.comparison.outcome for report in reports for row in report.rows}
+    step_differs = any(not all(a.ok for a in r.applied) or not all(l["match"] for l in r.listings) for r in reports)
+    if "mismatch" in outcomes or step_differs:
+        return EXIT_DIFFERS
+    return EXIT_NOT_OBSERVED if "not-observed" in outcomes else EXIT_OK
 
 
 def _live_cleanup(args: argparse.Namespace) -> int:
     live = _connect(args, writes=True)
     try:
-        result = live.cleanup_labelled()
+        result = live.cleanup_labelled(dry_run=args.dry_run, force_namespaces=args.force_namespaces)
     finally:
         live.close()
-    _emit(args, result.text(), {"deleted": list(result.deleted), "errors": list(result.errors)}, result.commands)
+    _emit(args, result.text(problems=False), result.to_json(), result.commands)
+    for refusal in result.refused:  # what was not done goes where errors go, one line each
+        print(f"error: not deleted: {refusal}", file=sys.stderr)
+    for error in result.errors:
+        print(f"error: {error}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_USAGE

@@ -29,7 +29,7 @@ from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
 from .validation import ERROR
 
-__all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_code"]
+__all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_code", "few", "FEW"]
 
 LEVELS = {"Info": 0, "Warning": 1, "Error": 2}
 DOCS = "https://istio.io/latest/docs/reference/config/analysis/{}/"
@@ -132,8 +132,25 @@ class Message:
                 "documentation_url": DOCS.format(self.code.lower()) if self.code.startswith("IST") else self.reference}
 
 
-def _names(sidecars: Iterable[Sidecar]) -> str:
-    return "[" + " ".join(sorted(s.name for s in sidecars)) + "]"
+#: How many resources (or hosts) a message names before it says "and N more".
+FEW = 5
+
+
+def few(items: Sequence[str], sep: str = ", ", limit: int = FEW) -> str:
+    """The first ``limit`` items, then "and N more": every message stays short whatever the mesh holds.
+
+    >>> few(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
+    shown = sep.join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def _names(sidecars: Iterable[Sidecar], sort: bool = True) -> str:
+    """istioctl's ``[a b c]`` (a Go slice printed with %v), bounded; ``getNames`` sorts them from 1.23
+    (``Rules.analyzer_sorted_names``), 1.22 lists them as read."""
+    names = [s.name for s in sidecars]
+    return "[" + few(sorted(names) if sort else names, " ") + "]"
 
 
 def _selector_string(labels) -> str:
@@ -162,6 +179,7 @@ class _Analyzer:
 
     # -- istioctl: sidecar.SelectorAnalyzer ------------------------------------------------------
     def selector_analyzer(self) -> None:
+        sort = self.sim.rules.analyzer_sorted_names
         selectorless: dict[str, list[Sidecar]] = {}
         matches: dict[tuple, list[Sidecar]] = {}
         pods_by_ns: dict[str, list[Workload]] = {}
@@ -185,7 +203,7 @@ class _Analyzer:
                 self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
                           self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
             elif not pods:
-                names = ", ".join(f"{w.kind} {w.namespace}/{w.name}" for w in templates)
+                names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates])
                 self.emit("SL0011", s.ref, f"no Pod matches the selector \"{_selector_string(labels)}\", but the pod "
                           f"template of {names} does: istioctl analyze would report IST0101 here",
                           self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
@@ -200,7 +218,7 @@ class _Analyzer:
                 continue
             if len(sidecars) > 1:
                 for s in sidecars:
-                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" select the "
+                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select the "
                               f"same workload pod \"{name}\", which can lead to undefined behavior.",
                               self.origin(s), "metadata.name")
         for ns, sidecars in selectorless.items():
@@ -212,7 +230,7 @@ class _Analyzer:
                 continue
             if len(sidecars) > 1:
                 for s in sidecars:
-                    self.emit("IST0111", s.ref, f"The Sidecars {_names(sidecars)} in namespace \"{ns}\" have no "
+                    self.emit("IST0111", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" have no "
                               "workload selector, which can lead to undefined behavior.", self.origin(s),
                               "spec.workloadSelector")
 
@@ -336,9 +354,7 @@ class _Analyzer:
             return
         if not shadowed:
             return
-        more = f" (and {len(shadowed) - 3} more)" if len(shadowed) > 3 else ""
-        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + "; ".join(shadowed[:3]) + more,
-                  self.origin(s))
+        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + few(shadowed, "; ", 3), self.origin(s))
 
     def _lower_levels(self, s: Sidecar) -> list[Sidecar]:
         """The Sidecars a reader expects this one to inherit from: namespace default, then root default."""
@@ -365,7 +381,7 @@ class _Analyzer:
         if s.spec.egress is None:
             for o in lower:
                 if o.spec.egress:
-                    hosts = ", ".join(h for e in o.spec.egress for h in e.hosts)
+                    hosts = few([h for e in o.spec.egress for h in e.hosts])
                     self.emit("SL0003", s.ref, f"has no egress, so its workloads see */* (every exported service), "
                               f"not [{hosts}] from {o.ref}: nothing is inherited", self.origin(s), "spec.egress")
                     break
@@ -377,7 +393,9 @@ class _Analyzer:
                       "zero value): unknown hosts are blocked", self.origin(s, ("spec", "outboundTrafficPolicy")),
                       "spec.outboundTrafficPolicy")
         mode = otp.effective_mode if otp is not None else self.mesh.mesh_config.outbound_mode
-        restricted = s.spec.egress and not any("*/*" in e.hosts for e in s.spec.egress)
+        excluding = self.sim.rules.egress_host_exclusion and any(h.startswith("~") for e in s.spec.egress or ()
+                                                                  for h in e.hosts)
+        restricted = s.spec.egress and (excluding or not any("*/*" in e.hosts for e in s.spec.egress))
         if restricted and mode != REGISTRY_ONLY:
             self.emit("SL0005", s.ref, "egress hosts restrict what this proxy is configured for, but the mode is "
                       "ALLOW_ANY: services they do not import are still reached (plaintext passthrough, no mTLS). "
@@ -395,6 +413,8 @@ class _Analyzer:
                 ns, name = parsed
                 path = ("spec", "egress", i, "hosts", j)
                 field = f"spec.egress[{i}].hosts[{j}]"
+                if host.startswith("~") and self.sim.rules.egress_host_exclusion:
+                    continue  # 1.31: an exclusion imports nothing by design
                 if ns not in ("*", "~") and self.sim.namespaces and ns not in self.known_namespaces:
                     self.emit("SL0007", s.ref, f"host {host!r} names namespace {ns!r}, which none of the inputs "
                               "define: it imports nothing", self.origin(s, path), field)
@@ -422,7 +442,7 @@ class _Analyzer:
                                   f"{ns if host.split('/')[0] != '.' else '.'}/{meant[0]}")
             if listener.port is not None and listener.port.number and not imported_any:
                 self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
-                          f"none of [{', '.join(listener.hosts)}] has port {listener.port.number}",
+                          f"none of [{few(list(listener.hosts))}] has port {listener.port.number}",
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
 
     def _ingress(self, s: Sidecar) -> None:
@@ -457,9 +477,13 @@ class _Analyzer:
                           self.origin(s, ("spec", "ingress", i, "port")), f"spec.ingress[{i}].port")
 
 
-def analyze(mesh: Mesh | Simulator) -> list[Message]:
-    """Every finding for the manifests, in a stable order (resource, then code)."""
-    sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh)
+def analyze(mesh: Mesh | Simulator, istio_version: str | None = None) -> list[Message]:
+    """Every finding for the manifests, in a stable order (resource, then code).
+
+    The release is the Simulator's, or ``istio_version`` for a Mesh (default the lab's 1.26):
+    its validation (IST0106, IST0133) and the analyzer's own differences (``Rules`` area analyzer).
+    """
+    sim = mesh if isinstance(mesh, Simulator) else Simulator(mesh, istio_version)
     a = _Analyzer(sim)
     a.schema_and_deprecation()
     a.selector_analyzer()

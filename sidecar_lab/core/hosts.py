@@ -77,13 +77,31 @@ class _Patterns:
 
 
 class HostImports:
-    """The hosts of one egress listener, grouped by namespace (Istio's ``hostClassification``)."""
+    """The hosts of one egress listener, grouped by namespace (Istio's ``hostClassification``).
 
-    __slots__ = ("by_namespace",)
+    With ``exclusions`` (Istio 1.31, ``Rules.egress_host_exclusion``), an entry whose namespace
+    starts with ``~`` excludes what it matches instead of importing it: ``~/x`` and ``~*/x`` in
+    every namespace, ``~./x`` in the config namespace, ``~ns/x`` in ``ns``. Without it, ``~`` is a
+    namespace like any other, where nothing is defined.
 
-    def __init__(self, hosts: tuple[str, ...] | list[str], config_namespace: str) -> None:
+    >>> HostImports(["*/*", "~/*"], "shop", exclusions=True).import_entry("a.b.svc.cluster.local", "b") is None
+    True
+    >>> HostImports(["*/*", "~/*"], "shop").import_entry("a.b.svc.cluster.local", "b")
+    '*/*'
+    """
+
+    __slots__ = ("by_namespace", "excluded")
+
+    def __init__(self, hosts: tuple[str, ...] | list[str], config_namespace: str, *, exclusions: bool = False) -> None:
         self.by_namespace: dict[str, _Patterns] = {}
+        #: namespace (or ``*``) -> dnsNames excluded there (1.31).
+        self.excluded: dict[str, list[str]] = {}
         for entry in hosts:
+            if exclusions and entry.startswith("~") and entry.count("/") == 1:
+                ns, name = entry[1:].split("/", 1)
+                ns = "*" if ns == "" else config_namespace if ns == "." else ns
+                self.excluded.setdefault(ns, []).append(name)
+                continue
             parsed = parse_host_entry(entry, config_namespace)
             if parsed is None:
                 continue
@@ -93,11 +111,21 @@ class HostImports:
                 patterns.exact.add(name)
             patterns.all.append((name, entry))
 
+    def is_excluded(self, host: str, namespace: str) -> bool:
+        """``hostClassification.Excluded``: ``host`` is a subset of an exclusion of ``namespace`` or of ``*``."""
+        for key in (namespace, "*"):
+            for name in self.excluded.get(key, ()):
+                if subset_of(host, name):
+                    return True
+        return False
+
     def import_entry(self, host: str, namespace: str) -> str | None:
         """The host entry that imports a service ``host`` defined in ``namespace``.
 
-        The entry for the service's own namespace is checked first, then the ``*`` one.
+        An exclusion wins; then the entry for the service's own namespace is checked, then the ``*`` one.
         """
+        if self.excluded and self.is_excluded(host, namespace):
+            return None
         own = self.by_namespace.get(namespace)
         if own is not None:
             hit = own.match(host)
@@ -109,11 +137,17 @@ class HostImports:
         return None
 
     def import_vs_entry(self, hosts: tuple[str, ...], namespace: str) -> str | None:
+        """The entry that imports a VirtualService of ``namespace`` with these hosts (``SelectVirtualServices``).
+
+        A host an exclusion covers is skipped; another host of the same VirtualService may still import it.
+        """
         for key in (namespace, "*"):
             patterns = self.by_namespace.get(key)
             if patterns is None:
                 continue
             for h in hosts:
+                if self.excluded and self.is_excluded(h, namespace):
+                    continue
                 hit = patterns.match(h, matches)
                 if hit is not None:
                     return hit

@@ -303,5 +303,6 @@ def read_json_documents(text: str, file: str) -> Iterator[Document]:
         except (_Fallback, StopIteration, IndexError, ValueError):
             value, end = _DECODER.raw_decode(text, pos)  # the exact error, or the value
             items = None
-        yield Document(value, file, source.line_at(pos), _json=JsonDocument(source, pos, items))
+        if value is not None:  # a null document is skipped, as kubectl skips it (and an empty YAML one)
+            yield Document(value, file, source.line_at(pos), _json=JsonDocument(source, pos, items))
         pos = _ws(text, end).end()

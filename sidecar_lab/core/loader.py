@@ -30,13 +30,13 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ManifestError
 from .model import (
-    ALLOW_ANY, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
+    ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
     IngressListener, Mesh, MeshConfig, Namespace, OutboundTrafficPolicy, PortSpec, Service,
     ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
     Workload, frozen_map,
 )
 from .jsonio import json_error, looks_like_json, read_json_documents
-from .yamlio import Document, decode_text, format_path, read_documents, read_path_bytes
+from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_manifest_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
 
@@ -73,42 +73,63 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def manifest_files(paths: Sequence[str]) -> list[str]:
-    """Expand directories into their manifest files (``*.yaml``, ``*.yml``, ``*.json``, sorted);
-    keep files and ``-`` as given."""
+    """Expand directories into their manifest files (``*.yaml``, ``*.yml``, ``*.json``,
+    sorted); keep files and ``-`` as given.
+
+    A directory that cannot be read (itself or any directory below it), or that holds no
+    ``*.yaml``/``*.yml``/``*.json`` file at all, is a ManifestError naming it: nothing is skipped silently.
+    Whether a file may be read at all (only regular files, within the size limit) is decided when
+    it is read (:func:`sidecar_lab.core.yamlio.read_manifest_bytes`).
+    """
     out: list[str] = []
     for path in paths:
         if path == "-":
             out.append(path)
         elif os.path.isdir(path):
-            found = []
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in files:
-                    if name.endswith(MANIFEST_SUFFIXES):
-                        found.append(os.path.join(root, name))
-            out.extend(sorted(found))
+            out.extend(_directory_manifests(path))
         else:
             out.append(path)
     return out
 
 
-def load(paths: Sequence[str] | str, *, stdin: Any = None) -> Mesh:
-    """Read manifests from files, directories and ``-`` (standard input) into a Mesh."""
+def _directory_manifests(path: str) -> list[str]:
+    def unreadable(exc: OSError) -> None:
+        raise ManifestError(f"cannot read this directory: {exc.strerror or exc}",
+                            file=exc.filename or path) from None
+
+    found = []
+    for root, dirs, files in os.walk(path, onerror=unreadable):
+        dirs.sort()
+        for name in files:
+            if name.endswith(MANIFEST_SUFFIXES):
+                found.append(os.path.join(root, name))
+    if not found:
+        raise ManifestError("no manifests here: the directory holds no *.yaml, *.yml or *.json file", file=path)
+    return sorted(found)
+
+
+def load(paths: Sequence[str] | str, *, stdin: Any = None, max_file_size: int | None = None) -> Mesh:
+    """Read manifests from files, directories and ``-`` (standard input) into a Mesh.
+
+    ``max_file_size`` (bytes) is the largest file read, standard input included (default
+    :data:`sidecar_lab.core.yamlio.MAX_FILE_BYTES`).
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    return load_inputs(read_inputs(paths, stdin=stdin))
+    return load_inputs(read_inputs(paths, stdin=stdin, max_file_size=max_file_size))
 
 
-def read_inputs(paths: Sequence[str], *, stdin: Any = None) -> list[tuple[str, bytes | str]]:
+def read_inputs(paths: Sequence[str], *, stdin: Any = None,
+                max_file_size: int | None = None) -> list[tuple[str, bytes | str]]:
     """``(name, content)`` of every manifest file the paths name, not yet decoded (directories
-    expanded, ``-`` read once); :func:`load_inputs` builds the Mesh from them."""
+    expanded, ``-`` read once, each within ``max_file_size``); :func:`load_inputs` builds the Mesh."""
     out: list[tuple[str, bytes | str]] = []
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
-            stream = stdin if stdin is not None else sys.stdin
-            out.append(("<stdin>", stream.buffer.read() if hasattr(stream, "buffer") else stream.read()))
+            out.append(("<stdin>", read_limited(stdin if stdin is not None else sys.stdin, "<stdin>",
+                                                max_file_size)))
         else:
-            out.append((path, read_path_bytes(path)))
+            out.append((path, read_manifest_bytes(path, max_file_size)))
     return out
 
 
@@ -246,6 +267,49 @@ class _View:
         return tuple(items)
 
 
+def _is_list(data: Any) -> bool:
+    """A ``List`` (or any ``FooList`` with ``items``): what kubectl's ``meta.IsListType`` unpacks."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    return kind == "List" or (isinstance(kind, str) and kind.endswith("List") and "items" in data)
+
+
+def list_items(doc: Document) -> list[tuple[dict, tuple]]:
+    """``(object, field path)`` of every object of a document, Lists unpacked at any depth.
+
+    Breadth first, as kubectl's ``FlattenListVisitor`` does: the items of a List come before the
+    items of the Lists nested in it, which matters when an object is defined twice (the later
+    one is used). A list item that is not a mapping is a ManifestError naming its path.
+    """
+    out: list[tuple[dict, tuple]] = []
+    queue: list[tuple[Any, tuple]] = [(doc.data, ())]
+    for data, path in queue:  # the queue grows while it is walked
+        if not _is_list(data):
+            out.append((data, path))
+            continue
+        items = data.get("items")
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise doc.error(f"expected a list, got {_type_name(items)}", path + ("items",))
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", path + ("items", i))
+            queue.append((item, path + ("items", i)))
+    return out
+
+
+def check_metadata(view: _View) -> None:
+    """``metadata`` of every kind the simulator reads, checked as the API server would type-check it.
+
+    ``name`` and ``namespace`` are strings; ``labels`` and ``annotations`` are mappings of strings
+    to strings (a number, a boolean or null as a value is refused, as for a Pod: quote it).
+    """
+    view.str(("metadata", "name"))
+    view.str(("metadata", "namespace"))
+    view.str_map(("metadata", "labels"))
+    view.str_map(("metadata", "annotations"))
+
+
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
 
 
@@ -292,19 +356,8 @@ class _Builder:
     def add_document(self, doc: Document) -> None:
         if not isinstance(doc.data, dict):
             raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
-        kind = doc.data.get("kind")
-        if kind in ("List",) or (isinstance(kind, str) and kind.endswith("List") and "items" in doc.data):
-            items = doc.data.get("items")
-            if items is None:
-                return
-            if not isinstance(items, list):
-                raise doc.error(f"expected a list, got {_type_name(items)}", ("items",))
-            for i, item in enumerate(items):
-                if not isinstance(item, dict):
-                    raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", ("items", i))
-                self.add_object(_View(doc, item, ("items", i)))
-            return
-        self.add_object(_View(doc, doc.data, ()))
+        for data, prefix in list_items(doc):
+            self.add_object(_View(doc, data, prefix))
 
     def add_object(self, view: _View) -> None:
         data = view.data
@@ -323,6 +376,7 @@ class _Builder:
         for part in ("metadata", "spec"):
             if part in data and data[part] is not None and not isinstance(data[part], dict):
                 raise view.error(f"expected a mapping, got {_type_name(data[part])}", (part,))
+        check_metadata(view)
         name = view.str(("metadata", "name"))
         if not name:
             raise view.error("missing field: metadata.name is required", ("metadata", "name"))
@@ -440,7 +494,8 @@ class _Builder:
                           view.str(("spec", "location")) or "MESH_EXTERNAL",
                           view.str(("spec", "resolution")) or "NONE",
                           view.str_list(("spec", "exportTo")) or ("*",),
-                          frozen_map(selector) if selector is not None else None, created, source)
+                          frozen_map(selector) if selector is not None else None, created, source,
+                          frozen_map(view.str_map(("metadata", "labels"))))
         self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
 
     def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:
@@ -553,13 +608,32 @@ def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConf
         value = otp.get("mode")
         if value is None:
             mode = REGISTRY_ONLY  # the protobuf zero value: outboundTrafficPolicy: {} means REGISTRY_ONLY
-        elif value in (REGISTRY_ONLY, ALLOW_ANY):
+        elif value in (REGISTRY_ONLY, ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS):  # the last one: Istio 1.31 (the simulator checks)
             mode = value
         else:
-            raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY or ALLOW_ANY)",
-                             ("outboundTrafficPolicy", "mode"))
+            raise fail(f"unknown outbound traffic mode {value!r} (REGISTRY_ONLY, ALLOW_ANY or, from Istio 1.31, "
+                       "ALLOW_ANY_DYNAMIC_DNS)", ("outboundTrafficPolicy", "mode"))
         mode_from = origin
-    return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source)
+    proxy_config = _mapping(data, ("defaultConfig",), fail) or {}
+    metadata = _mapping(proxy_config, ("defaultConfig", "proxyMetadata"), fail) or {}
+    for key, value in metadata.items():
+        if not isinstance(value, str):
+            raise fail(f"expected a string value, got {_type_name(value)} (quote it)",
+                       ("defaultConfig", "proxyMetadata", key))
+    policy = _mapping(data, ("defaultTrafficPolicy",), fail) or {}  # Istio 1.31 (Rules.mesh_default_traffic_policy)
+    pool = _mapping(policy, ("defaultTrafficPolicy", "connectionPool"), fail)
+    return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source,
+                      proxy_metadata=frozen_map(metadata), default_connection_pool=frozen_map(pool) if pool else None)
+
+
+def _mapping(data: dict, path: tuple, fail: Any) -> dict | None:
+    """``data[path[-1]]`` (the field at ``path`` of the mesh config) when a mapping, None when absent, else an error."""
+    value = data.get(path[-1])
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise fail(f"expected a mapping, got {_type_name(value)}", path)
+    return value
 
 
 def _port_spec(raw: Any) -> PortSpec | None:

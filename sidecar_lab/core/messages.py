@@ -10,12 +10,13 @@ made here, so the command, the notebooks and the figures say the same thing.
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from .errors import UsageError
 
 __all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label", "set_language", "get_language",
-           "language", "LANGUAGE_ENV"]
+           "language", "using_language", "LANGUAGE_ENV"]
 
 LANGUAGES = ("en", "ko")
 #: The environment variable that picks the language for a whole hub or shell (``ko`` or ``en``).
@@ -47,6 +48,16 @@ def get_language() -> str:
         return _chosen[0]
     env = os.environ.get(LANGUAGE_ENV, "").strip().lower()
     return env if env in LANGUAGES else "en"
+
+
+@contextmanager
+def using_language(lang: str | None) -> Iterator[str]:
+    """Within the block, ``lang`` is the language in force (``None``: leave it as it is); restored after."""
+    saved = list(_chosen)
+    try:
+        yield set_language(lang) if lang is not None else get_language()
+    finally:
+        _chosen[:] = saved
 
 
 def language(lang: str | None) -> str:
@@ -93,6 +104,9 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "candidate.shadowed-older": "{winner} also matches and is older; istiod takes the oldest, this one is ignored",
     "candidate.shadowed-same-age-name": ("{winner} also matches and has the same creation second; "
                                          "the name decides (alphabetical), this one is ignored"),
+    "candidate.shadowed-same-age-joined-name": ("{winner} also matches and has the same creation second; Istio "
+                                                "{version} compares \"name.namespace\" as one string and "
+                                                "\"{first}\" sorts before \"{second}\", so this one is ignored"),
     "candidate.root-selector": ("a Sidecar with a workloadSelector in the root namespace {root} applies only to "
                                 "pods in {root}, never to pods in {namespace}"),
     "candidate.selected-root": "no Sidecar of {namespace} applies, so the root namespace's default ({root}) does, "
@@ -145,6 +159,16 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "traffic.listener-sni": "listener {listener} matches SNI {sni} for {service}",
     "traffic.listener-whole-port": ("listener {listener} belongs to {service}, a service without a VIP: "
                                     "it captures the whole port, whatever the destination"),
+    "traffic.dns-absolute": "{host} ends with a dot: DNS looks it up as written, without the search list",
+    "traffic.absolute-fqdn-vhost": ("the Host header {host} ends with a dot: from Istio {since} every virtual host "
+                                    "also lists its name with a trailing dot, so it matches"),
+    "traffic.absolute-fqdn-no-vhost": ("the Host header {host} ends with a dot, and no virtual host of Istio "
+                                       "{version} lists a name with a trailing dot (they do from {since})"),
+    "traffic.allow-any-dynamic-dns": ("no virtual host of route {port} matches: the catch-all route "
+                                      "allow_any_dynamic_dns sends it to AllowAnyDynamicDNSCluster, where Envoy "
+                                      "resolves the Host header itself (ALLOW_ANY_DYNAMIC_DNS)"),
+    "traffic.dynamic-dns-chain": ("virtualOutbound's HTTP inspector sees plaintext HTTP: its allow_any_dynamic_dns "
+                                  "chain sends it to AllowAnyDynamicDNSCluster (ALLOW_ANY_DYNAMIC_DNS)"),
 }, "ko": {}}
 
 
@@ -203,6 +227,9 @@ CATALOG["ko"].update({
                                  "이것은 무시됩니다"),
     "candidate.shadowed-same-age-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. "
                                          "이름(알파벳순)으로 정해지며, 이것은 무시됩니다"),
+    "candidate.shadowed-same-age-joined-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. Istio {version}은 "
+                                                "\"이름.네임스페이스\"를 한 문자열로 비교하는데 \"{first}\"가 "
+                                                "\"{second}\"보다 앞서므로 이것은 무시됩니다"),
     "candidate.root-selector": ("루트 네임스페이스 {root}에서 workloadSelector를 가진 Sidecar는 {root}의 파드에만 "
                                 "적용되고, {namespace}의 파드에는 절대 적용되지 않습니다"),
     "candidate.selected-root": ("{namespace}의 Sidecar가 하나도 적용되지 않으므로 루트 네임스페이스의 기본값({root})이 "
@@ -257,7 +284,93 @@ CATALOG["ko"].update({
     "traffic.listener-sni": "리스너 {listener}: SNI {sni} 일치, {service}의 트래픽으로 받습니다",
     "traffic.listener-whole-port": ("리스너 {listener}: VIP가 없는 서비스 {service}의 것으로, "
                                     "목적지와 상관없이 포트 전체를 가로챕니다"),
+    "traffic.dns-absolute": "{host}는 점(.)으로 끝납니다: DNS는 검색 목록 없이 적힌 그대로 조회합니다",
+    "traffic.absolute-fqdn-vhost": ("Host 헤더 {host}는 점(.)으로 끝납니다: Istio {since}부터는 모든 가상 호스트가 "
+                                    "끝에 점을 붙인 이름도 함께 가지므로 일치합니다"),
+    "traffic.absolute-fqdn-no-vhost": ("Host 헤더 {host}는 점(.)으로 끝나는데, Istio {version}의 가상 호스트에는 "
+                                       "끝에 점이 붙은 이름이 없습니다({since}부터 생깁니다)"),
+    "traffic.allow-any-dynamic-dns": ("라우트 {port}의 어떤 가상 호스트도 일치하지 않습니다: 나머지를 받는 "
+                                      "allow_any_dynamic_dns 라우트가 AllowAnyDynamicDNSCluster로 보내고, Envoy가 "
+                                      "Host 헤더를 직접 해석합니다(ALLOW_ANY_DYNAMIC_DNS)"),
+    "traffic.dynamic-dns-chain": ("virtualOutbound의 HTTP 검사기가 평문 HTTP를 알아보고, allow_any_dynamic_dns "
+                                  "체인이 AllowAnyDynamicDNSCluster로 보냅니다(ALLOW_ANY_DYNAMIC_DNS)"),
 })
+
+# The rules that changed between Istio releases (core.versions): the English is each switch's own summary,
+# the Korean is written here.
+def _add_switches() -> None:
+    from .versions import switches
+
+    for s in switches():
+        CATALOG["en"]["switch." + s.name] = s.summary
+
+
+_add_switches()
+CATALOG["ko"].update({
+    "switch.tie_break_name_then_namespace": (
+        "같은 초에 만들어진 객체는 이름, 그다음 네임스페이스 순으로 정렬됩니다. 1.22는 \"이름.네임스페이스\"를 "
+        "한 문자열로 비교하므로 a-b가 a보다 앞섭니다(\"a-b.ns\" < \"a.ns\")"),
+    "switch.unified_sidecar_scope": (
+        "Sidecar가 없으면 egress */*인 Sidecar와 똑같이 동작합니다(PILOT_UNIFIED_SIDECAR_SCOPE). 같은 호스트 이름이 "
+        "여러 네임스페이스에 있으면 프록시 자신의 네임스페이스, 그다음 쿠버네티스 Service, 그다음 가장 오래된 것을 "
+        "고릅니다. 1.23까지 Sidecar가 없는 프록시는 가장 오래된 것(ServiceEntry보다 쿠버네티스 Service)을, Sidecar가 "
+        "있는 프록시는 자기 네임스페이스, 그다음 가장 오래된 것을 고릅니다"),
+    "switch.vs_source_namespace_filter": (
+        "sourceNamespace로 제한된 VirtualService 라우트는 다른 네임스페이스의 프록시에게 목적지를 더 이상 "
+        "가져다주지 않습니다"),
+    "switch.ip_autoallocate_v2": (
+        "주소가 없는 ServiceEntry(resolution이 NONE이 아닌 것)가 ISTIO_META_DNS_AUTO_ALLOCATE 없이도 "
+        "240.240.0.0/16 대역의 주소를 받습니다. DNS 캡처가 켜진 프록시는 호스트를 그 주소로 해석하고, 포트 전체를 "
+        "가로채는 대신 VIP 리스너를 만듭니다"),
+    "switch.vs_inferred_pick_best_namespace": (
+        "VirtualService 목적지 호스트 이름이 (프록시의 네임스페이스가 아닌) 여러 네임스페이스에 있으면 쿠버네티스 "
+        "Service를, 없으면 가장 오래된 ServiceEntry를 고릅니다. 1.29까지는 알파벳순으로 첫 네임스페이스입니다. "
+        "같은 초에 만들어진 ServiceEntry끼리는 istiod가 Go 맵을 순회하므로 결과가 정해져 있지 않습니다"),
+    "switch.default_export_to_all_namespaces": (
+        "meshConfig.defaultServiceExportTo(와 defaultVirtualServiceExportTo)가 [\".\", other]이면 other "
+        "네임스페이스로도 export됩니다. 1.30.2까지는 \".\"가 있으면 나머지 네임스페이스가 무시됩니다"),
+    "switch.egress_host_exclusion": (
+        "egress 호스트의 네임스페이스 앞에 ~를 붙이면 그 항목에 맞는 것을 제외합니다: [\"*/*\", \"~/*\"]는 "
+        "아무것도 가져오지 않고, \"~legacy/*\"는 legacy 네임스페이스를 숨깁니다. 1.30까지 \"~\"는 아무것도 "
+        "가져오지 않는 네임스페이스일 뿐이며 \"~legacy/*\"는 거부됩니다"),
+    "switch.absolute_fqdn_vhost": (
+        "모든 가상 호스트가 끝에 점을 붙인 호스트 이름도 함께 가지므로 curl http://svc.ns.svc.cluster.local./ 요청이 "
+        "라우팅됩니다. 1.26까지는 그 Host 헤더에 맞는 가상 호스트가 없어 나머지를 받는 라우트로 갑니다"),
+    "switch.allow_any_dynamic_dns": (
+        "meshConfig.outboundTrafficPolicy.mode ALLOW_ANY_DYNAMIC_DNS: 알 수 없는 평문 HTTP는 "
+        "AllowAnyDynamicDNSCluster로 가고(Envoy가 Host 헤더를 직접 해석), 그 밖의 알 수 없는 트래픽은 "
+        "PassthroughCluster로 갑니다. Sidecar에서는 설정할 수 없습니다(O1)"),
+    "switch.mesh_default_traffic_policy": (
+        "meshConfig.defaultTrafficPolicy.connectionPool이 메시 전체의 기본값이 되어 DestinationRule과 Sidecar의 "
+        "인바운드 풀 아래에 놓입니다(아웃바운드 클러스터와 PassthroughCluster에도 적용됩니다)"),
+    "switch.crd_duration_rules": (
+        "CRD가 커넥션 풀의 duration을 CEL(duration(self) >= duration('1ms'))로 검사합니다. 1.22에서는 웹훅만 "
+        "보고, duration이 아닌 문자열은 디코딩에 실패합니다"),
+    "switch.crd_selector_label_rules": (
+        "CRD가 *가 들어 있거나(CEL) 63자를 넘는 workloadSelector 레이블 값과 256개를 넘는 레이블을 웹훅보다 먼저 "
+        "거부합니다"),
+    "switch.crd_ingress_tls_multi_cert": (
+        "ingress tls에 credentialNames와 tlsCertificates가 생깁니다(1~2개, credentialName과 함께 쓸 수 없음). "
+        "1.26 전에는 알 수 없는 필드입니다"),
+    "switch.tcp_idle_timeout_zero_allowed": (
+        "connectionPool.tcp.idleTimeout: 0s는 타임아웃을 끕니다. CRD의 1ms 규칙이 빠지고 웹훅도 0s를 건너뜁니다. "
+        "1.23~1.25에서는 둘 다 거부합니다"),
+    "switch.crd_ca_cert_credential_name": "ingress tls에 caCertCredentialName이 생깁니다. 1.28 전에는 알 수 없는 필드입니다",
+    "switch.http2_keepalive": (
+        "connectionPool.http.http2KeepAlive(interval과 timeout 모두 필수, 1ms 이상의 duration)가 생깁니다. "
+        "1.31 전에는 알 수 없는 필드입니다"),
+    "switch.crd_insecure_skip_verify": "ingress tls에 insecureSkipVerify가 생깁니다. 1.31 전에는 알 수 없는 필드입니다",
+    "switch.webhook_pool_tcp_timeouts": "웹훅이 tcp.idleTimeout과 tcpKeepalive.time/interval도 검사합니다(1ms 이상, ms 단위)",
+    "switch.webhook_ingress_tls_multi_cert": (
+        "ingress tls: Sidecar에서 credentialNames와 tlsCertificates를 거부하고(I18, I19), 인증서 출처는 하나만 "
+        "허용하며(I24), tlsCertificates 항목마다 인증서와 키가 필요합니다"),
+    "switch.analyzer_sorted_names": "IST0110과 IST0111이 Sidecar 이름을 정렬해서 보여 줍니다. 1.22는 읽은 순서대로 보여 줍니다",
+    "switch.native_sidecars_auto": (
+        "ENABLE_NATIVE_SIDECARS=auto: kubelet이 1.33 이상인 노드에서는 istio-proxy가 네이티브 사이드카"
+        "(restartPolicy Always인 init 컨테이너)로 주입됩니다. 시뮬레이터는 모든 릴리스에서 컨테이너와 init "
+        "컨테이너를 모두 살펴보므로 이 스위치에 따라 달라지는 것은 없습니다"),
+})
+
 
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
 LABELS: dict[str, dict[str, str]] = {"en": {
@@ -350,6 +463,38 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "path.client-sees": "client sees: {text}",
     "path.dest-sees": "sees the source as {ip}",
     "path.why": "Why:",
+    # the command's text output (core.render): headings around the catalog's sentences
+    "text.proxy": "proxy:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "none",
+    "text.candidates": "candidates, in precedence order:",
+    "text.policy": "outbound traffic policy: {mode}  (from {origin})",
+    "text.policy.from-sidecar": "the Sidecar {detail}",
+    "text.policy.from-mesh": "mesh config: {detail}",
+    "text.egress": "egress listeners:",
+    "text.port": "port {port}",
+    "text.any-port": "any port",
+    "text.implicit": "implicit",
+    "text.visible": "visible services ({count}):",
+    "text.ingress": "ingress listeners:",
+    "text.implicit-from": "implicit, from {services}",
+    "text.pool": "connection pool {pool}",
+    "text.pool-from": "from {origin}",
+    "text.note": "note:",
+    "text.verdict": "verdict:",
+    "text.istio": "istio:",
+    "text.client-sees": "client sees:",
+    "text.destination-sees": "destination sees the request coming from:",
+    "text.why": "why:",
+    "text.legend": "legend:",
+    # the compare view (core.version_compare)
+    "text.compare.head": "Istio {versions}  (* = differs)",
+    "text.compare.why": "why (Istio {version}):",
+    "text.compare.error": "Istio {version}: error: {error}",
+    "text.compare.makes": "what makes the difference (each on its own):",
+    "text.compare.others": "other rules that differ between Istio {versions}, without effect here:",
+    "text.compare.not-modelled": "not modelled yet",
+    "text.compare.none": "no rule the simulator models differs between Istio {versions}",
     # fallbacks and alt text
     "note.no-hangul-font": "(Korean font not installed: labels in English)",
     "alt.font-fallback": "Korean was requested but no Korean font is installed, so the labels are in English.",
@@ -368,6 +513,36 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "alt.path.stop": "It stops at the {stage} stage: {stop}.",
     "alt.path.client": "The client sees: {text}.",
 }, "ko": {
+    "text.proxy": "프록시:",
+    "text.sidecar": "Sidecar:",
+    "text.none": "없음",
+    "text.candidates": "후보 (우선순위 순):",
+    "text.policy": "outboundTrafficPolicy: {mode}  ({origin})",
+    "text.policy.from-sidecar": "Sidecar {detail}에서 지정",
+    "text.policy.from-mesh": "메시 설정: {detail}",
+    "text.egress": "egress 리스너:",
+    "text.port": "포트 {port}",
+    "text.any-port": "모든 포트",
+    "text.implicit": "암묵적",
+    "text.visible": "보이는 서비스 ({count}개):",
+    "text.ingress": "ingress 리스너:",
+    "text.implicit-from": "암묵적, {services}에서 유도",
+    "text.pool": "커넥션 풀 {pool}",
+    "text.pool-from": "{origin}에서 지정",
+    "text.note": "참고:",
+    "text.verdict": "판정:",
+    "text.istio": "Istio:",
+    "text.client-sees": "클라이언트가 보는 것:",
+    "text.destination-sees": "목적지가 보는 출발지 주소:",
+    "text.why": "이유:",
+    "text.legend": "범례:",
+    "text.compare.head": "Istio {versions}  (* = 다른 값)",
+    "text.compare.why": "이유 (Istio {version}):",
+    "text.compare.error": "Istio {version}: 오류: {error}",
+    "text.compare.makes": "차이를 만드는 규칙 (하나만 바꿔도 답이 달라짐):",
+    "text.compare.others": "Istio {versions} 사이에 다르지만 여기서는 영향이 없는 규칙:",
+    "text.compare.not-modelled": "아직 모델링하지 않음",
+    "text.compare.none": "Istio {versions} 사이에 시뮬레이터가 모델링하는 규칙 차이가 없습니다",
     "level.workload": "워크로드",
     "level.workload.hint": "{namespace}의 셀렉터 Sidecar",
     "level.namespace": "네임스페이스",

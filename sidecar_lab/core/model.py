@@ -17,11 +17,13 @@ __all__ = [
     "ServiceEntryPort", "ServiceEntry", "Destination", "VirtualService", "PortSpec",
     "EgressListener", "IngressListener", "EgressProxy", "OutboundTrafficPolicy", "SidecarSpec",
     "Sidecar", "MeshConfig", "Mesh", "frozen_map", "ObjectRef",
-    "REGISTRY_ONLY", "ALLOW_ANY", "GATEWAY_LABELS",
+    "REGISTRY_ONLY", "ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS", "GATEWAY_LABELS",
 ]
 
 REGISTRY_ONLY = "REGISTRY_ONLY"
 ALLOW_ANY = "ALLOW_ANY"
+#: Istio 1.31's mesh-only mode (``Rules.allow_any_dynamic_dns``): unknown HTTP resolved by Envoy itself.
+ALLOW_ANY_DYNAMIC_DNS = "ALLOW_ANY_DYNAMIC_DNS"
 
 EMPTY: Mapping[str, str] = MappingProxyType({})
 
@@ -176,6 +178,7 @@ class ServiceEntry:
     workload_selector: Mapping[str, str] | None = None
     created: float = 0.0
     source: Source = Source()
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
     @property
     def ref(self) -> ObjectRef:
@@ -311,6 +314,15 @@ class MeshConfig:
     outbound_mode_from: str = "default"
     domain: str = "cluster.local"
     source: Source | None = None
+    #: ``defaultConfig.proxyMetadata`` (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE, ...).
+    proxy_metadata: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    #: ``defaultTrafficPolicy.connectionPool`` (Istio 1.31), as written; None when absent.
+    default_connection_pool: Mapping[str, Any] | None = None
+
+    @property
+    def dns_capture(self) -> bool:
+        """Do proxies answer DNS themselves (``ISTIO_META_DNS_CAPTURE: "true"``)?"""
+        return self.proxy_metadata.get("ISTIO_META_DNS_CAPTURE", "").lower() == "true"
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +340,9 @@ class Mesh:
     origins: tuple[str, ...] = ()
     #: Things the loader decided that a reader should know (duplicates replaced, defaults assumed).
     notes: tuple[str, ...] = ()
+    #: The Istio release the objects come from when known (a live cluster's istiod, ``"1.24.3"``): a
+    #: Simulator given no ``istio_version`` answers with its rules. None for manifest files.
+    istio_version: str | None = None
 
     def namespace(self, name: str) -> Namespace | None:
         for ns in self.namespaces:

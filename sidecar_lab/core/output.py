@@ -110,9 +110,10 @@ def _pretty(value: Any, level: int) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * level)
 
 
-def write_matrix_json(sources: list[dict], targets: list[str], cells: list[list[dict]], out: TextIO) -> None:
-    """``{"sources", "targets", "cells"}`` exactly as ``json.dumps(..., indent=2)`` writes it, row by row;
-    a row that several sources share (the same list) is encoded once."""
+def write_matrix_json(sources: list[dict], targets: list[str], cells: list[list[dict]], out: TextIO,
+                      extra: dict | None = None) -> None:
+    """``{"sources", "targets", "cells", **extra}`` exactly as ``json.dumps(..., indent=2)`` writes it, row
+    by row; a row that several sources share (the same list) is encoded once."""
     out.write('{\n  "sources": ' + _pretty(sources, 1) + ',\n  "targets": ' + _pretty(targets, 1) + ',\n  "cells": ')
     if not cells:
         out.write("[]")
@@ -125,6 +126,8 @@ def write_matrix_json(sources: list[dict], targets: list[str], cells: list[list[
                 hit = encoded[id(row)] = (row, "    " + _pretty(row, 2))
             out.write(hit[1] + (",\n" if i + 1 < len(cells) else "\n"))
         out.write("  ]")
+    for key, value in (extra or {}).items():
+        out.write(",\n  " + _encode(key) + ": " + _pretty(value, 1))
     out.write("\n}\n")
 
 
@@ -150,8 +153,8 @@ def matrix_groups(sources: list, keys: list[tuple], cells: list[list[dict]]) -> 
 
 
 def write_matrix_summary_json(sources: list, keys: list[tuple], targets: list[str], cells: list[list[dict]],
-                              out: TextIO) -> None:
+                              out: TextIO, extra: dict | None = None) -> None:
     """``matrix --summary --format json``: ``{"targets": [...], "groups": [{"namespace", "proxy", "sidecar",
-    "workloads", "verdicts": {verdict: count}}]}``."""
-    out.write(json.dumps({"targets": targets, "groups": matrix_groups(sources, keys, cells)}, ensure_ascii=False,
-                         indent=2) + "\n")
+    "workloads", "verdicts": {verdict: count}}], **extra}``."""
+    out.write(json.dumps({"targets": targets, "groups": matrix_groups(sources, keys, cells), **(extra or {})},
+                         ensure_ascii=False, indent=2) + "\n")

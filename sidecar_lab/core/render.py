@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .messages import language
+from .messages import label, language
 from .results import RequestResult, Resolution
 
 __all__ = ["resolution_text", "check_text", "matrix_text", "VERDICT_GLYPHS"]
@@ -16,40 +16,44 @@ _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applica
 
 def resolution_text(r: Resolution, lang: str | None = None) -> str:
     lang = language(lang)
+
+    def t(key: str, **params: object) -> str:
+        return label("text." + key, lang, **params)
+
     w = r.workload
-    lines = [f"{w.namespace}/{w.name} ({w.kind})",
-             f"  proxy:   {r.proxy} — {r.proxy_reason.text(lang)}"]
-    if r.sidecar is not None:
-        lines.append(f"  Sidecar: {r.sidecar}  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
-    else:
-        lines.append(f"  Sidecar: none  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
+    lines = [f"{w.namespace}/{w.name} ({w.kind})"]
+    if r.istio_version:
+        lines.append(f"  {t('istio')}   {r.istio_version}")
+    lines.append(f"  {t('proxy')}   {r.proxy} — {r.proxy_reason.text(lang)}")
+    governor = str(r.sidecar) if r.sidecar is not None else t("none")
+    lines.append(f"  {t('sidecar')} {governor}  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
     if r.candidates:
-        lines.append("  candidates, in precedence order:")
+        lines.append(f"  {t('candidates')}")
         width = max(len(str(c.sidecar)) for c in r.candidates)
         for c in r.candidates:
             lines.append(f"    {_OUTCOME_MARK[c.outcome]} {c.outcome:<14} {c.level:<9} {str(c.sidecar):<{width}}  "
                          f"{c.reason.text(lang)}  ({c.source})")
     if r.policy is not None:
-        origin = f"the Sidecar {r.policy.detail}" if r.policy.source == "sidecar" else \
-            f"mesh config: {r.policy.detail}"
-        lines.append(f"  outbound traffic policy: {r.policy.mode}  (from {origin})")
+        origin = t("policy.from-sidecar" if r.policy.source == "sidecar" else "policy.from-mesh",
+                   detail=r.policy.detail)
+        lines.append(f"  {t('policy', mode=r.policy.mode, origin=origin)}")
         if r.policy.egress_proxy:
             p = r.policy.egress_proxy
             lines.append(f"    egressProxy: {p['host']}:{p.get('port')}")
     if r.egress:
-        lines.append("  egress listeners:")
+        lines.append(f"  {t('egress')}")
         for e in r.egress:
-            port = f"port {e.port['number']}" if e.port else "any port"
-            extra = " (implicit)" if e.implicit else ""
+            port = t("port", port=e.port["number"]) if e.port else t("any-port")
+            extra = f" ({t('implicit')})" if e.implicit else ""
             bind = f", bind {e.bind}" if e.bind else ""
             lines.append(f"    {', '.join(e.hosts)}  [{port}{bind}, capture {e.capture_mode}]{extra}")
     if r.proxy != "none":
-        lines.append(f"  visible services ({len(r.visible_services)}):")
+        lines.append(f"  {t('visible', count=len(r.visible_services))}")
         for v in r.visible_services:
             ports = ",".join(str(p) for p in v.ports)
             lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via})")
     if r.ingress:
-        lines.append("  ingress listeners:")
+        lines.append(f"  {t('ingress')}")
         for i in r.ingress:
             port = i.port
             desc = f"{port.get('number')}/{port.get('protocol') or 'auto'}"
@@ -59,35 +63,42 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
             if i.default_endpoint:
                 bits.append(f"to {i.default_endpoint}")
             if i.implicit:
-                bits.append("implicit, from " + ", ".join(i.services))
-            pool = "none" if i.connection_pool is None else f"from {i.connection_pool_from}"
-            bits.append(f"connection pool {pool}")
+                bits.append(t("implicit-from", services=", ".join(i.services)))
+            pool = t("none") if i.connection_pool is None else t("pool-from", origin=i.connection_pool_from)
+            bits.append(t("pool", pool=pool))
             lines.append(f"    {desc}  [{'; '.join(bits)}]")
     for n in r.notes:
-        lines.append(f"  note: {n.text(lang)}")
+        lines.append(f"  {t('note')} {n.text(lang)}")
     return "\n".join(lines)
 
 
 def check_text(c: RequestResult, lang: str | None = None) -> str:
     lang = language(lang)
+
+    def t(key: str, **params: object) -> str:
+        return label("text." + key, lang, **params)
+
     e = c.envoy
     lines = [f"{c.source.namespace}/{c.source.name} -> {c.target.target}",
-             f"  verdict: {c.verdict.value}",
-             f"  proxy:   {c.resolution.proxy}; Sidecar "
-             f"{c.resolution.sidecar or 'none'} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
+             f"  {t('verdict')} {c.verdict.value}"]
+    if c.resolution.istio_version:
+        lines.append(f"  {t('istio')}   {c.resolution.istio_version}")
+    lines += [f"  {t('proxy')}   {c.resolution.proxy}; Sidecar "
+              f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
         lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'} -> cluster {e.cluster or '-'}")
-    lines.append(f"  client sees: {c.client_sees}")
+    lines.append(f"  {t('client-sees')} {c.client_sees_text(lang)}")
     if c.destination_sees_source:
-        lines.append(f"  destination sees the request coming from: {c.destination_sees_source}")
-    lines.append("  why:")
+        lines.append(f"  {t('destination-sees')} {c.destination_sees_source}")
+    lines.append(f"  {t('why')}")
     for i, text in enumerate(c.explanation(lang), 1):
         lines.append(f"    {i}. {text}")
     return "\n".join(lines)
 
 
-def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[dict]]) -> str:
-    """A table of verdicts: one row per source, one numbered column per target, and a legend."""
+def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[dict]],
+                lang: str | None = None, istio_version: str | None = None) -> str:
+    """A table of verdicts: one row per source, one numbered column per target, a legend (and the release)."""
     legend = ", ".join(f"{g}={v}" for v, g in VERDICT_GLYPHS.items())
     width = max([len(s) for s in sources] + [6])
     header = " " * width + "  " + " ".join(f"{i + 1:>3}" for i in range(len(targets)))
@@ -96,12 +107,15 @@ def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[
         lines.append(f"{source:<{width}}  " + " ".join(f"{VERDICT_GLYPHS[c['verdict']]:>3}" for c in row))
     lines.append("")
     lines.extend(f"{i + 1:>3}. {t}" for i, t in enumerate(targets))
-    lines.append(f"legend: {legend}")
+    lines.append(f"{label('text.legend', lang)} {legend}")
+    if istio_version:
+        lines.append(f"{label('text.istio', lang)} {istio_version}")
     return "\n".join(lines)
 
 
 def matrix_summary_text(sources: Sequence, keys: Sequence[tuple], targets: Sequence[str],
-                        cells: Sequence[Sequence[dict]]) -> str:
+                        cells: Sequence[Sequence[dict]], lang: str | None = None,
+                        istio_version: str | None = None) -> str:
     """One line per group of workloads that share a scope, and how many destinations each verdict covers."""
     from .output import matrix_groups
 
@@ -119,4 +133,6 @@ def matrix_summary_text(sources: Sequence, keys: Sequence[tuple], targets: Seque
     lines = [f"{len(sources):,} workloads in {len(groups):,} groups (namespace, proxy, Sidecar) x "
              f"{len(targets):,} destinations = {total:,} requests; each group's count of destinations per verdict",
              line(head), *(line(r) for r in rows)]
+    if istio_version:
+        lines.append(f"{label('text.istio', lang)} {istio_version}")
     return "\n".join(lines)

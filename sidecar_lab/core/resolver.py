@@ -25,22 +25,41 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from .errors import UsageError
-from .hosts import HostImports, exported_to
+from .errors import ManifestError, UsageError
+from .hosts import HostImports, exported_to, is_wildcard
 from .model import (
-    EgressListener, Mesh, ObjectRef, Service, ServiceEntry, Sidecar, VirtualService, Workload,
+    ALLOW_ANY_DYNAMIC_DNS, EgressListener, Mesh, ObjectRef, Service, ServiceEntry, Sidecar, VirtualService,
+    Workload,
 )
 from .protocol import parse as parse_protocol
 from .protocol import service_port_protocol
 from .results import (
     Candidate, EffectiveEgress, EffectiveIngress, EffectivePolicy, Resolution, Step, VisibleService,
 )
+from .versions import IstioVersion, Rules, rules_for
 
 __all__ = ["Simulator", "RegistryPort", "RegistryService", "Scope", "ScopeListener",
-           "IGNORED_NAMESPACES", "selector_matches"]
+           "IGNORED_NAMESPACES", "selector_matches", "creation_order"]
 
 #: Namespaces the injector and istioctl never touch.
 IGNORED_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "local-path-storage"})
+
+
+def creation_order(rules: Rules):
+    """istiod's sort key for objects: creation second, then the release's tie-break.
+
+    From 1.23 (``Rules.tie_break_name_then_namespace``) the name, then the namespace; Istio 1.22
+    compares ``name + "." + namespace`` as one string, so ``a-b`` comes before ``a`` ("-" < ".").
+
+    >>> from sidecar_lab.core.versions import rules_for
+    >>> sorted(["a", "a-b"], key=lambda n: creation_order(rules_for("1.23"))(0.0, n, "ns"))
+    ['a', 'a-b']
+    >>> sorted(["a", "a-b"], key=lambda n: creation_order(rules_for("1.22"))(0.0, n, "ns"))
+    ['a-b', 'a']
+    """
+    if rules.tie_break_name_then_namespace:
+        return lambda created, name, namespace: (created, name, namespace)
+    return lambda created, name, namespace: (created, f"{name}.{namespace}")
 
 
 def selector_matches(selector: Mapping[str, str], labels: Mapping[str, str]) -> bool:
@@ -156,14 +175,24 @@ class PerSidecar(Mapping):
 
 
 class Simulator:
-    """The simulator for one set of manifests; it indexes them once and caches scopes."""
+    """The simulator for one set of manifests and one Istio release; it indexes them once and caches scopes.
 
-    def __init__(self, mesh: Mesh) -> None:
+    ``istio_version`` (``"1.26"``, ``"1.30.2"``) picks the rules every answer follows
+    (:class:`sidecar_lab.core.versions.Rules`); without it, the release the mesh was read from
+    (``Mesh.istio_version``, a live cluster's istiod), else the lab's 1.26. The :class:`Mesh`
+    itself does not depend on it: one loaded mesh serves a Simulator per release.
+    """
+
+    def __init__(self, mesh: Mesh, istio_version: "str | IstioVersion | Rules | None" = None) -> None:
         from .validation import validate_sidecar
 
         self.mesh = mesh
+        self.rules = rules_for(istio_version if istio_version is not None else mesh.istio_version)
+        #: The release that answers, as written (``"1.26"``): every result says it.
+        self.istio_version = str(self.rules.version)
         self.domain = mesh.mesh_config.domain
         self.root = mesh.mesh_config.root_namespace
+        self._check_mesh_config()
         self.namespaces = {ns.name: ns for ns in mesh.namespaces}
         self._workloads: dict[tuple[str, str], Workload] = {}
         for w in mesh.workloads:  # a Pod wins over a controller of the same name
@@ -173,12 +202,14 @@ class Simulator:
         by_ref = {s.ref: s for s in mesh.sidecars}
         # Validated when first asked for: a question about one workload looks at a few Sidecars only.
         self.validation: Mapping[ObjectRef, list] = PerSidecar(
-            by_ref, lambda s: validate_sidecar(dict(s.raw_spec), s.namespace))
+            by_ref, lambda s: validate_sidecar(dict(s.raw_spec), s.namespace, release=self.rules))
         self.admitted: Mapping[ObjectRef, bool] = PerSidecar(
             by_ref, lambda s: not any(m.level == "Error" for m in self.validation[s.ref]))
+        #: istiod's order of objects: creation second, then the release's tie-break (name, namespace).
+        self.order_key = creation_order(self.rules)
         # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
         self.sidecars_by_ns: dict[str, list[Sidecar]] = {}
-        for s in sorted(mesh.sidecars, key=lambda s: (not s.spec.has_selector, s.order_key())):
+        for s in sorted(mesh.sidecars, key=lambda s: (not s.spec.has_selector, self._sidecar_order(s))):
             self.sidecars_by_ns.setdefault(s.namespace, []).append(s)
         self.registry = self._build_registry()
         self.by_hostname: dict[str, dict[str, RegistryService]] = {}
@@ -188,7 +219,7 @@ class Simulator:
             self.by_namespace.setdefault(svc.namespace, []).append(svc)
         self.mesh_virtual_services = sorted((_fqdn_virtual_service(vs, self.domain)
                                              for vs in mesh.virtual_services if vs.applies_to_mesh),
-                                            key=lambda v: (v.created, v.name, v.namespace))
+                                            key=lambda v: self.order_key(v.created, v.name, v.namespace))
         self._sidecars = {s.ref: s for s in mesh.sidecars}
         self.services_by_ns: dict[str, list[Service]] = {}
         for svc in mesh.services:
@@ -203,6 +234,35 @@ class Simulator:
 
     def sidecar(self, ref: ObjectRef | None) -> Sidecar | None:
         return self._sidecars.get(ref) if ref is not None else None
+
+    def _sidecar_order(self, s: Sidecar) -> tuple:
+        return self.order_key(s.created, s.name, s.namespace)
+
+    def _check_mesh_config(self) -> None:
+        """A mesh config this release's istiod cannot read is bad input (one error line), not a guess."""
+        mc = self.mesh.mesh_config
+        if mc.outbound_mode == ALLOW_ANY_DYNAMIC_DNS and not self.rules.allow_any_dynamic_dns:
+            source = mc.source
+            raise ManifestError(
+                f"ALLOW_ANY_DYNAMIC_DNS is a mode of Istio {Rules.allow_any_dynamic_dns.since} and later; the istiod "
+                f"of Istio {self.istio_version} cannot decode this mesh config (choose --istio-version 1.31, or "
+                "REGISTRY_ONLY or ALLOW_ANY)", file=source.file if source else None,
+                line=source.line if source else None, field="meshConfig.outboundTrafficPolicy.mode")
+
+    def _auto_allocates(self, se: ServiceEntry, host: str) -> bool:
+        """Does this proxy resolve ``host`` to an address istiod allocated (240.240.0.0/16)?
+
+        Only with DNS capture on (``ISTIO_META_DNS_CAPTURE``), for a ServiceEntry without
+        addresses whose resolution is not NONE and whose host is not a wildcard; from 1.25
+        without ``ISTIO_META_DNS_AUTO_ALLOCATE`` (and unless the ServiceEntry opts out with
+        ``networking.istio.io/enable-autoallocate-ip: "false"``).
+        """
+        mc = self.mesh.mesh_config
+        if not mc.dns_capture or se.addresses or se.resolution == "NONE" or is_wildcard(host):
+            return False
+        if self.rules.ip_autoallocate_v2:
+            return se.labels.get("networking.istio.io/enable-autoallocate-ip", "").lower() != "false"
+        return mc.proxy_metadata.get("ISTIO_META_DNS_AUTO_ALLOCATE", "").lower() == "true"
 
     # -- registry ------------------------------------------------------------
     def _build_registry(self) -> list[RegistryService]:
@@ -222,13 +282,15 @@ class Simulator:
             else:
                 addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
             out.append(RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports,
-                                       addresses, resolution, svc.export_to, (svc.created, svc.name, svc.namespace),
-                                       svc))
+                                       addresses, resolution, svc.export_to,
+                                       self.order_key(svc.created, svc.name, svc.namespace), svc))
         for se in self.mesh.service_entries:
             ports = tuple(RegistryPort(p.number, parse_protocol(p.protocol), p.name) for p in se.ports)
             for host in se.hosts:
-                out.append(RegistryService(host, se.namespace, "ServiceEntry", se.name, ports, se.addresses,
-                                           se.resolution, se.export_to, (se.created, se.name, se.namespace), se))
+                addresses = (f"<auto-allocated IP of {host}>",) if self._auto_allocates(se, host) else se.addresses
+                out.append(RegistryService(host, se.namespace, "ServiceEntry", se.name, ports, addresses,
+                                           se.resolution, se.export_to,
+                                           self.order_key(se.created, se.name, se.namespace), se))
         # Istio sorts services by creation time, then name, then namespace.
         out.sort(key=lambda s: s.order)
         return out
@@ -304,7 +366,7 @@ class Simulator:
         ns = w.namespace
         local = self.sidecars_by_ns.get(ns, [])
         root_defaults = [] if ns == self.root else [
-            s for s in sorted(self.sidecars_by_ns.get(self.root, []), key=Sidecar.order_key)
+            s for s in sorted(self.sidecars_by_ns.get(self.root, []), key=self._sidecar_order)
             if not s.spec.has_selector]
         root_selectors = [] if ns == self.root else [
             s for s in self.sidecars_by_ns.get(self.root, [])
@@ -369,6 +431,10 @@ class Simulator:
             return "candidate.shadowed-by-selector", params
         if winner.created < s.created:
             return "candidate.shadowed-older", params
+        if not self.rules.tie_break_name_then_namespace:
+            params.update(first=f"{winner.name}.{winner.namespace}", second=f"{s.name}.{s.namespace}",
+                          version=self.istio_version)
+            return "candidate.shadowed-same-age-joined-name", params
         return "candidate.shadowed-same-age-name", params
 
     def _first_error(self, s: Sidecar) -> str:
@@ -398,6 +464,8 @@ class Simulator:
 
     def _compute_scope(self, sidecar: Sidecar | None, ns: str, gateway: bool) -> Scope:
         policy = self._policy(None if gateway else sidecar)
+        if gateway or (sidecar is None and not self.rules.unified_sidecar_scope):
+            return self._exported_scope(ns, policy)
         egress = sidecar.spec.egress if (sidecar is not None and not gateway) else None
         implicit = not egress
         listeners_spec = egress if egress else (EgressListener(hosts=("*/*",)),)
@@ -407,8 +475,21 @@ class Simulator:
         services, via = self._merge_services(listeners, ns)
         return Scope(sidecar, ns, tuple(listeners), tuple(services), via, policy)
 
+    def _exported_scope(self, ns: str, policy: EffectivePolicy) -> Scope:
+        """Every service exported to ``ns``, one per hostname as ``appendSidecarServices`` keeps them.
+
+        istiod's ``DefaultSidecarScopeForGateway`` in every release, and its
+        ``DefaultSidecarScopeForNamespace`` for a sidecar without a Sidecar before 1.24
+        (``Rules.unified_sidecar_scope``): the first service of a hostname in creation order
+        wins, a Kubernetes Service over a ServiceEntry; the proxy's own namespace has no say.
+        """
+        services, via = self._merge_services([], ns, (s for s in self.registry if self.exported(s, ns)))
+        vses = tuple(vs for vs in self.mesh_virtual_services if exported_to(vs.export_to, vs.namespace, ns))
+        listener = ScopeListener(EgressListener(hosts=("*/*",)), True, None, tuple(services), dict(via), vses)
+        return Scope(None, ns, (listener,), tuple(services), via, policy)
+
     def _scope_listener(self, spec: EgressListener, ns: str, implicit: bool) -> ScopeListener:
-        imports = HostImports(spec.hosts, ns)
+        imports = HostImports(spec.hosts, ns, exclusions=self.rules.egress_host_exclusion)
         match_port = None
         if spec.port is not None and spec.port.number and parse_protocol(spec.port.protocol) != "HTTP_PROXY":
             match_port = spec.port.number
@@ -443,12 +524,14 @@ class Simulator:
                 svc = trimmed
             imported.append(svc)
             via[(svc.hostname, svc.namespace)] = entry
-        # One namespace per hostname: the config namespace, then a Kubernetes Service, then the first seen.
+        # One namespace per hostname: the config namespace, then (from 1.24) a Kubernetes Service, then the
+        # first seen (selectServices).
+        kubernetes_first = self.rules.unified_sidecar_scope
         chosen: dict[str, tuple[str, bool]] = {}
         for svc in imported:
             seen = chosen.get(svc.hostname)
             if seen is None or svc.namespace == ns or (
-                    not seen[1] and svc.kubernetes and seen[0] != ns):
+                    kubernetes_first and not seen[1] and svc.kubernetes and seen[0] != ns):
                 chosen[svc.hostname] = (svc.namespace, svc.kubernetes)
         services = tuple(s for s in imported if chosen[s.hostname][0] == s.namespace)
         vses = tuple(vs for vs in self.mesh_virtual_services
@@ -457,8 +540,10 @@ class Simulator:
         return ScopeListener(spec, implicit, match_port, services,
                              {s.hostname: via[(s.hostname, s.namespace)] for s in services}, vses)
 
-    def _merge_services(self, listeners: list[ScopeListener], ns: str) -> tuple[list[RegistryService], dict]:
-        """Istio's ``appendSidecarServices`` over every listener, then VirtualService destinations."""
+    def _merge_services(self, listeners: list[ScopeListener], ns: str,
+                        exported: Iterable[RegistryService] = ()) -> tuple[list[RegistryService], dict]:
+        """Istio's ``appendSidecarServices`` over every listener (or every ``exported`` service, imported
+        by ``*/*``), then VirtualService destinations."""
         services: list[RegistryService] = []
         index: dict[str, int] = {}
         via: dict[str, str] = {}
@@ -485,6 +570,8 @@ class Simulator:
                                                existing.ports + extra, existing.addresses, existing.resolution,
                                                existing.export_to, existing.order, existing.obj)
 
+        for svc in exported:
+            append(svc, "*/*")
         for listener in listeners:
             for svc in listener.services:
                 append(svc, listener.via[svc.hostname])
@@ -529,7 +616,7 @@ class Simulator:
             notes.append(Step("note.namespace-assumed", {"namespace": w.namespace}))
         if proxy == "none":
             res = Resolution(w, proxy, "none", None, tuple(candidates), None, (), (), (), w.namespace,
-                             proxy_reason, Step("scope.none", {}), tuple(notes))
+                             proxy_reason, Step("scope.none", {}), tuple(notes), self.istio_version)
         else:
             gateway = proxy == "gateway"
             scope = self.scope_for(chosen, w.namespace, gateway)
@@ -545,7 +632,7 @@ class Simulator:
                 notes.extend(self._no_merge_notes(chosen, w.namespace, scope.policy))
             res = Resolution(w, proxy, scope_name, chosen.ref if (chosen is not None and not gateway) else None,
                              tuple(candidates), scope.policy, egress, visible, ingress, w.namespace,
-                             proxy_reason, scope_reason, tuple(notes))
+                             proxy_reason, scope_reason, tuple(notes), self.istio_version)
         self._resolutions[key] = res
         return res
 
@@ -590,13 +677,17 @@ class Simulator:
 
     def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
+        pool_from = "sidecar"
+        mesh_pool = self.mesh.mesh_config.default_connection_pool
+        if pool is None and mesh_pool is not None and self.rules.mesh_default_traffic_policy:
+            pool, pool_from = mesh_pool, "mesh"  # the 1.31 baseline, below the Sidecar's pools
         if sidecar is not None and sidecar.spec.ingress:
             out = []
             for entry in sidecar.spec.ingress:
                 if entry.connection_pool is not None:
                     effective, origin = entry.connection_pool, "port"
                 elif pool is not None:
-                    effective, origin = pool, "sidecar"
+                    effective, origin = pool, pool_from
                 else:
                     effective, origin = None, "none"
                 out.append(EffectiveIngress(_port_json(entry.port) or {}, entry.bind, entry.capture_mode or "DEFAULT",
@@ -621,7 +712,7 @@ class Simulator:
                     continue
                 by_port[number] = EffectiveIngress(
                     {"number": number, "protocol": protocol if protocol != "AUTO" else None, "name": p.name},
-                    None, "DEFAULT", None, True, pool, "sidecar" if pool is not None else "none",
+                    None, "DEFAULT", None, True, pool, pool_from if pool is not None else "none",
                     (f"{svc.namespace}/{svc.name}:{p.port}",))
         return tuple(by_port[k] for k in sorted(by_port))
 

@@ -151,7 +151,7 @@ class EffectiveIngress:
     default_endpoint: str | None
     implicit: bool
     connection_pool: Mapping[str, Any] | None
-    connection_pool_from: str  # port | sidecar | none
+    connection_pool_from: str  # port | sidecar | mesh (Istio 1.31 meshConfig.defaultTrafficPolicy) | none
     #: For implicit listeners: the Service ports that produced it.
     services: tuple[str, ...] = ()
 
@@ -188,6 +188,8 @@ class Resolution:
     proxy_reason: Step
     scope_reason: Step
     notes: tuple[Step, ...] = ()
+    #: The Istio release whose rules answered (``"1.26"``).
+    istio_version: str = ""
 
     @property
     def mode(self) -> str | None:
@@ -208,6 +210,7 @@ class Resolution:
             "ingress": [i.to_json() for i in self.ingress],
             "notes": [n.text(lang) for n in self.notes],
             "explanation": [self.proxy_reason.text(lang), self.scope_reason.text(lang)],
+            "istio_version": self.istio_version,
         }
 
 
@@ -291,4 +294,5 @@ class RequestResult:
             "destination_sees_source": self.destination_sees_source,
             "explanation": self.explanation(),
             "explanation_codes": [s.key for s in self.steps],
+            "istio_version": r.istio_version,
         }

@@ -10,6 +10,11 @@ server enforces (enums, uint32 ranges, ``required``, lengths and the CEL rules);
 * :func:`sidecar_unknown_fields` — which fields the schema does not know, with the
   closest known name at that level (``kubectl apply`` rejects them).
 
+The schema is the union of Istio 1.22–1.31. A field or a constraint that only some releases
+have names its switch of :class:`sidecar_lab.core.versions.Rules` in ``when`` (``"name"``: on,
+``"!name"``: off): types are checked against the union, so the loader stays the same for every
+release; unknown fields and constraints are read for one release (:func:`active`).
+
 >>> sidecar_type_errors({"egress": [{"hosts": "*/*"}]})
 [(('spec', 'egress', 0, 'hosts'), 'expected a list, got a string')]
 >>> sidecar_unknown_fields({"egres": [{"hosts": ["*/*"]}]})
@@ -26,7 +31,7 @@ from typing import Any, Mapping
 __all__ = [
     "Node", "Cel", "SIDECAR_SPEC", "CONNECTION_POOL", "SERVER_TLS",
     "OBJECT", "MAP", "LIST", "STRING", "INTEGER", "BOOLEAN", "UINT32_MAX",
-    "sidecar_type_errors", "sidecar_unknown_fields", "type_name", "key_text",
+    "sidecar_type_errors", "sidecar_unknown_fields", "unknown_fields", "active", "type_name", "key_text",
 ]
 
 OBJECT, MAP, LIST, STRING, INTEGER, BOOLEAN = "object", "map", "list", "string", "integer", "boolean"
@@ -45,6 +50,8 @@ class Cel:
     kind: str
     message: str
     fields: tuple[str, ...] = ()
+    #: Switches this rule needs (see :func:`active`); empty: every release has it.
+    when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,31 @@ class Node:
     nullable_items: bool = False       # egress/ingress: a null entry is Istio's own error (E1/I1)
     duration: bool = False             # a protobuf Duration written as a Go duration string
     rules: tuple[Cel, ...] = ()
+    #: Switches the field needs to exist at all (an unknown field before); see :func:`active`.
+    when: tuple[str, ...] = ()
+    #: Switches ``max_length``, ``max_properties`` and ``rules`` need.
+    constraints_when: tuple[str, ...] = ()
+
+
+def active(when: tuple[str, ...], rules: Any) -> bool:
+    """Do the switches in ``when`` hold for ``rules`` (a :class:`~sidecar_lab.core.versions.Rules`)?
+
+    ``"name"`` needs the switch on, ``"!name"`` needs it off; ``rules=None`` means the union
+    (every field known, every constraint on).
+
+    >>> from sidecar_lab.core.versions import rules_for
+    >>> active(("http2_keepalive",), rules_for("1.30")), active(("!http2_keepalive",), rules_for("1.30"))
+    (False, True)
+    """
+    if rules is None or not when:
+        return True
+    for name in when:
+        if name.startswith("!"):
+            if getattr(rules, name[1:]):
+                return False
+        elif not getattr(rules, name):
+            return False
+    return True
 
 
 def _obj(fields: dict[str, Node], **constraints: Any) -> Node:
@@ -83,9 +115,11 @@ _STR = Node(STRING)
 _BOOL = Node(BOOLEAN)
 _INT32 = Node(INTEGER)  # format: int32 without a minimum: Go rules C2-C10 catch negatives
 _UINT32 = Node(INTEGER, minimum=0, maximum=UINT32_MAX)
-_DURATION = Node(STRING, duration=True,
-                 rules=(Cel(MIN_DURATION_1MS, "must be a valid duration greater than 1ms"),))
-_DURATION_NO_RULE = Node(STRING, duration=True)  # tcp.idleTimeout: "0s" turns the timeout off
+_DURATION_CEL = Cel(MIN_DURATION_1MS, "must be a valid duration greater than 1ms", when=("crd_duration_rules",))
+_DURATION = Node(STRING, duration=True, rules=(_DURATION_CEL,))
+# tcp.idleTimeout: "0s" turns the timeout off, so 1.26 dropped its rule.
+_DURATION_IDLE = Node(STRING, duration=True, rules=(
+    Cel(MIN_DURATION_1MS, _DURATION_CEL.message, when=("crd_duration_rules", "!tcp_idle_timeout_zero_allowed")),))
 _CAPTURE_MODE = _enum("DEFAULT", "IPTABLES", "NONE")
 _TLS_VERSION = _enum("TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3")
 
@@ -96,7 +130,7 @@ CONNECTION_POOL = _obj({
         "tcpNoDelay": _BOOL,
         "tcpKeepalive": _obj({"probes": _UINT32, "time": _DURATION, "interval": _DURATION}),
         "maxConnectionDuration": _DURATION,
-        "idleTimeout": _DURATION_NO_RULE,
+        "idleTimeout": _DURATION_IDLE,
     }),
     "http": _obj({
         "http1MaxPendingRequests": _INT32,
@@ -107,9 +141,11 @@ CONNECTION_POOL = _obj({
         "h2UpgradePolicy": _enum("DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"),
         "useClientProtocol": _BOOL,
         "maxConcurrentStreams": _INT32,
-        "http2KeepAlive": _obj({"interval": _DURATION, "timeout": _DURATION}),
+        "http2KeepAlive": _obj({"interval": _DURATION, "timeout": _DURATION}, when=("http2_keepalive",)),
     }),
 })
+
+_MULTI_CERT = ("crd_ingress_tls_multi_cert",)
 
 SERVER_TLS = _obj(
     {
@@ -121,9 +157,11 @@ SERVER_TLS = _obj(
         "caCertificates": _STR,
         "caCrl": _STR,
         "credentialName": _STR,
-        "credentialNames": _list(_STR, min_items=1, max_items=2),
+        "credentialNames": _list(_STR, min_items=1, max_items=2, when=_MULTI_CERT),
         "tlsCertificates": _list(_obj({"serverCertificate": _STR, "privateKey": _STR,
-                                       "caCertificates": _STR}), min_items=1, max_items=2),
+                                       "caCertificates": _STR}), min_items=1, max_items=2, when=_MULTI_CERT),
+        "caCertCredentialName": Node(STRING, when=("crd_ca_cert_credential_name",)),
+        "insecureSkipVerify": Node(BOOLEAN, when=("crd_insecure_skip_verify",)),
         "subjectAltNames": _list(_STR),
         "verifyCertificateSpki": _list(_STR),
         "verifyCertificateHash": _list(_STR),
@@ -133,12 +171,12 @@ SERVER_TLS = _obj(
     },
     rules=(
         Cel(AT_MOST_ONE, "only one of credentialNames or tlsCertificates can be set",
-            ("tlsCertificates", "credentialNames")),
+            ("tlsCertificates", "credentialNames"), _MULTI_CERT),
         Cel(AT_MOST_ONE, "only one of credentialName or credentialNames can be set",
-            ("credentialName", "credentialNames")),
+            ("credentialName", "credentialNames"), _MULTI_CERT),
         # The CRD's third rule says credentialName but tests credentialNames: kept as shipped.
         Cel(AT_MOST_ONE, "only one of credentialName or tlsCertificates can be set",
-            ("credentialNames", "tlsCertificates")),
+            ("credentialNames", "tlsCertificates"), _MULTI_CERT),
     ),
 )
 
@@ -160,11 +198,14 @@ _EGRESS = _obj({
     "hosts": _list(_STR),
 }, required=("hosts",))
 
+_SELECTOR_RULES = ("crd_selector_label_rules",)
+
 SIDECAR_SPEC = _obj({
     "workloadSelector": _obj({
         "labels": Node(MAP, items=Node(STRING, max_length=63,
-                                       rules=(Cel(NO_WILDCARD, "wildcard is not supported in selector"),)),
-                       max_properties=256),
+                                       rules=(Cel(NO_WILDCARD, "wildcard is not supported in selector"),),
+                                       constraints_when=_SELECTOR_RULES),
+                       max_properties=256, constraints_when=_SELECTOR_RULES),
     }),
     "ingress": _list(_INGRESS, nullable_items=True),
     "egress": _list(_EGRESS, nullable_items=True),
@@ -267,15 +308,27 @@ def sidecar_type_errors(spec: Any) -> list[tuple[tuple, str]]:
     return errors
 
 
-def sidecar_unknown_fields(spec: Any) -> list[tuple[tuple, str | None]]:
+def sidecar_unknown_fields(spec: Any, rules: Any = None) -> list[tuple[tuple, str | None]]:
     """Every field the schema does not know, with the closest known name at that level (or None).
 
-    Only parts whose type is right are walked: a wrong type is a type error, not a typo.
+    Only parts whose type is right are walked: a wrong type is a type error, not a typo. With
+    ``rules`` (a :class:`~sidecar_lab.core.versions.Rules`), a field that release does not have
+    yet is unknown too.
 
     >>> sidecar_unknown_fields({"egress": [{"hostz": ["*/*"]}], "outboundTrafficPolicy": {"mod": "ALLOW_ANY"}})
     [(('spec', 'egress', 0, 'hostz'), 'hosts'), (('spec', 'outboundTrafficPolicy', 'mod'), 'mode')]
     """
-    found: list[tuple[tuple, str | None]] = []
+    return [(path, suggestion) for path, suggestion, _ in unknown_fields(spec, rules)]
+
+
+def unknown_fields(spec: Any, rules: Any = None) -> list[tuple[tuple, str | None, str | None]]:
+    """:func:`sidecar_unknown_fields` with, for a field a later release adds, the switch that adds it.
+
+    >>> from sidecar_lab.core.versions import rules_for
+    >>> unknown_fields({"inboundConnectionPool": {"http": {"http2KeepAlive": {}}}}, rules_for("1.30"))
+    [(('spec', 'inboundConnectionPool', 'http', 'http2KeepAlive'), None, 'http2_keepalive')]
+    """
+    found: list[tuple[tuple, str | None, str | None]] = []
     if not isinstance(spec, dict):
         return found
     stack: list[tuple[Any, Node, tuple]] = [(spec, SIDECAR_SPEC, ("spec",))]
@@ -287,7 +340,9 @@ def sidecar_unknown_fields(spec: Any) -> list[tuple[tuple, str | None]]:
                 sub = node.fields.get(key) if isinstance(key, str) else None
                 if sub is None:
                     name = key_text(key)
-                    found.append((path + (name,), _closest(name, node)))
+                    found.append((path + (name,), _closest(name, node, rules), None))
+                elif not active(sub.when, rules):
+                    found.append((path + (key,), None, next(w for w in sub.when if not w.startswith("!"))))
                 elif child is not None:
                     children.append((child, sub, path + (key,)))
         elif node.kind == LIST and isinstance(value, list):
@@ -299,12 +354,14 @@ def sidecar_unknown_fields(spec: Any) -> list[tuple[tuple, str | None]]:
     return found
 
 
-def _closest(name: str, node: Node) -> str | None:
+def _closest(name: str, node: Node, rules: Any = None) -> str | None:
     """The known field ``name`` was most likely meant to be, compared without case."""
     known = _LOWERED.get(id(node))
     if known is None:
         known = {k.lower(): k for k in node.fields}
         _LOWERED[id(node)] = known
+    if rules is not None:
+        known = {low: k for low, k in known.items() if active(node.fields[k].when, rules)}
     match = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
     return known[match[0]] if match else None
 

@@ -26,18 +26,22 @@ from dataclasses import dataclass, field
 
 from .errors import UsageError
 from .hosts import subset_of
-from .model import REGISTRY_ONLY, Workload
+from .model import ALLOW_ANY_DYNAMIC_DNS, REGISTRY_ONLY, Workload
 from .protocol import AUTO, is_http, is_tcp, is_tls
 from .resolver import RegistryPort, RegistryService, Scope, Simulator, selector_matches
 from .results import EnvoyPath, RequestResult, Resolution, Step, Target, Verdict
+from .versions import Rules
 
-__all__ = ["parse_target", "check", "matrix_targets", "matrix_cells", "source_key", "EnvoyListener", "listeners_for"]
+__all__ = ["parse_target", "is_absolute", "check", "matrix_targets", "matrix_cells", "source_key",
+           "EnvoyListener", "listeners_for"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
 BLOCK_ALL = Step("curl.block-all", {})
 BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
+#: Istio 1.31's cluster for unknown HTTP under ALLOW_ANY_DYNAMIC_DNS (Envoy's dynamic forward proxy).
+DYNAMIC_DNS_CLUSTER = "AllowAnyDynamicDNSCluster"
 
 
 def parse_target(text: str) -> tuple[str, str, int, str]:
@@ -226,7 +230,17 @@ def _known_namespaces(sim: Simulator) -> set[str]:
     return _index(sim).namespaces
 
 
-def _resolve_name(sim: Simulator, source_ns: str, host: str) -> _Resolved:
+def is_absolute(target: str) -> bool:
+    """Does the target's host end with a dot (an absolute DNS name, ``svc.ns.svc.cluster.local.``)?
+
+    >>> is_absolute("http://httpbin.default.svc.cluster.local.:8000/ip"), is_absolute("google.com")
+    (True, False)
+    """
+    match = _TARGET.match(target.strip()) if target else None
+    return match is not None and match.group("host").endswith(".")
+
+
+def _resolve_name(sim: Simulator, source_ns: str, host: str, absolute: bool = False) -> _Resolved:
     domain = sim.domain
     try:
         ip = ipaddress.ip_address(host)
@@ -244,7 +258,10 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str) -> _Resolved:
         return _Resolved(text, None, "external", text)
     # resolv.conf in a pod: search <ns>.svc.<domain> svc.<domain> <domain>, ndots:5.
     search = [f"{host}.{source_ns}.svc.{domain}", f"{host}.svc.{domain}", f"{host}.{domain}"]
-    names = search + [host] if host.count(".") < 5 else [host] + search
+    if absolute:  # a trailing dot: the name as written, never the search list
+        names = [host]
+    else:
+        names = search + [host] if host.count(".") < 5 else [host] + search
     for name in names:
         parts = name.split(".")
         suffix = f".svc.{domain}"
@@ -329,9 +346,10 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
     """Simulate ``kubectl exec SOURCE -- curl TARGET``."""
     w = sim.workload(source)
     scheme, host, port, path = parse_target(target)
+    absolute = is_absolute(target)
     res = sim.resolve(w)
     steps: list[Step] = []
-    resolved = _resolve_name(sim, w.namespace, host)
+    resolved = _resolve_name(sim, w.namespace, host, absolute)
     svc = resolved.service
     tgt = Target(target, scheme, host, port, path, resolved.name, svc.ref if svc else None,
                  svc.hostname if svc else None, resolved.address)
@@ -340,6 +358,8 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
              dest: str | None = None) -> RequestResult:
         return RequestResult(w, tgt, res, verdict, envoy, sees.text(), exit_code, status, dest, tuple(steps), sees)
 
+    if absolute:
+        steps.append(Step("traffic.dns-absolute", {"host": host + "."}))
     if resolved.name is None:
         steps.append(Step("traffic.dns-failure", {"host": host, "tried": ", ".join(resolved.tried)}))
         return done(Verdict.DNS_FAILURE, EnvoyPath(None, None, None),
@@ -391,23 +411,33 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
             if mode == REGISTRY_ONLY:
                 steps.append(Step("traffic.block-all", {"listener": listener, "port": port}))
                 return done(Verdict.BLOCKED, EnvoyPath(listener, "block_all", None), BLOCK_ALL, 0, 502)
-            cluster, why = _passthrough(res, port)
-            steps.append(Step("traffic.allow-any", {"listener": listener, "port": port}))
-            steps.append(why)
-            route = "allow_any"
+            if mode == ALLOW_ANY_DYNAMIC_DNS:  # a mesh mode from 1.31 (the Simulator refuses it before)
+                steps.append(Step("traffic.allow-any-dynamic-dns", {"listener": listener, "port": port}))
+                cluster, route = DYNAMIC_DNS_CLUSTER, "allow_any_dynamic_dns"
+            else:
+                cluster, why = _passthrough(res, port)
+                steps.append(Step("traffic.allow-any", {"listener": listener, "port": port}))
+                steps.append(why)
+                route = "allow_any"
         else:
             if listener is None:
                 steps.append(Step("traffic.no-listener", {"port": port}))
                 listener = "virtualOutbound"
+                http_chain = mode == ALLOW_ANY_DYNAMIC_DNS and scheme == "http"
             else:
                 steps.append(Step("traffic.passthrough-chain", {"listener": listener}))
+                http_chain = False
             if mode == REGISTRY_ONLY:
                 steps.append(Step("traffic.blackhole", {}))
                 sees, code = _blackhole_symptom(scheme)
                 return done(Verdict.BLOCKED, EnvoyPath(listener, None, "BlackHoleCluster"), sees, code, None)
-            cluster, why = _passthrough(res, port)
-            steps.append(why)
-            route = None
+            if http_chain:
+                steps.append(Step("traffic.dynamic-dns-chain", {}))
+                cluster, route = DYNAMIC_DNS_CLUSTER, "allow_any_dynamic_dns"
+            else:
+                cluster, why = _passthrough(res, port)
+                steps.append(why)
+                route = None
         if known_in_mesh:
             steps.append(Step("traffic.not-a-firewall", {"service": svc.hostname}))
         dest, why_dest = _destination_sees(sim, w, svc, resolved) if svc is not None else (None, None)
@@ -442,6 +472,8 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
         if scheme == "http" and shared.inspects_http:
             steps.append(Step("traffic.listener-http", {"listener": shared.name, "port": port}))
             hit = _virtual_host(sim, scope, shared, svc, host, port)
+            if hit is not None and absolute:
+                hit = _absolute_host(sim.rules, hit, host, port, steps)
             if hit is not None:
                 target_svc, vhost, via = hit
                 steps.append(Step("traffic.virtual-host", {"vhost": vhost}))
@@ -464,6 +496,17 @@ def check(sim: Simulator, source: str | Workload, target: str) -> RequestResult:
 
     # 3. Nothing takes it: virtualOutbound.
     return unmatched(None, http_catch_all=False)
+
+
+def _absolute_host(rules: Rules, hit: tuple, host: str, port: int, steps: list[Step]) -> tuple | None:
+    """A Host header with a trailing dot: the same virtual host from 1.27 (``Rules.absolute_fqdn_vhost``), none before."""
+    params = {"host": host + ".", "port": port, "version": str(rules.version),
+              "since": str(Rules.absolute_fqdn_vhost.since)}
+    if rules.absolute_fqdn_vhost:
+        steps.append(Step("traffic.absolute-fqdn-vhost", params))
+        return hit
+    steps.append(Step("traffic.absolute-fqdn-no-vhost", params))
+    return None
 
 
 def _route_port(svc: RegistryService, port: int) -> int:

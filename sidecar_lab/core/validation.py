@@ -15,8 +15,10 @@ The API server stops at the first layer that fails, and the webhook drops its wa
 there is an error; the simulator reports every layer (and every warning) so a learner can fix
 everything in one pass. Early returns *inside* ``ValidateSidecar`` are kept: a selector error
 (T1/T2) or an empty Sidecar (T4) ends the Go layer, so T4 swallows the T3 warning, as in Istio.
-Behaviour is Istio 1.30's; ``release="1.31"`` turns on what 1.31 changed (C9, O1, ``~``-prefixed
-namespaces in egress hosts).
+Each layer follows one release (``release=``, default the lab's 1.26): what changed between 1.22
+and 1.31 is read from the switches of :class:`sidecar_lab.core.versions.Rules` (fields a later
+release adds, the CEL rules of each CRD, I18/I19/I24 from 1.27, C9, O1 and ``~`` exclusions
+from 1.31).
 
 >>> msgs = validate_sidecar({"egress": [{"hosts": ["default/httpbin"]}]}, "default")
 >>> [(m.level, m.rule, m.field, m.message) for m in msgs]
@@ -36,7 +38,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .schema import (AT_MOST_ONE, LIST, MAP, MIN_DURATION_1MS, NO_WILDCARD, OBJECT, SIDECAR_SPEC,
-                     STRING, INTEGER, Node, sidecar_unknown_fields)
+                     STRING, INTEGER, Node, active, unknown_fields)
+from .versions import IstioVersion, Rules, rules_for
 from .yamlio import format_path
 
 __all__ = ["ValidationMessage", "validate_sidecar", "is_admitted", "parse_go_duration",
@@ -188,34 +191,47 @@ _TLS_MODES = ("PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTU
 _CERT_MODES = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
 
 
-def validate_sidecar(spec: Any, namespace: str, *, release: str = "1.30") -> tuple[ValidationMessage, ...]:
+def validate_sidecar(spec: Any, namespace: str, *,
+                     release: "str | IstioVersion | Rules | None" = None) -> tuple[ValidationMessage, ...]:
     """Every finding for a Sidecar ``spec`` in ``namespace``: unknown fields, CRD, then Istio's rules.
 
     ``spec`` must already be free of type errors (:func:`sidecar_lab.core.schema.sidecar_type_errors`);
     ``None`` is read as an empty spec. ``namespace`` resolves ``.`` in egress hosts (E21) and
-    names the FQDN a short host probably meant.
+    names the FQDN a short host probably meant. ``release`` is the Istio release whose CRD and
+    webhook answer (``"1.26"``, ``"1.30.2"`` or a :class:`~sidecar_lab.core.versions.Rules`;
+    default the lab's 1.26).
 
     >>> [m.message for m in validate_sidecar({"egres": [{"hosts": ["*/*"]}]}, "default")]
     ['strict decoding error: unknown field "spec.egres"', 'sidecar: empty configuration provided']
+    >>> keepalive = {"inboundConnectionPool": {"http": {"http2KeepAlive": {"interval": "10s"}}}}
+    >>> [(m.rule, m.message) for m in validate_sidecar(keepalive, "default", release="1.31")]
+    [('C9', 'http2 keepalive timeout is required')]
+    >>> validate_sidecar(keepalive, "default", release="1.30")[0].hint
+    'Istio 1.31 adds this field; this is Istio 1.30'
     """
     if spec is None:
         spec = {}
-    report = _Report(_parse_release(release))
-    for path, suggestion in sidecar_unknown_fields(spec):
+    rules = rules_for(release)
+    report = _Report(rules)
+    for path, suggestion, switch in unknown_fields(spec, rules):
+        if switch is not None:
+            hint = f"Istio {getattr(Rules, switch).since} adds this field; this is Istio {rules.version}"
+        else:
+            hint = f'did you mean "{suggestion}"?' if suggestion else None
         # the strict decoder quotes the field path with Go's %q
         report.raw("UNKNOWN", ERROR, f"strict decoding error: unknown field {_go_quote(format_path(path))}",
-                   path, f'did you mean "{suggestion}"?' if suggestion else None)
+                   path, hint)
     _check_crd(spec, report)
     _check_sidecar(spec, namespace, report)
     return tuple(report.messages)
 
 
 class _Report:
-    __slots__ = ("messages", "release")
+    __slots__ = ("messages", "rules")
 
-    def __init__(self, release: tuple[int, int]) -> None:
+    def __init__(self, rules: Rules) -> None:
         self.messages: list[ValidationMessage] = []
-        self.release = release
+        self.rules = rules
 
     def add(self, key: str, path: tuple, *args: Any, hint: str | None = None, rule: str = "") -> None:
         default_rule, level, text = MESSAGES[key]
@@ -224,13 +240,6 @@ class _Report:
 
     def raw(self, rule: str, level: str, text: str, path: tuple, hint: str | None = None) -> None:
         self.messages.append(ValidationMessage(level, text, path, rule, hint))
-
-
-def _parse_release(release: str) -> tuple[int, int]:
-    match = re.fullmatch(r"(\d+)\.(\d+)", release)
-    if not match:
-        raise ValueError(f"release must look like '1.30', got {release!r}")
-    return int(match.group(1)), int(match.group(2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,19 +252,22 @@ def _check_crd(spec: dict, report: _Report) -> None:
         value, node, path, shown = stack.pop()
         where = format_path(path)
         children: list[tuple[Any, Node, tuple, str]] = []
+        rules = report.rules
+        constrained = active(node.constraints_when, rules)
         if node.kind == OBJECT:
             for name in node.required:
                 if value.get(name) is None:
                     report.raw("CRD", ERROR, f"{where}.{name}: Required value", path + (name,))
             for rule in node.rules:
-                if rule.kind == AT_MOST_ONE and sum(value.get(f) is not None for f in rule.fields) > 1:
+                if rule.kind == AT_MOST_ONE and active(rule.when, rules) and \
+                        sum(value.get(f) is not None for f in rule.fields) > 1:
                     report.raw("CRD", ERROR, f'{shown}: Invalid value: "object": {rule.message}', path)
             for key, child in value.items():
                 sub = node.fields.get(key) if isinstance(key, str) else None
-                if sub is not None and child is not None:
+                if sub is not None and child is not None and active(sub.when, rules):
                     children.append((child, sub, path + (key,), f"{shown}.{key}"))
         elif node.kind == MAP:
-            if node.max_properties is not None and len(value) > node.max_properties:
+            if constrained and node.max_properties is not None and len(value) > node.max_properties:
                 report.raw("CRD", ERROR, f"{where}: Too many: {len(value)}: must have at most "
                                          f"{node.max_properties} items", path)
             children = [(child, node.items, path + (key,), f"{shown}[{key}]") for key, child in value.items()]
@@ -269,7 +281,7 @@ def _check_crd(spec: dict, report: _Report) -> None:
             children = [(child, node.items, path + (i,), f"{shown}[{i}]")
                         for i, child in enumerate(value) if child is not None]
         elif node.kind == STRING:
-            _check_crd_string(value, node, path, where, shown, report)
+            _check_crd_string(value, node, path, where, shown, report, constrained)
         elif node.kind == INTEGER:
             if node.minimum is not None and value < node.minimum:
                 report.raw("CRD", ERROR, f"{where}: Invalid value: {value}: {where} in body should be "
@@ -280,14 +292,19 @@ def _check_crd(spec: dict, report: _Report) -> None:
         stack.extend(reversed(children))
 
 
-def _check_crd_string(value: str, node: Node, path: tuple, where: str, shown: str, report: _Report) -> None:
+def _check_crd_string(value: str, node: Node, path: tuple, where: str, shown: str, report: _Report,
+                      constrained: bool) -> None:
     if node.enum and value not in node.enum:
         allowed = ", ".join(_go_quote(v) for v in node.enum)
         report.raw("CRD", ERROR, f"{where}: Unsupported value: {_go_quote(value)}: supported values: {allowed}",
                    path)
+    if not constrained:
+        return
     if node.max_length is not None and len(value) > node.max_length:
         report.raw("CRD", ERROR, f"{where}: Too long: may not be more than {node.max_length} bytes", path)
     for rule in node.rules:
+        if not active(rule.when, report.rules):
+            continue
         if rule.kind == NO_WILDCARD and "*" in value:
             report.raw("CRD", ERROR, f'{shown}: Invalid value: "string": {rule.message}', path)
         elif rule.kind == MIN_DURATION_1MS:
@@ -414,10 +431,11 @@ def _check_ingress_tls(tls: dict, protocol: str, path: tuple, report: _Report) -
         report.add("tls-redirect", path + ("httpsRedirect",))
     if tls.get("credentialName"):
         report.add("tls-credential", path + ("credentialName",))
-    if tls.get("credentialNames"):
-        report.add("tls-credentials", path + ("credentialNames",))
-    if tls.get("tlsCertificates"):
-        report.add("tls-certificates", path + ("tlsCertificates",))
+    if report.rules.webhook_ingress_tls_multi_cert:
+        if tls.get("credentialNames"):
+            report.add("tls-credentials", path + ("credentialNames",))
+        if tls.get("tlsCertificates"):
+            report.add("tls-certificates", path + ("tlsCertificates",))
     mode = _enum_value(tls.get("mode"), _TLS_MODES)
     if mode in ("ISTIO_MUTUAL", "AUTO_PASSTHROUGH"):
         report.add("tls-mode", path + ("mode",), mode,
@@ -450,6 +468,9 @@ def _check_tls_options(tls: dict, mode: str, path: tuple, report: _Report) -> No
     ca, crl = tls.get("caCertificates") or "", tls.get("caCrl") or ""
     credential, credentials = tls.get("credentialName") or "", tls.get("credentialNames") or []
     certificates = tls.get("tlsCertificates") or []
+    if not report.rules.webhook_ingress_tls_multi_cert:
+        _check_tls_files_before_1_27(cert, key, ca, crl, credential, mode, path, report)
+        return
     if mode == "ISTIO_MUTUAL":
         for value, what, name in ((cert, "server certificate", "serverCertificate"),
                                   (key, "private key", "privateKey"), (ca, "CA bundle", "caCertificates"),
@@ -486,6 +507,32 @@ def _check_tls_options(tls: dict, mode: str, path: tuple, report: _Report) -> No
             report.add("tls-crl-simple", path + ("caCrl",))
 
 
+def _check_tls_files_before_1_27(cert: str, key: str, ca: str, crl: str, credential: str, mode: str, path: tuple,
+                                 report: _Report) -> None:
+    """validateTLSOptions up to 1.26: one certificate pair or credentialName; no credentialNames or tlsCertificates."""
+    if mode == "ISTIO_MUTUAL":
+        for value, what, name in ((cert, "server certificate", "serverCertificate"),
+                                  (key, "private key", "privateKey"), (ca, "CA bundle", "caCertificates"),
+                                  (credential, "credentialName", "credentialName")):
+            if value:
+                report.add("tls-istio-mutual-field", path + (name,), what)
+        return
+    if mode in ("PASSTHROUGH", "AUTO_PASSTHROUGH") and (crl or cert or key or ca or credential):
+        report.add("tls-passthrough-certs", path, mode)
+    if mode in _CERT_MODES and credential:
+        return
+    if mode in _CERT_MODES:
+        prefix = "SIMPLE TLS" if mode == "SIMPLE" else "MUTUAL TLS"
+        if not cert:
+            report.add("tls-need-cert", path + ("serverCertificate",), prefix)
+        if not key:
+            report.add("tls-need-key", path + ("privateKey",), prefix)
+        if prefix == "MUTUAL TLS" and not ca:
+            report.add("tls-need-ca", path + ("caCertificates",), prefix)
+    if crl and mode == "SIMPLE":
+        report.add("tls-crl-simple", path + ("caCrl",))
+
+
 def _check_pool(pool: dict | None, path: tuple, report: _Report) -> None:
     """validateConnectionPool (C1-C12), shared with DestinationRule; I29 and P1 are its two uses."""
     if pool is None:
@@ -499,44 +546,58 @@ def _check_pool(pool: dict | None, path: tuple, report: _Report) -> None:
         for name in ("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries"):
             if (http.get(name) or 0) < 0:
                 report.add(name, hpath + (name,))
-        _check_duration(http, "idleTimeout", hpath, "C6", report)
+        rules = report.rules
+        cel = rules.crd_duration_rules  # when the CRD's CEL rule checks a duration, it reports a bad string
+        _check_duration(http, "idleTimeout", hpath, "C6", report, cel)
         if http.get("h2UpgradePolicy") == "UPGRADE" and http.get("useClientProtocol"):
             report.add("h2-upgrade", hpath + ("useClientProtocol",))
         if (http.get("maxConcurrentStreams") or 0) < 0:
             report.add("maxConcurrentStreams", hpath + ("maxConcurrentStreams",))
         keepalive = http.get("http2KeepAlive")
-        if keepalive is not None and report.release >= (1, 31):
+        if keepalive is not None and rules.http2_keepalive:
             kpath = hpath + ("http2KeepAlive",)
             for name in ("interval", "timeout"):
                 if keepalive.get(name) is None:
                     report.add(f"keepalive-{name}", kpath + (name,))
                 else:
-                    _check_duration(keepalive, name, kpath, "C9", report)
+                    _check_duration(keepalive, name, kpath, "C9", report, cel)
     if tcp is not None:
+        rules = report.rules
+        cel = rules.crd_duration_rules
         tpath = path + ("tcp",)
         if (tcp.get("maxConnections") or 0) < 0:
             report.add("maxConnections", tpath + ("maxConnections",))
-        _check_duration(tcp, "connectTimeout", tpath, "C11", report)
-        _check_duration(tcp, "maxConnectionDuration", tpath, "C11", report)
-        _check_duration(tcp, "idleTimeout", tpath, "C12", report)
+        _check_duration(tcp, "connectTimeout", tpath, "C11", report, cel)
+        _check_duration(tcp, "maxConnectionDuration", tpath, "C11", report, cel)
+        checked = rules.webhook_pool_tcp_timeouts  # 1.22's webhook only decodes these three
+        _check_duration(tcp, "idleTimeout", tpath, "C12", report, cel and not rules.tcp_idle_timeout_zero_allowed,
+                        checked)
         keepalive = tcp.get("tcpKeepalive")
         if keepalive is not None:
-            _check_duration(keepalive, "time", tpath + ("tcpKeepalive",), "C11", report)
-            _check_duration(keepalive, "interval", tpath + ("tcpKeepalive",), "C11", report)
+            _check_duration(keepalive, "time", tpath + ("tcpKeepalive",), "C11", report, cel, checked)
+            _check_duration(keepalive, "interval", tpath + ("tcpKeepalive",), "C11", report, cel, checked)
 
 
-def _check_duration(obj: dict, name: str, path: tuple, rule: str, report: _Report) -> None:
-    """agent.ValidateDuration on one field; C12 (tcp.idleTimeout) lets anything under 1ms through."""
+def _check_duration(obj: dict, name: str, path: tuple, rule: str, report: _Report, cel: bool,
+                    checked: bool = True) -> None:
+    """agent.ValidateDuration on one field (when the release's webhook ``checked`` it).
+
+    A string that is not a duration is reported by the CRD's CEL rule when the release has one
+    (``cel``); otherwise the webhook fails to decode the object. From 1.26, C12 (tcp.idleTimeout)
+    lets anything under 1ms through: "0s" turns the timeout off.
+    """
     text = obj.get(name)
     if text is None:
         return
     try:
         value = parse_go_duration(text)
     except ValueError as exc:
-        if rule == "C12":  # no CEL rule reports it first: the webhook fails to decode the object
+        if not cel:  # no CEL rule reports it first: the webhook fails to decode the object
             report.add("duration-decode", path + (name,), exc)
         return  # the CRD's CEL rule already reported it
-    if rule == "C12" and abs(value) < _MS:
+    if not checked:
+        return
+    if rule == "C12" and abs(value) < _MS and report.rules.tcp_idle_timeout_zero_allowed:
         return  # Milliseconds() == 0: "0s" turns the idle timeout off
     if value < _MS:
         report.add("duration-short", path + (name,), rule=rule)
@@ -614,8 +675,9 @@ def _check_hosts(hosts: list, path: tuple, namespace: str, report: _Report) -> N
         report.add("egress-no-hosts", path)
         return
     seen: dict[str, set[str]] = {}  # resolved namespace -> dnsNames already listed
+    exclusions = report.rules.egress_host_exclusion
     for j, host in enumerate(hosts):
-        if "/" in host:
+        if "/" in host and not (exclusions and host.startswith("~")):  # 1.31 leaves exclusions out of E21/E22
             ns, name = host.split("/", 1)
             if ns == ".":
                 ns = namespace
@@ -637,20 +699,22 @@ def _check_host(host: str, path: tuple, namespace: str, report: _Report) -> None
     ns, name = parts
     if not ns or not name:
         report.add("host-empty-part", path)
-    if report.release >= (1, 31):
+    if report.rules.egress_host_exclusion:
         bare = ns[1:] if ns.startswith("~") else ns
         ns_ok = bare in ("*", ".", "") or _is_dns_label(bare)
     else:
         ns_ok = ns in ("*", ".", "~") or _is_dns_label(ns)
     if not ns_ok:
         hint = None
-        if ns.startswith("~"):
-            hint = 'Istio 1.30 accepts "~" only as the whole namespace ("~/*" imports nothing)'
+        if ns.startswith("~") and not report.rules.egress_host_exclusion:
+            hint = (f'Istio {report.rules.version} accepts "~" only as the whole namespace ("~/*" imports '
+                    f'nothing); "~" excludes a namespace from Istio {Rules.egress_host_exclusion.since}')
         report.add("host-namespace", path, _go_quote(ns), hint=hint)
     if name != "*" and "." not in name:
         hint = None
         if _is_dns_label(name) and ns != "~":
-            svc_ns = namespace if ns in ("", ".", "*") else ns
+            bare = ns[1:] if ns.startswith("~") else ns  # "~legacy/api" (1.31) means a Service of legacy too
+            svc_ns = namespace if bare in ("", ".", "*") else bare
             hint = f'did you mean "{ns}/{name}.{svc_ns}.svc.cluster.local"?'
         report.add("host-short-name", path, hint=hint)
     error = _wildcard_domain_error(name)
@@ -666,7 +730,7 @@ def _check_outbound(policy: dict | None, report: _Report) -> None:
     if policy is None:
         return
     base = ("spec", "outboundTrafficPolicy")
-    if report.release >= (1, 31) and policy.get("mode") == "ALLOW_ANY_DYNAMIC_DNS":
+    if report.rules.allow_any_dynamic_dns and policy.get("mode") == "ALLOW_ANY_DYNAMIC_DNS":
         report.add("otp-dynamic-dns", base + ("mode",))
     proxy = policy.get("egressProxy")
     if proxy is None:

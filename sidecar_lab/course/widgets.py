@@ -38,6 +38,8 @@ from ..core.results import RequestResult, Resolution, Verdict
 from .scenario import LEVELS, SEED_TARGETS, SEED_WORKLOAD, Scenario, parse_hosts, seed_steps
 from ..core.traffic import check, matrix_targets, parse_target
 from ..core.validation import ERROR, ValidationMessage, validate_sidecar
+from ..core.versions import DEFAULT_VERSION as DEFAULT_ISTIO_VERSION
+from ..core.versions import parse_version
 from ..core.yamlio import read_documents
 
 try:  # the shared label catalog of the figures and widgets
@@ -367,10 +369,20 @@ def _render(key: tuple, make: Callable[[], Any], dpi: int) -> tuple[Any, bytes]:
 # --------------------------------------------------------------------------------------------------------------
 # the common frame: language, figure, messages, display
 
+#: Simulators of a scenario's mesh for another Istio release, by (mesh id, release).
+_RELEASE_SIMULATORS: dict[tuple[int, str], Simulator] = {}
+
+
+def _istio_version(text: str | None) -> str | None:
+    return None if text is None else str(parse_version(text))
+
+
 class _Lab:
     """What every widget shares: a language picker, an image, messages, display delegation."""
 
     widget: W.Box
+    #: The Istio release whose rules answer (``istio_version=`` of the widgets; None: the default, 1.26).
+    istio_version: str | None = None
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in dict((v, k) for k, v in LANGUAGE_OPTIONS) else "en"
@@ -406,6 +418,23 @@ class _Lab:
 
     def _relabel(self) -> None:
         self.lang_picker.description = ui_text("ui.language", self.lang)
+
+    def _heading(self, key: str) -> str:
+        """The widget's title and the Istio release that answers."""
+        release = self.istio_version or DEFAULT_ISTIO_VERSION
+        return f"<h3>{_e(ui_text(key, self.lang))} <small>(Istio {_e(release)})</small></h3>"
+
+    def _release(self, sim: Simulator) -> Simulator:
+        """``sim``'s manifests answered by this widget's Istio release (``sim`` itself for the default)."""
+        if self.istio_version is None:
+            return sim
+        key = (id(sim.mesh), self.istio_version)
+        hit = _RELEASE_SIMULATORS.get(key)
+        if hit is None or hit.mesh is not sim.mesh:
+            hit = _RELEASE_SIMULATORS[key] = Simulator(sim.mesh, self.istio_version)
+            if len(_RELEASE_SIMULATORS) > 64:
+                _RELEASE_SIMULATORS.pop(next(iter(_RELEASE_SIMULATORS)))
+        return hit
 
     def _refresh(self) -> None:  # pragma: no cover - every widget has its own
         raise NotImplementedError
@@ -593,7 +622,8 @@ class PrecedenceExplorer(_Requests, _Levels):
     """
 
     def __init__(self, scenario: Any = None, *, workload: str = SEED_WORKLOAD,
-                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en") -> None:
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en", istio_version: str | None = None) -> None:
+        self.istio_version = _istio_version(istio_version)
         super().__init__(scenario, lang, workload)
         self.resolution: Resolution | None = None
         self.results: list[RequestResult] = []
@@ -626,7 +656,7 @@ class PrecedenceExplorer(_Requests, _Levels):
 
     def _relabel(self) -> None:
         super()._relabel()
-        self.title.value = f"<h3>{_e(ui_text('ui.precedence.title', self.lang))}</h3>"
+        self.title.value = self._heading("ui.precedence.title")
         self.workload_picker.description = ui_text("ui.workload", self.lang)
         self.targets_box.description = ui_text("ui.targets", self.lang)
 
@@ -634,7 +664,7 @@ class PrecedenceExplorer(_Requests, _Levels):
         self._timed(self._compute)
 
     def _compute(self) -> None:
-        sim = self.scenario.simulator()
+        sim = self._release(self.scenario.simulator())
         workload = self.workload
         if not workload:
             raise UsageError("the scenario has no workload")
@@ -659,7 +689,9 @@ class ReachabilityExplorer(_Levels):
     ``targets`` None: one destination per Service port of the scenario, plus the seed's two external ones.
     """
 
-    def __init__(self, scenario: Any = None, *, targets: Sequence[str] | None = None, lang: str = "en") -> None:
+    def __init__(self, scenario: Any = None, *, targets: Sequence[str] | None = None, lang: str = "en",
+                 istio_version: str | None = None) -> None:
+        self.istio_version = _istio_version(istio_version)
         super().__init__(scenario, lang)
         self._targets = list(targets) if targets is not None else None
         self.sources: list[str] = []
@@ -682,7 +714,7 @@ class ReachabilityExplorer(_Levels):
 
     def _relabel(self) -> None:
         super()._relabel()
-        self.title.value = f"<h3>{_e(ui_text('ui.reachability.title', self.lang))}</h3>"
+        self.title.value = self._heading("ui.reachability.title")
 
     def _refresh(self) -> None:
         self._timed(self._compute)
@@ -695,7 +727,7 @@ class ReachabilityExplorer(_Levels):
                         and x not in found]
 
     def _compute(self) -> None:
-        sim = self.scenario.simulator()
+        sim = self._release(self.scenario.simulator())
         sources = [f"{w.namespace}/{w.name}" for w in sim.workloads()]
         targets, errors = [], []
         for x in self._targets_for(sim):
@@ -740,7 +772,8 @@ class YamlPlayground(_Requests, _Lab):
     """
 
     def __init__(self, text: str | None = None, *, base: Any = None, workload: str = SEED_WORKLOAD,
-                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en") -> None:
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en", istio_version: str | None = None) -> None:
+        self.istio_version = _istio_version(istio_version)
         super().__init__(lang)
         base_scenario = as_scenario(base if base is not None else "01-no-sidecar")
         self.base_objects = base_scenario.manifests()
@@ -778,7 +811,7 @@ class YamlPlayground(_Requests, _Lab):
 
     def _relabel(self) -> None:
         super()._relabel()
-        self.title.value = f"<h3>{_e(ui_text('ui.playground.title', self.lang))}</h3>"
+        self.title.value = self._heading("ui.playground.title")
         self.editor.description = ""
         self.editor.placeholder = ui_text("ui.playground.editor", self.lang)
         self.workload_picker.description = ui_text("ui.workload", self.lang)
@@ -806,7 +839,8 @@ class YamlPlayground(_Requests, _Lab):
                 continue
             meta = data.get("metadata") or {}
             ref = f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
-            messages = validate_sidecar(data.get("spec") or {}, meta.get("namespace") or "default")
+            messages = validate_sidecar(data.get("spec") or {}, meta.get("namespace") or "default",
+                                        release=self.istio_version)
             self.validation.append((ref, messages))
             found.append((ref, messages, lambda path, d=doc: d.line_of(path)))
         status = ""
@@ -815,7 +849,8 @@ class YamlPlayground(_Requests, _Lab):
         elif all(not any(m.level == ERROR for m in msgs) for _, msgs, _ in found):
             status = f"<p>✔ {_e(ui_text('ui.playground.ok', self.lang))}</p>"
         self.messages.value = status + validation_html(found, self.lang) + self._font_note()
-        sim = Simulator(load_objects([*self.base_objects, *(d.data for d in docs)], "<playground>"))
+        sim = Simulator(load_objects([*self.base_objects, *(d.data for d in docs)], "<playground>"),
+                        self.istio_version)
         workload = self.workload
         res = sim.resolve(workload)
         results, errors = [], []

@@ -11,6 +11,10 @@ The vocabulary is the one of ``data/seed/observations.yaml``:
 ``nothing``     curl wrote nothing to standard output
 ``other``       some other output (a prediction of "the application's response" matches any)
 
+An observation that did not happen (the exec failed, the stream broke, the API server answered an
+error instead of curl's exit code) carries its reason in ``error``; :func:`compare` then says
+"could not observe" (``outcome: not-observed``): it never matches, and it never mismatches either.
+
 >>> classify(Observation('{"origin": "127.0.0.6:4321"}'))
 'origin'
 >>> observed_vocabulary(Observation('{\\n  "origin": "10.10.0.14:51234"\\n}\\n'))
@@ -64,6 +68,12 @@ class Observation:
     timed_out: bool = False
     #: Whether the pod curl ran in has an ``istio-proxy`` container (None: not known).
     source_has_proxy: bool | None = None
+    #: Why nothing could be observed (None: the command ran and its outcome is known).
+    error: str | None = None
+
+    @property
+    def observed(self) -> bool:
+        return self.error is None
 
 
 def _strip_port(address: str) -> str:
@@ -172,11 +182,22 @@ class Comparison:
     predicted: Prediction | None = None
     observed: dict = field(default_factory=dict)
     observed_exit: int | None = None
+    #: Why nothing could be observed (None: it was).
+    not_observed: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """``match``, ``mismatch`` or ``not-observed``."""
+        if self.not_observed is not None:
+            return "not-observed"
+        return "match" if self.match else "mismatch"
 
     def to_json(self) -> dict:
         p = self.predicted
         return {
             "match": self.match,
+            "outcome": self.outcome,
+            "not_observed": self.not_observed,
             "predicted": {"summary": self.predicted_summary, "verdict": p.verdict if p else None,
                           "prints": p.prints if p else None, "origin": p.origin if p else None,
                           "exit_code": p.exit_code if p else None},
@@ -185,9 +206,10 @@ class Comparison:
         }
 
     def text(self) -> str:
+        result = {"match": "MATCH", "mismatch": "MISMATCH", "not-observed": "COULD NOT OBSERVE"}[self.outcome]
         lines = [f"  predicted: {self.predicted_summary}",
                  f"  observed:  {self.observed_summary}",
-                 f"  result:    {'MATCH' if self.match else 'MISMATCH'}"]
+                 f"  result:    {result}"]
         if self.likely_causes:
             lines.append("  likely causes:")
             lines += [f"    - {c}" for c in self.likely_causes]
@@ -195,8 +217,13 @@ class Comparison:
 
 
 def compare(predicted: RequestResult, observed: Observation) -> Comparison:
-    """Does what curl really printed (and its exit code) agree with the prediction?"""
+    """Does what curl really printed (and its exit code) agree with the prediction?
+
+    An observation that did not happen is neither: ``outcome`` is ``not-observed``, with the reason.
+    """
     p = predict(predicted)
+    if observed.error is not None:
+        return Comparison(False, p.summary, f"not observed: {observed.error}", (), p, {}, None, observed.error)
     kind = classify(observed)
     origin = observed_origin(observed) if kind == "origin" else None
     observed_summary = f"{_prints_text(kind, origin) if kind != 'origin' else f'prints origin {origin}'}, " \
@@ -311,7 +338,7 @@ def blog_agrees(observation: Observation, blog: dict | None) -> bool | None:
     Pod IPs differ from cluster to cluster, so an ``origin`` other than 127.0.0.6 only has to be
     another address, not the post's ``10.10.0.14``.
     """
-    if not blog or "prints" not in blog:
+    if not blog or "prints" not in blog or observation.error is not None:
         return None
     vocab = observed_vocabulary(observation)
     if vocab["prints"] != blog["prints"]:

@@ -28,7 +28,7 @@ LABELS = {
     "dependency": "dependency-scoped (declared calls)",
     "mixed": "mixed",
 }
-_ESTIMATE = "memory is an estimate (linear model, see sidecar_lab.scale.sizing), not a measurement"
+_ESTIMATE = "memory is an estimate in MiB (a linear model calibrated to published measurements, docs/sizing.md), not a measurement"
 
 
 def _figure(width: float = 10.0, height: float = 4.2) -> Any:
@@ -68,11 +68,11 @@ def config_vs_mesh_size(points: Sequence[dict]) -> Any:
     modes = _modes(points, "per_proxy")
     for mode in modes:
         _plot(left, xs, [p["per_proxy"][mode]["clusters"] for p in points], mode)
-        _plot(right, xs, [p["per_proxy"][mode]["memory_mb"] for p in points], mode)
+        _plot(right, xs, [p["per_proxy"][mode]["memory_mib"] for p in points], mode)
     left.set_title("Envoy clusters of one proxy")
     left.set_ylabel("clusters")
     right.set_title("estimated proxy memory")
-    right.set_ylabel("MB (estimate)")
+    right.set_ylabel("MiB (estimate)")
     for ax in (left, right):
         ax.set_xlabel("services in the mesh")
         ax.grid(True, alpha=0.3)
@@ -80,7 +80,7 @@ def config_vs_mesh_size(points: Sequence[dict]) -> Any:
     fig.suptitle("Configuration per proxy against mesh size")
     last = points[-1]
     parts = [f"{LABELS.get(m, m)} {last['per_proxy'][m]['clusters']:,} clusters "
-             f"(about {last['per_proxy'][m]['memory_mb']:.0f} MB)" for m in modes]
+             f"(about {last['per_proxy'][m]['memory_mib']:.0f} MiB)" for m in modes]
     fig.sidecar_lab_alt = (
         f"Two line charts, x axis: services in the mesh from {xs[0]:,} to {xs[-1]:,}. "
         f"Left: clusters of one proxy; right: its estimated memory. Without a Sidecar both grow in "
@@ -97,10 +97,10 @@ def mesh_total(points: Sequence[dict]) -> Any:
     xs = _x(points)
     modes = _modes(points, "totals")
     for mode in modes:
-        _plot(left, xs, [p["totals"][mode]["memory_mb"] / 1000.0 for p in points], mode)
+        _plot(left, xs, [p["totals"][mode]["memory_mib"] / 1024.0 for p in points], mode)
         _plot(right, xs, [p["totals"][mode]["clusters"] for p in points], mode)
     left.set_title("all proxies: estimated memory")
-    left.set_ylabel("GB (estimate)")
+    left.set_ylabel("GiB (estimate)")
     right.set_title("all proxies: clusters")
     right.set_ylabel("clusters (sum over proxies)")
     for ax in (left, right):
@@ -111,7 +111,7 @@ def mesh_total(points: Sequence[dict]) -> Any:
     left.legend(loc="upper left", fontsize="small")
     fig.suptitle("Mesh-wide proxy configuration")
     last = points[-1]
-    parts = [f"{LABELS.get(m, m)} about {last['totals'][m]['memory_mb'] / 1000.0:,.1f} GB"
+    parts = [f"{LABELS.get(m, m)} about {last['totals'][m]['memory_mib'] / 1024.0:,.1f} GiB"
              for m in modes]
     fig.sidecar_lab_alt = (
         f"Two line charts on logarithmic axes, x axis: services in the mesh from {xs[0]:,} to {xs[-1]:,}. "

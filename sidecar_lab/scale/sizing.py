@@ -2,83 +2,75 @@
 
 Istio introduced the ``Sidecar`` resource so that a proxy stops receiving configuration for
 every service in the mesh. This module counts, from a workload's :class:`~sidecar_lab.core.resolver.Scope`,
-what istiod would send its Envoy, and estimates what that costs.
+what istiod would send its Envoy, and estimates what that costs in MiB. The counts are exact
+(from the manifests); the memory is a linear model calibrated to published measurements:
+``docs/sizing.md`` has the table (source, setup, published, estimate, ratio) and the fit, and
+:mod:`sidecar_lab.scale.calibration` rebuilds every published point as a synthetic mesh.
 
 What is counted (exact, from the manifests)
 -------------------------------------------
 
-* **clusters** (CDS): one ``outbound|P||host`` per port of every visible service; one
-  ``inbound|P||`` per ingress port of the workload (the Sidecar's ``ingress``, else the ports of
-  the Services selecting it); and the fixed ones every sidecar has, :data:`FIXED_CLUSTERS`
-  (``BlackHoleCluster``, ``InboundPassthroughCluster``, ``PassthroughCluster``, ``agent``,
-  ``prometheus_stats``, ``sds-grpc``, ``xds-grpc``). DestinationRule subsets (one more cluster
-  per subset and port) are not modelled.
+* **clusters** (CDS), listed by :func:`proxy_clusters`: one ``outbound|P||host`` per port of
+  every visible service (istiod's ``buildOutboundClusters``: multi-port services give one cluster
+  per port, UDP ports none); one ``inbound|P||`` per ingress port of a sidecar (the Sidecar's
+  ``ingress``, else the ports of the Services selecting it); and the fixed ones:
+  :data:`FIXED_CLUSTERS` for a sidecar (``BlackHoleCluster``, ``InboundPassthroughCluster``,
+  ``PassthroughCluster`` and the bootstrap's ``agent``, ``prometheus_stats``, ``sds-grpc``,
+  ``xds-grpc``), :data:`GATEWAY_FIXED_CLUSTERS` for a gateway (no passthrough clusters: it has no
+  original-destination listeners). **mTLS clusters** are the outbound clusters istiod gives an
+  auto-mTLS transport socket (every service but a ``MESH_EXTERNAL`` ServiceEntry,
+  ``cluster_tls.go`` ``buildAutoMtlsSettings``). DestinationRule subsets (one more cluster per
+  subset and port) are counted as soon as the core lists them: :func:`outbound_clusters` is
+  the one place that builds the list, and :func:`cluster_counts` already counts subset names.
 * **listeners** (LDS): the outbound listeners :func:`sidecar_lab.core.traffic.listeners_for` builds
   (``0.0.0.0_P`` per HTTP port, ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one
-  per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS`
-  (``virtualOutbound``, ``virtualInbound``, and the bootstrap's ``0.0.0.0_15090`` Prometheus and
-  ``0.0.0.0_15021`` health listeners). Inbound ports are filter chains of ``virtualInbound``,
-  not listeners of their own.
+  per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS` (``virtualOutbound``,
+  ``virtualInbound``, and the bootstrap's ``0.0.0.0_15090`` Prometheus and ``0.0.0.0_15021``
+  health listeners). Inbound ports are filter chains of ``virtualInbound``, not listeners.
 * **routes** (RDS): one route table per outbound listener that inspects HTTP: table ``P`` for
   ``0.0.0.0_P`` (and user-defined egress ports), table ``host:P`` for a sniffed port bound to a
   VIP. **virtual hosts**: one per HTTP service on that table, plus the catch-all
-  (``allow_any``/``block_all``) in each ``P`` table. Virtual hosts a VirtualService adds for
-  names that are not services are not modelled.
+  (``allow_any``/``block_all``) in each ``P`` table.
 * **endpoints** (EDS): for every outbound cluster, the Pods the Kubernetes Service selects (a
   controller with no Pod in the manifests counts as one); at least 1 when none is known
   (assumption ``endpoints-assumed``). Headless services and ServiceEntries with
-  ``resolution: NONE`` use ``ORIGINAL_DST`` clusters (no endpoints); other ServiceEntries and
-  ExternalName Services count 1.
+  ``resolution: NONE`` use ``ORIGINAL_DST`` clusters (no endpoints); other ServiceEntries count 1.
 
 Gateways see every service (Sidecars do not apply to them); their listeners come from
-``Gateway`` resources, which the lab does not read, so only the fixed listeners are counted.
+``Gateway`` resources, which the lab does not read, so only the bootstrap's two are counted.
 
 The estimate (a linear model — estimates, not measurements)
 -----------------------------------------------------------
 
-``memory_mb = BASE_MEMORY_MB + Σ count × MEMORY_KB[item] / 1000`` and
-``xds_bytes = Σ count × XDS_BYTES[item]``, with:
+``memory_mib = BASE_MEMORY_MIB + Σ count × MEMORY_KIB[item] / 1024`` and
+``xds_bytes = Σ count × XDS_BYTES[item]``. The terms, and where each coefficient comes from
+(``docs/sizing.md`` gives the derivation and the fit):
 
-=============  ==============  ===========
-item           memory (KB)     xDS (bytes)
-=============  ==============  ===========
-(base)         25 MB           —
-cluster        150             1,400
-listener       60              2,500
-route table    30              200
-virtual host   20              500
-endpoint       4               150
-=============  ==============  ===========
+================  ==========  ======================================================================
+term              KiB         from
+================  ==========  ======================================================================
+base (MiB)        57.0        fitted: the rest of the istio-proxy container (Envoy, bootstrap, pilot-agent)
+cluster           72          envoyproxy/envoy#4196: one static cluster, most of it its 72 stats
+mTLS cluster      +90         fitted: the auto-mTLS transport socket (a TLS context per cluster)
+listener          18          envoyproxy/envoy#4196: one TCP listener
+route table       40          envoyproxy/envoy#4196: an HTTP listener (63 kB) less a TCP one, less a vhost
+virtual host      5           prior: a few domains and one route with retry policy and metadata
+endpoint          3           prior: an Envoy host with Istio's endpoint metadata
+================  ==========  ======================================================================
 
-Where the memory constants come from:
+Memory also grows with traffic (connections, buffers, TLS sessions), which this model leaves out.
+The xDS byte costs are orders of magnitude of the protobuf size of typical Istio objects; they
+are not fitted to any published figure.
 
-* **base 25 MB**: an idle Envoy with Istio's bootstrap (the usual 20–40 MB of an ``istio-proxy``
-  container with no configuration) — an assumption, not a published figure.
-* **cluster 150 KB** (it carries the cluster's stats, TLS context and load balancer) is fitted
-  to istio/istio#11254: a proxy holding **1,077 clusters** in a 400-service mesh used **about
-  200 MB** (it was an egress gateway: a few listeners, no routes; 2 endpoints per cluster
-  assumed). The model gives 25 + 1,077 × 0.150 + 4 × 0.060 + 2,154 × 0.004 ≈ **195 MB**.
-* The other per-item costs are priors (an order of magnitude below a cluster, as Envoy's
-  listeners, route entries and hosts are far smaller objects), checked against Istio's
-  Performance and Scalability page (1.1 to 1.22): "in a large namespace with namespace
-  isolation enabled, the proxy consumes approximately **50 MB**" in its load-test mesh of 1,000
-  services and 2,000 sidecars. The synthetic mesh of that shape (10 namespaces of 100 services,
-  2 pods each, namespace Sidecars ``./*`` + ``istio-system/*``) gives a proxy 132 clusters,
-  10 listeners, 4 route tables, 126 virtual hosts and 244 endpoints: **≈ 49 MB**.
-
-The xDS byte costs are orders of magnitude of the protobuf size of typical Istio objects (the
-JSON that ``istioctl proxy-config ... -o json`` prints is 2–4 times larger); they are not
-fitted to any published figure. Memory also grows with traffic (about 40–50 MB per 1,000
-requests per second, per Istio's performance page), which this model leaves out.
-
->>> xds, mb = estimate(clusters=1077, listeners=4, routes=0, virtual_hosts=0, endpoints=2154)
->>> round(mb)
-195
+>>> xds, mib = estimate(clusters=100, mtls_clusters=93, listeners=10, routes=3, virtual_hosts=60, endpoints=200)
+>>> round(mib, 1)
+73.4
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -87,67 +79,73 @@ from ..core.model import Mesh, Sidecar, Workload
 from ..core.resolver import RegistryService, Scope, Simulator, selector_matches
 
 __all__ = [
-    "ProxyConfig", "Comparison", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
+    "ProxyConfig", "Comparison", "Cluster", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
     "estimate", "scaling_series", "push_fanout_counts", "with_sidecar", "proxy_workloads", "service_host",
-    "FIXED_CLUSTERS", "FIXED_LISTENERS", "BASE_MEMORY_MB", "MEMORY_KB", "XDS_BYTES", "ASSUMPTIONS",
-    "CALIBRATION", "ITEMS", "SCALE_MODES", "comparison_text", "totals_text", "ESTIMATE_NOTE",
+    "proxy_clusters", "outbound_clusters", "cluster_counts", "parse_cluster_name", "mib_to_mb", "RouteTable",
+    "route_tables", "service_pods",
+    "FIXED_CLUSTERS", "GATEWAY_FIXED_CLUSTERS", "FIXED_LISTENERS", "GATEWAY_FIXED_LISTENERS", "BASE_MEMORY_MIB",
+    "MEMORY_KIB", "XDS_BYTES", "ASSUMPTIONS", "ITEMS", "COST_ITEMS", "SCALE_MODES", "comparison_text",
+    "totals_text", "ESTIMATE_NOTE", "MIB", "MB",
 ]
 
-#: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``).
+#: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``): the catch-all
+#: clusters istiod adds (``buildClusters``) and the bootstrap's static ones.
 FIXED_CLUSTERS = ("BlackHoleCluster", "InboundPassthroughCluster", "PassthroughCluster", "agent",
                   "prometheus_stats", "sds-grpc", "xds-grpc")
+#: Clusters every gateway has: gateways get no passthrough clusters (``buildClusters``, default case).
+GATEWAY_FIXED_CLUSTERS = ("BlackHoleCluster", "agent", "prometheus_stats", "sds-grpc", "xds-grpc")
 #: Listeners every sidecar has: the two iptables targets and the bootstrap's static listeners.
 FIXED_LISTENERS = ("virtualOutbound", "virtualInbound", "0.0.0.0_15090", "0.0.0.0_15021")
+#: Listeners every gateway has before any Gateway resource: the bootstrap's static ones.
+GATEWAY_FIXED_LISTENERS = ("0.0.0.0_15090", "0.0.0.0_15021")
 
+#: The counted items, as ``istioctl proxy-config`` lists them.
 ITEMS = ("clusters", "listeners", "routes", "virtual_hosts", "endpoints")
-#: Envoy memory of an idle proxy with Istio's bootstrap (assumption), in MB.
-BASE_MEMORY_MB = 25.0
-#: Memory per item, in KB (1 MB = 1,000 KB here). See the module docstring for the fit.
-MEMORY_KB: Mapping[str, float] = {"clusters": 150.0, "listeners": 60.0, "routes": 30.0,
-                                  "virtual_hosts": 20.0, "endpoints": 4.0}
+#: Every item the memory model prices: the counted ones and the mTLS clusters among the clusters.
+COST_ITEMS = ITEMS + ("mtls_clusters",)
+#: Bytes in a MiB, and in an MB (the unit of the ``memory_mb`` JSON fields kept for old scripts).
+MIB, MB = 1024 * 1024, 1000 * 1000
+#: The idle istio-proxy container, in MiB (fitted; see ``docs/sizing.md``).
+BASE_MEMORY_MIB = 57.0
+#: Memory per item, in KiB (see the module docstring and ``docs/sizing.md``).
+MEMORY_KIB: Mapping[str, float] = {"clusters": 72.0, "mtls_clusters": 90.0, "listeners": 18.0, "routes": 40.0,
+                                   "virtual_hosts": 5.0, "endpoints": 3.0}
 #: Serialized xDS size per item, in bytes (order of magnitude, not fitted).
-XDS_BYTES: Mapping[str, int] = {"clusters": 1400, "listeners": 2500, "routes": 200,
+XDS_BYTES: Mapping[str, int] = {"clusters": 1400, "mtls_clusters": 600, "listeners": 2500, "routes": 200,
                                 "virtual_hosts": 500, "endpoints": 150}
-
-#: The published figures the memory model is checked against, with the counts assumed for each.
-CALIBRATION = (
-    {"name": "istio/istio#11254", "published_mb": 200.0,
-     "counts": {"clusters": 1077, "listeners": 4, "routes": 0, "virtual_hosts": 0, "endpoints": 2154},
-     "source": "istio/istio#11254: a proxy with 1,077 clusters in a 400-service mesh used about 200 MB "
-               "(an egress gateway: few listeners, no routes; 2 endpoints per cluster assumed)"},
-    {"name": "Istio performance docs: large namespace", "published_mb": 50.0,
-     "counts": {"clusters": 132, "listeners": 10, "routes": 4, "virtual_hosts": 126, "endpoints": 244},
-     "source": "istio.io Performance and Scalability (1.1-1.22): about 50 MB for a proxy in a large "
-               "namespace with namespace isolation; counts of a namespace-scoped proxy in the synthetic "
-               "mesh of 10 namespaces x 100 services, 2 pods each (1,000 services, 2,000 sidecars)"},
-    {"name": "empty proxy", "published_mb": None,
-     "counts": {"clusters": len(FIXED_CLUSTERS), "listeners": len(FIXED_LISTENERS), "routes": 0,
-                "virtual_hosts": 0, "endpoints": 0},
-     "source": "assumption: an idle istio-proxy with Istio's bootstrap uses 20-40 MB"},
-)
 
 #: Text of every assumption a :class:`ProxyConfig` can name in ``assumptions``.
 ASSUMPTIONS: Mapping[str, str] = {
-    "estimate": "xDS bytes and memory are estimates from a linear model (per-item costs fitted to "
-                "istio/istio#11254 and Istio's performance docs), not measurements",
-    "subsets-not-modelled": "DestinationRule subsets are not modelled: each subset adds a cluster per port",
+    "estimate": "memory (MiB) and xDS bytes are estimates from a linear model calibrated to published "
+                "measurements (docs/sizing.md), not measurements",
+    "subsets-not-modelled": "DestinationRule subsets are not read yet: each subset would add a cluster per port",
     "endpoints-assumed": "some visible Service has no Pod in the manifests: counted as 1 endpoint per port",
     "controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
     "gateway-listeners": "a gateway's listeners come from Gateway resources, which are not read: only the "
-                         "fixed listeners are counted",
-    "traffic-not-modelled": "memory that grows with traffic (about 40-50 MB per 1,000 requests per second) "
-                            "is not included",
+                         "bootstrap's two listeners are counted",
+    "traffic-not-modelled": "memory that grows with traffic (connections, buffers, TLS sessions) is not included",
     "no-proxy": "this workload has no proxy: it receives no configuration",
 }
 
 
-def estimate(*, clusters: int, listeners: int, routes: int, virtual_hosts: int, endpoints: int) -> tuple[int, float]:
-    """``(xds_bytes, memory_mb)`` of a proxy holding these counts (see the module docstring)."""
+def estimate(*, clusters: int, listeners: int, routes: int, virtual_hosts: int, endpoints: int,
+             mtls_clusters: int = 0) -> tuple[int, float]:
+    """``(xds_bytes, memory_mib)`` of a proxy holding these counts (see the module docstring).
+
+    ``mtls_clusters`` is how many of the ``clusters`` carry Istio's auto-mTLS transport socket.
+    """
+    if not 0 <= mtls_clusters <= clusters:
+        raise ValueError(f"mtls_clusters ({mtls_clusters}) must be between 0 and clusters ({clusters})")
     counts = {"clusters": clusters, "listeners": listeners, "routes": routes, "virtual_hosts": virtual_hosts,
-              "endpoints": endpoints}
-    xds = sum(counts[k] * XDS_BYTES[k] for k in ITEMS)
-    memory = BASE_MEMORY_MB + sum(counts[k] * MEMORY_KB[k] for k in ITEMS) / 1000.0
+              "endpoints": endpoints, "mtls_clusters": mtls_clusters}
+    xds = sum(counts[k] * XDS_BYTES[k] for k in COST_ITEMS)
+    memory = BASE_MEMORY_MIB + sum(counts[k] * MEMORY_KIB[k] for k in COST_ITEMS) / 1024.0
     return int(xds), round(memory, 3)
+
+
+def mib_to_mb(mib: float) -> float:
+    """The same amount in MB (10^6 bytes), for the ``memory_mb`` fields kept for old scripts."""
+    return round(mib * MIB / MB, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,16 +163,27 @@ class ProxyConfig:
     virtual_hosts: int
     endpoints: int
     xds_bytes: int
-    memory_mb: float
+    #: The estimated memory of the istio-proxy container, in MiB.
+    memory_mib: float
     outbound_clusters: int = 0
     inbound_clusters: int = 0
     fixed_clusters: int = 0
     outbound_listeners: int = 0
+    #: Outbound clusters with Istio's auto-mTLS transport socket.
+    mtls_clusters: int = 0
+    #: Outbound clusters of DestinationRule subsets (``outbound|P|subset|host``).
+    subset_clusters: int = 0
     #: Keys of :data:`ASSUMPTIONS` that this estimate rests on.
     assumptions: tuple[str, ...] = ()
 
+    @property
+    def memory_mb(self) -> float:
+        """The same estimate in MB (10^6 bytes): the unit of the JSON field kept for old scripts."""
+        return mib_to_mb(self.memory_mib)
+
     def counts(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ITEMS}
+        """Every item the memory model prices (the arguments of :func:`estimate`)."""
+        return {k: getattr(self, k) for k in COST_ITEMS}
 
     def assumption_texts(self) -> list[str]:
         return [ASSUMPTIONS[k] for k in self.assumptions]
@@ -185,22 +194,23 @@ class ProxyConfig:
             "visible_services": self.visible_services,
             "clusters": self.clusters, "outbound_clusters": self.outbound_clusters,
             "inbound_clusters": self.inbound_clusters, "fixed_clusters": self.fixed_clusters,
+            "mtls_clusters": self.mtls_clusters, "subset_clusters": self.subset_clusters,
             "listeners": self.listeners, "outbound_listeners": self.outbound_listeners,
             "routes": self.routes, "virtual_hosts": self.virtual_hosts, "endpoints": self.endpoints,
-            "xds_bytes": self.xds_bytes, "memory_mb": self.memory_mb,
-            "estimated": ["xds_bytes", "memory_mb"],
+            "xds_bytes": self.xds_bytes, "memory_mib": self.memory_mib, "memory_mb": self.memory_mb,
+            "estimated": ["xds_bytes", "memory_mib", "memory_mb"],
             "assumptions": list(self.assumptions),
         }
 
 
 def _saving(before: ProxyConfig, after: ProxyConfig) -> dict:
     out: dict[str, Any] = {}
-    for key in ("visible_services",) + ITEMS + ("xds_bytes", "memory_mb"):
+    for key in ("visible_services",) + COST_ITEMS + ("xds_bytes", "memory_mib", "memory_mb"):
         b, a = getattr(before, key), getattr(after, key)
         delta = b - a
         out[key] = round(delta, 3) if isinstance(delta, float) else delta
-    out["memory_percent"] = round(100.0 * (before.memory_mb - after.memory_mb) / before.memory_mb, 1) \
-        if before.memory_mb else 0.0
+    out["memory_percent"] = round(100.0 * (before.memory_mib - after.memory_mib) / before.memory_mib, 1) \
+        if before.memory_mib else 0.0
     out["xds_percent"] = round(100.0 * (before.xds_bytes - after.xds_bytes) / before.xds_bytes, 1) \
         if before.xds_bytes else 0.0
     return out
@@ -231,11 +241,12 @@ class Comparison:
 # -- per-simulator caches --------------------------------------------------------------
 
 class _Cache:
-    __slots__ = ("outbound", "endpoints", "pods_by_ns", "controllers_by_ns", "uniform", "sees")
+    __slots__ = ("outbound", "clusters", "endpoints", "pods_by_ns", "controllers_by_ns", "uniform", "sees")
 
     def __init__(self) -> None:
-        self.outbound: dict[int, tuple[Scope, dict]] = {}
-        self.endpoints: dict[tuple, tuple[int, bool]] = {}
+        self.outbound: dict[tuple[int, bool], tuple[Scope, dict]] = {}
+        self.clusters: dict[tuple[int, bool], tuple[Scope, tuple]] = {}
+        self.endpoints: dict[tuple, tuple[Workload, ...]] = {}
         self.pods_by_ns: dict[str, list[Workload]] | None = None
         self.controllers_by_ns: dict[str, list[Workload]] | None = None
         self.uniform: bool | None = None
@@ -259,6 +270,29 @@ def _index_workloads(sim: Simulator, cache: _Cache) -> None:
     cache.pods_by_ns, cache.controllers_by_ns = pods, controllers
 
 
+def service_pods(sim: Simulator, svc: RegistryService) -> tuple[Workload, ...]:
+    """The workloads behind a Kubernetes Service's endpoints: the Pods it selects, else the controllers
+    whose pod template it selects (each standing for one pod); empty for anything else."""
+    if svc.kind != "Service":
+        return ()
+    cache = _cache(sim)
+    key = (svc.namespace, svc.name)
+    hit = cache.endpoints.get(key)
+    if hit is not None:
+        return hit
+    selector = svc.obj.selector  # type: ignore[union-attr]
+    found: tuple[Workload, ...] = ()
+    if selector:
+        _index_workloads(sim, cache)
+        found = tuple(w for w in cache.pods_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
+                      if selector_matches(selector, w.labels))
+        if not found:
+            found = tuple(w for w in cache.controllers_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
+                          if selector_matches(selector, w.labels))
+    cache.endpoints[key] = found
+    return found
+
+
 def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]:
     """EDS endpoints per port of ``svc``, and whether the count was assumed."""
     if svc.kind != "Service":
@@ -267,23 +301,131 @@ def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]
         return 0, False
     if svc.obj.type == "ExternalName":  # type: ignore[union-attr]
         return 1, False
+    pods = service_pods(sim, svc)
+    return (len(pods), False) if pods else (1, True)
+
+
+# -- clusters ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One Envoy cluster of a proxy, with what ``istioctl proxy-config cluster`` shows of it."""
+
+    name: str
+    #: ``outbound``, ``inbound``, or ``""`` for the fixed clusters (catch-all and bootstrap).
+    direction: str
+    port: int | None = None
+    subset: str = ""
+    #: The service hostname for outbound clusters; the cluster's name for the fixed ones.
+    host: str = ""
+    #: Envoy's discovery type: EDS, STATIC, ORIGINAL_DST, STRICT_DNS or LOGICAL_DNS.
+    type: str = "EDS"
+    #: True when istiod gives it the auto-mTLS transport socket (``buildAutoMtlsSettings``).
+    mtls: bool = False
+    #: The DestinationRule applied, as istioctl shows it (``NAME.NAMESPACE``), or "".
+    destination_rule: str = ""
+    service: RegistryService | None = field(default=None, compare=False, repr=False)
+
+
+_CLUSTER_NAME = re.compile(r"^(?P<direction>outbound|inbound)\|(?P<port>\d*)\|(?P<subset>[^|]*)\|(?P<host>.*)$")
+#: Discovery types of the fixed clusters (``cluster_builder.go`` and Istio's bootstrap).
+_FIXED_TYPES = {"BlackHoleCluster": "STATIC", "InboundPassthroughCluster": "ORIGINAL_DST",
+                "PassthroughCluster": "ORIGINAL_DST", "agent": "STATIC", "prometheus_stats": "STATIC",
+                "sds-grpc": "STATIC", "xds-grpc": "STATIC"}
+
+
+def parse_cluster_name(name: str) -> tuple[str, int | None, str, str] | None:
+    """``(direction, port, subset, host)`` of an ``outbound|P|subset|host`` or ``inbound|P||`` name
+    (Istio's ``model.ParseSubsetKey``); None for any other name.
+
+    >>> parse_cluster_name("outbound|9080|v2|reviews.default.svc.cluster.local")
+    ('outbound', 9080, 'v2', 'reviews.default.svc.cluster.local')
+    """
+    match = _CLUSTER_NAME.match(name)
+    if match is None:
+        return None
+    port = int(match.group("port")) if match.group("port") else None
+    return match.group("direction"), port, match.group("subset"), match.group("host")
+
+
+def _cluster_type(svc: RegistryService, gateway: bool) -> str:
+    """istiod's ``convertResolution``: gateways cannot use ORIGINAL_DST and fall back to EDS."""
+    resolution = svc.resolution
+    if resolution in ("Passthrough", "NONE"):
+        return "EDS" if gateway else "ORIGINAL_DST"
+    if resolution == "DNS":
+        return "STRICT_DNS"
+    if resolution == "DNS_ROUND_ROBIN":
+        return "LOGICAL_DNS"
+    return "EDS"
+
+
+def _mesh_external(svc: RegistryService) -> bool:
+    return svc.kind == "ServiceEntry" and getattr(svc.obj, "location", "") == "MESH_EXTERNAL"
+
+
+def _outbound_cluster(name: str, by_host: Mapping[str, RegistryService], gateway: bool) -> Cluster:
+    parsed = parse_cluster_name(name)
+    if parsed is None or parsed[0] != "outbound":
+        raise ValueError(f"not an outbound cluster name: {name!r}")
+    _, port, subset, host = parsed
+    svc = by_host.get(host)
+    if svc is None:
+        return Cluster(name, "outbound", port, subset, host)
+    return Cluster(name, "outbound", port, subset, host, _cluster_type(svc, gateway), not _mesh_external(svc),
+                   service=svc)
+
+
+def outbound_clusters(sim: Simulator, scope: Scope, gateway: bool = False) -> tuple[Cluster, ...]:
+    """The outbound clusters of a proxy using ``scope``, in istiod's order (``buildOutboundClusters``):
+    one ``outbound|P||host`` per port of every service the scope imports (UDP ports are not in the
+    registry; ExternalName aliases get none). Cached per scope.
+
+    This is the one place that lists them: when the core lists DestinationRule subset clusters
+    (``outbound|P|subset|host``), the list below comes from it, and everything else — the counts,
+    the endpoints, ``proxy-config clusters`` — follows.
+    """
     cache = _cache(sim)
-    key = (svc.namespace, svc.name)
-    hit = cache.endpoints.get(key)
-    if hit is not None:
-        return hit
-    selector = svc.obj.selector  # type: ignore[union-attr]
-    count = 0
-    if selector:
-        _index_workloads(sim, cache)
-        count = sum(1 for w in cache.pods_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                    if selector_matches(selector, w.labels))
-        if not count:
-            count = sum(1 for w in cache.controllers_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                        if selector_matches(selector, w.labels))
-    result = (count, False) if count else (1, True)
-    cache.endpoints[key] = result
-    return result
+    key = (id(scope), gateway)
+    hit = cache.clusters.get(key)
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    names = [f"outbound|{p.port}||{svc.hostname}" for svc in scope.services if svc.resolution != "Alias"
+             for p in svc.ports]
+    by_host = {svc.hostname: svc for svc in scope.services}
+    out = tuple(_outbound_cluster(name, by_host, gateway) for name in names)
+    cache.clusters[key] = (scope, out)
+    return out
+
+
+def cluster_counts(clusters: Iterable[Cluster | str]) -> dict[str, int]:
+    """How many clusters of each kind a proxy's list holds: ``clusters`` (all), ``outbound_clusters``,
+    ``subset_clusters`` (outbound ones of a DestinationRule subset), ``inbound_clusters``,
+    ``fixed_clusters`` and ``mtls_clusters``. Names (``outbound|P|subset|host``) are read as istioctl
+    reads them; only :class:`Cluster` objects can say whether they carry mTLS.
+
+    >>> cluster_counts(["outbound|9080||reviews.default.svc.cluster.local",
+    ...                 "outbound|9080|v1|reviews.default.svc.cluster.local", "inbound|9080||", "xds-grpc"])
+    {'clusters': 4, 'outbound_clusters': 2, 'subset_clusters': 1, 'inbound_clusters': 1, 'fixed_clusters': 1, 'mtls_clusters': 0}
+    """
+    out = {"clusters": 0, "outbound_clusters": 0, "subset_clusters": 0, "inbound_clusters": 0,
+           "fixed_clusters": 0, "mtls_clusters": 0}
+    for c in clusters:
+        if isinstance(c, Cluster):
+            direction, subset, mtls = c.direction, c.subset, c.mtls
+        else:
+            parsed = parse_cluster_name(c)
+            direction, subset, mtls = (parsed[0], parsed[2], False) if parsed else ("", "", False)
+        out["clusters"] += 1
+        if direction == "outbound":
+            out["outbound_clusters"] += 1
+            out["subset_clusters"] += bool(subset)
+            out["mtls_clusters"] += mtls
+        elif direction == "inbound":
+            out["inbound_clusters"] += 1
+        else:
+            out["fixed_clusters"] += 1
+    return out
 
 
 def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
@@ -291,38 +433,71 @@ def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
     from ..core.traffic import listeners_for
 
     cache = _cache(sim)
-    key = id(scope)
+    key = (id(scope), gateway)
     hit = cache.outbound.get(key)
-    if hit is not None and hit[0] is scope and hit[1]["gateway"] == gateway:
+    if hit is not None and hit[0] is scope:
         return hit[1]
-    clusters = endpoints = 0
+    clusters = outbound_clusters(sim, scope, gateway)
+    counted = cluster_counts(clusters)
+    endpoints = 0
     assumed = False
-    for svc in scope.services:
-        per_port, guessed = _service_endpoints(sim, svc)
-        clusters += len(svc.ports)
-        endpoints += per_port * len(svc.ports)
+    for c in clusters:
+        if c.service is None:
+            continue
+        per_port, guessed = _service_endpoints(sim, c.service)
+        endpoints += per_port
         assumed = assumed or guessed
     listeners = routes = vhosts = 0
     if not gateway:
         built = listeners_for(sim, scope)
         listeners = len(built)
-        tables: dict[str, tuple[set, int]] = {}
-        for listener in built.values():
-            if not listener.inspects_http:
-                continue
-            if listener.user_defined or listener.name.startswith("0.0.0.0_"):
-                name, catch_all = str(listener.port), 1
-            else:
-                first = listener.http[0][0].hostname if listener.http else listener.name
-                name, catch_all = f"{first}:{listener.port}", 0
-            hosts, _ = tables.setdefault(name, (set(), catch_all))
-            hosts.update(s.hostname for s, _ in listener.http)
+        tables = route_tables(built)
         routes = len(tables)
-        vhosts = sum(len(hosts) + catch_all for hosts, catch_all in tables.values())
-    out = {"gateway": gateway, "services": len(scope.services), "clusters": clusters, "endpoints": endpoints,
-           "listeners": listeners, "routes": routes, "virtual_hosts": vhosts, "assumed": assumed}
+        vhosts = sum(table.virtual_hosts for table in tables.values())
+    out = {"gateway": gateway, "services": len(scope.services), "clusters": counted["outbound_clusters"],
+           "mtls_clusters": counted["mtls_clusters"], "subset_clusters": counted["subset_clusters"],
+           "endpoints": endpoints, "listeners": listeners, "routes": routes, "virtual_hosts": vhosts,
+           "assumed": assumed}
     cache.outbound[key] = (scope, out)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """One outbound RDS route table: its name, the listener port, the (service, port) of each virtual
+    host in order, and whether it ends with the catch-all virtual host (``allow_any``/``block_all``)."""
+
+    name: str
+    port: int
+    services: tuple = ()
+    catch_all: bool = False
+
+    @property
+    def virtual_hosts(self) -> int:
+        return len(self.services) + self.catch_all
+
+
+def route_tables(built: Mapping[str, Any]) -> dict[str, RouteTable]:
+    """The route tables of a proxy's outbound listeners (:func:`sidecar_lab.core.traffic.listeners_for`):
+    one table ``P`` per ``0.0.0.0_P`` (or user-defined) listener that inspects HTTP, with the catch-all;
+    one ``host:P`` per sniffed VIP listener. One virtual host per hostname."""
+    collected: dict[str, tuple[int, list, bool]] = {}
+    for listener in built.values():
+        if not listener.inspects_http:
+            continue
+        if listener.user_defined or listener.name.startswith("0.0.0.0_"):
+            name, catch_all = str(listener.port), True
+        else:
+            first = listener.http[0][0].hostname if listener.http else listener.name
+            name, catch_all = f"{first}:{listener.port}", False
+        _port, services, _ = collected.setdefault(name, (listener.port, [], catch_all))
+        seen = {s.hostname for s, _p in services}
+        for s, p in listener.http:
+            if s.hostname not in seen:
+                services.append((s, p))
+                seen.add(s.hostname)
+    return {name: RouteTable(name, port, tuple(services), catch_all)
+            for name, (port, services, catch_all) in collected.items()}
 
 
 def _governing(sim: Simulator, w: Workload) -> tuple[str, str, Sidecar | None]:
@@ -345,21 +520,25 @@ def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dic
     ref = f"{w.namespace}/{w.name}"
     if proxy == "none":
         return ProxyConfig(ref, "none", "none", None, 0, 0, 0, 0, 0, 0, 0, 0.0, assumptions=("no-proxy",))
-    clusters = out["clusters"] + inbound + len(FIXED_CLUSTERS)
-    listeners = out["listeners"] + len(FIXED_LISTENERS)
+    gateway = proxy == "gateway"
+    fixed_clusters = len(GATEWAY_FIXED_CLUSTERS if gateway else FIXED_CLUSTERS)
+    clusters = out["clusters"] + inbound + fixed_clusters
+    listeners = out["listeners"] + len(GATEWAY_FIXED_LISTENERS if gateway else FIXED_LISTENERS)
     xds, memory = estimate(clusters=clusters, listeners=listeners, routes=out["routes"],
-                           virtual_hosts=out["virtual_hosts"], endpoints=out["endpoints"])
+                           virtual_hosts=out["virtual_hosts"], endpoints=out["endpoints"],
+                           mtls_clusters=out["mtls_clusters"])
     assumptions = ["estimate", "subsets-not-modelled", "traffic-not-modelled"]
     if out["assumed"]:
         assumptions.append("endpoints-assumed")
     if controller:
         assumptions.append("controller-one-pod")
-    if proxy == "gateway":
+    if gateway:
         assumptions.append("gateway-listeners")
     return ProxyConfig(ref, proxy, level, str(sidecar.ref) if sidecar is not None else None, out["services"],
                        clusters, listeners, out["routes"], out["virtual_hosts"], out["endpoints"], xds, memory,
                        outbound_clusters=out["clusters"], inbound_clusters=inbound,
-                       fixed_clusters=len(FIXED_CLUSTERS), outbound_listeners=out["listeners"],
+                       fixed_clusters=fixed_clusters, outbound_listeners=out["listeners"],
+                       mtls_clusters=out["mtls_clusters"], subset_clusters=out["subset_clusters"],
                        assumptions=tuple(assumptions))
 
 
@@ -377,6 +556,39 @@ def proxy_config(sim: Simulator, workload: str | Workload, *, scope: Scope | Non
     out = _outbound(sim, scope, gateway)
     inbound = 0 if gateway else _inbound_ports(sim, w, chosen)
     return _make(w, proxy, level, chosen, out, inbound, w.kind != "Pod")
+
+
+def _inbound_clusters(sim: Simulator, w: Workload, chosen: Sidecar | None) -> list[Cluster]:
+    """``inbound|P||`` per ingress port (``buildInboundClusters``): STATIC when a Sidecar's ``ingress``
+    names the endpoint, ORIGINAL_DST for the ports taken from the Services."""
+    out = []
+    for ing in sim.ingress(w, chosen):
+        number = (ing.port or {}).get("number")
+        if number is None:
+            continue
+        out.append(Cluster(f"inbound|{number}||", "inbound", int(number), "", "",
+                           "ORIGINAL_DST" if ing.implicit else "STATIC"))
+    return out
+
+
+def proxy_clusters(sim: Simulator, workload: str | Workload, *, scope: Scope | None = None) -> list[Cluster]:
+    """Every cluster of ``workload``'s proxy (outbound, inbound, fixed), as :func:`proxy_config` counts
+    them; ``scope`` replaces the one its Sidecar gives (as :func:`proxy_config`). Empty without a proxy."""
+    w = sim.workload(workload)
+    proxy, _level, chosen = _governing(sim, w)
+    if proxy == "none":
+        return []
+    gateway = proxy == "gateway"
+    if scope is None:
+        scope = sim.scope_for(chosen, w.namespace, gateway)
+    else:
+        chosen = scope.sidecar
+    out = list(outbound_clusters(sim, scope, gateway))
+    if not gateway:
+        out += _inbound_clusters(sim, w, chosen)
+    out += [Cluster(name, "", None, "", name, _FIXED_TYPES[name])
+            for name in (GATEWAY_FIXED_CLUSTERS if gateway else FIXED_CLUSTERS)]
+    return out
 
 
 # -- the whole mesh ----------------------------------------------------------------------
@@ -455,16 +667,20 @@ def mesh_totals(sim: Simulator, configs: Sequence[ProxyConfig] | None = None) ->
     totals: dict[str, Any] = {"proxies": len(proxies), "workloads_without_proxy": len(configs) - len(proxies)}
     if distinct is not None:
         totals["distinct_scopes"] = distinct
-    for key in ("visible_services",) + ITEMS + ("xds_bytes",):
+    for key in ("visible_services",) + COST_ITEMS + ("xds_bytes",):
         totals[key] = sum(getattr(c, key) for c in proxies)
-    totals["memory_mb"] = round(sum(c.memory_mb for c in proxies), 1)
-    totals["mean_memory_mb"] = round(totals["memory_mb"] / len(proxies), 2) if proxies else 0.0
-    totals["max_memory_mb"] = max((c.memory_mb for c in proxies), default=0.0)
+    totals["memory_mib"] = round(sum(c.memory_mib for c in proxies), 1)
+    totals["mean_memory_mib"] = round(totals["memory_mib"] / len(proxies), 2) if proxies else 0.0
+    totals["max_memory_mib"] = max((c.memory_mib for c in proxies), default=0.0)
+    totals["memory_mb"] = mib_to_mb(totals["memory_mib"])
+    totals["mean_memory_mb"] = mib_to_mb(totals["mean_memory_mib"])
+    totals["max_memory_mb"] = mib_to_mb(totals["max_memory_mib"])
     by_scope: dict[str, int] = {}
     for c in proxies:
         by_scope[c.scope] = by_scope.get(c.scope, 0) + 1
     totals["proxies_by_scope"] = dict(sorted(by_scope.items()))
-    totals["estimated"] = ["xds_bytes", "memory_mb", "mean_memory_mb", "max_memory_mb"]
+    totals["estimated"] = ["xds_bytes", "memory_mib", "mean_memory_mib", "max_memory_mib", "memory_mb",
+                           "mean_memory_mb", "max_memory_mb"]
     return totals
 
 
@@ -575,10 +791,10 @@ def compare(sim: Simulator, workload: str | Workload, sidecar: Any = None) -> Co
     new = _as_sidecar(sidecar, w.namespace, existing)
     if new.ref in existing:
         sim_without = Simulator(dataclasses.replace(
-            sim.mesh, sidecars=tuple(s for s in sim.mesh.sidecars if s.ref != new.ref)))
+            sim.mesh, sidecars=tuple(s for s in sim.mesh.sidecars if s.ref != new.ref)), sim.rules)
     else:
         sim_without = sim
-    sim_with = Simulator(with_sidecar(sim.mesh, new))
+    sim_with = Simulator(with_sidecar(sim.mesh, new), sim.rules)
     return Comparison(ref, str(new.ref), proxy_config(sim_without, ref), proxy_config(sim_with, ref),
                       sim_without, sim_with)
 
@@ -652,12 +868,11 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
 
 # -- text -------------------------------------------------------------------------------
 
-_ROWS = (("visible services", "visible_services"), ("clusters", "clusters"), ("listeners", "listeners"),
-         ("routes (tables)", "routes"), ("virtual hosts", "virtual_hosts"), ("endpoints", "endpoints"),
-         ("xDS bytes (estimate)", "xds_bytes"), ("memory MB (estimate)", "memory_mb"))
-ESTIMATE_NOTE = ("estimates, not measurements: a linear model fitted to istio/istio#11254 (1,077 clusters, "
-                 "about 200 MB) and Istio's performance docs (about 50 MB namespace-scoped); "
-                 "see sidecar_lab.scale.sizing")
+_ROWS = (("visible services", "visible_services"), ("clusters", "clusters"), ("  with mTLS", "mtls_clusters"),
+         ("listeners", "listeners"), ("routes (tables)", "routes"), ("virtual hosts", "virtual_hosts"),
+         ("endpoints", "endpoints"), ("xDS bytes (estimate)", "xds_bytes"), ("memory MiB (estimate)", "memory_mib"))
+ESTIMATE_NOTE = ("estimates, not measurements: a linear model (MiB) calibrated to published measurements of "
+                 "Istio proxies, each within 0.67-1.5x of its figure; see docs/sizing.md")
 
 
 def _num(value: Any) -> str:
@@ -694,8 +909,9 @@ def comparison_text(c: Comparison) -> str:
         rows = [(label, _num(getattr(c.without, key)), _num(getattr(after, key)),
                  _percent(getattr(c.without, key), getattr(after, key))) for label, key in _ROWS]
         lines = [head] + _table(("", "no Sidecar", f"with {c.sidecar}", "saving"), rows)
+    fixed = GATEWAY_FIXED_CLUSTERS if after.proxy == "gateway" else FIXED_CLUSTERS
     lines.append(f"  clusters: {after.outbound_clusters} outbound + {after.inbound_clusters} inbound + "
-                 f"{after.fixed_clusters} fixed ({', '.join(FIXED_CLUSTERS)})")
+                 f"{after.fixed_clusters} fixed ({', '.join(fixed)})")
     lines.append(f"  {ESTIMATE_NOTE}")
     for key in after.assumptions:
         if key != "estimate":
@@ -706,10 +922,10 @@ def comparison_text(c: Comparison) -> str:
 def totals_text(configs: Sequence[ProxyConfig], with_totals: Mapping, without_totals: Mapping) -> str:
     """``sidecar-lab size --all``: one row per workload, then the mesh totals with and without Sidecars."""
     rows = [(c.workload, c.proxy, c.scope, c.sidecar or "-", _num(c.visible_services), _num(c.clusters),
-             _num(c.listeners), _num(c.routes), _num(c.virtual_hosts), _num(c.endpoints), _num(c.memory_mb))
+             _num(c.listeners), _num(c.routes), _num(c.virtual_hosts), _num(c.endpoints), _num(c.memory_mib))
             for c in configs]
     lines = _table(("WORKLOAD", "PROXY", "SCOPE", "SIDECAR", "SERVICES", "CLUSTERS", "LISTENERS", "ROUTES",
-                    "VHOSTS", "ENDPOINTS", "MB (est.)"), rows, left=4)
+                    "VHOSTS", "ENDPOINTS", "MiB (est.)"), rows, left=4)
     lines = [line[2:] for line in lines]
     lines.append("")
     lines.append(f"mesh totals over {with_totals['proxies']:,} proxies:")

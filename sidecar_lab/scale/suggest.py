@@ -31,15 +31,27 @@ Istio's default text format (``meshConfig.accessLogFile``, ``accessLogEncoding: 
 
 Lines in another format are still read when some field is an ``outbound|P||host`` cluster.
 
+Istio's JSON format (``accessLogEncoding: JSON``, the keys of ``EnvoyJSONLogFormatIstio`` in
+``pilot/pkg/model/telemetry_logging.go``) is read by :func:`parse_access_log_json`, with the same
+rules on its keys: ``upstream_cluster``; else ``authority``, ``requested_server_name``,
+``downstream_local_address``; ``protocol`` (or ``method``) for the scheme, ``path`` for the path. Any
+JSON object carrying ``upstream_cluster``, ``authority`` or ``upstream_host`` is read the same way
+(``upstream_host``, the address Envoy connected to, is the last resort). A log may mix text and
+JSON lines; a line that is neither is reported with its line number.
+
 >>> parse_access_log_line('[2025-01-01T10:00:00.000Z] "GET /ip HTTP/1.1" 200 - via_upstream - "-" 0 '
 ...     '33 4 3 "-" "curl/8.5.0" "8e1c7b1e" "httpbin.default:8000" "10.244.0.7:8080" '
 ...     'outbound|8000||httpbin.default.svc.cluster.local 10.244.0.5:50542 10.96.0.20:8000 '
 ...     '10.244.0.5:43210 - default').target
 'http://httpbin.default.svc.cluster.local:8000/ip'
+>>> parse_access_log_json({"protocol": "HTTP/1.1", "method": "GET", "path": "/ip",
+...     "authority": "httpbin.default:8000", "upstream_cluster": "PassthroughCluster"}).target
+'http://httpbin.default:8000/ip'
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -53,8 +65,8 @@ from ..core.results import RequestResult, Verdict
 from .sizing import Comparison, ProxyConfig, compare
 
 __all__ = ["Call", "CallProof", "LogLine", "Suggestion", "suggest_sidecar", "parse_access_log_line",
-           "read_access_log", "suggestion_text",
-           "parse_access_log", "parse_call", "selector_for", "ROOT_NAMESPACE_HOST"]
+           "parse_access_log_json", "read_access_log", "suggestion_text", "Ignored",
+           "parse_access_log", "parse_call", "selector_for", "ROOT_NAMESPACE_HOST", "JSON_LOG_KEYS"]
 
 #: Imported as a whole when anything in it is called.
 ROOT_NAMESPACE_HOST = "istio-system/*"
@@ -71,6 +83,10 @@ _HOST_PORT = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::(?P<port>\d+)
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
 _INBOUND_CLUSTERS = ("InboundPassthroughCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6")
+#: The keys of Istio's JSON access log (``EnvoyJSONLogFormatIstio``) that name a call's destination.
+JSON_LOG_KEYS = ("upstream_cluster", "authority", "upstream_host", "requested_server_name",
+                 "downstream_local_address", "protocol", "method", "path", "route_name")
+_JSON_DESTINATION_KEYS = ("upstream_cluster", "authority", "upstream_host")
 _DNS1123 = re.compile(r"[^a-z0-9-]+")
 
 
@@ -132,14 +148,22 @@ def parse_access_log_line(line: str) -> LogLine | None:
     cluster = fields[cluster_at] if fields[cluster_at] != "-" else None
     request = _unquote(fields[1]) if len(fields) > 1 and fields[1].startswith('"') else None
     method, path, protocol = (request.split(" ") + [None, None, None])[:3] if request else (None, None, None)
-    http = bool(protocol and protocol.upper().startswith("HTTP"))
     authority = _unquote(fields[cluster_at - 2]) if cluster_at >= 2 and fields[cluster_at - 2].startswith('"') else None
     local = fields[cluster_at + 2] if len(fields) > cluster_at + 2 else None
     sni = _unquote(fields[cluster_at + 4]) if len(fields) > cluster_at + 4 else None
     route = _unquote(fields[cluster_at + 5]) if len(fields) > cluster_at + 5 else None
+    return _log_line(text, cluster, path, protocol, authority, None if local in (None, "-") else local, sni, route,
+                     request_known=default_format or bool(request))
+
+
+def _log_line(text: str, cluster: str | None, path: str | None, protocol: str | None, authority: str | None,
+              local: str | None, sni: str | None, route: str | None, *, request_known: bool,
+              upstream_host: str | None = None) -> LogLine:
+    """The destination of one access-log record, from the fields text and JSON records share."""
+    http = bool(protocol and protocol.upper().startswith("HTTP"))
     scheme = "http" if http else ("https" if sni else "tcp")
-    if not http and not request and cluster and not default_format:
-        scheme = "http" if authority else "tcp"
+    if not http and not request_known and cluster:
+        scheme = "http" if authority else ("https" if sni else "tcp")
     path = path if (http and path and path.startswith("/")) else "/"
     match = _CLUSTER.match(cluster or "")
     if match is not None:
@@ -150,12 +174,14 @@ def parse_access_log_line(line: str) -> LogLine | None:
         return LogLine(text, "outbound", cluster, scheme, host, port, path, authority, route)
     if cluster in _INBOUND_CLUSTERS or (route or "").startswith("inbound|"):
         return LogLine(text, "inbound", cluster, scheme, None, None, path, authority, route)
-    local_host, local_port = _split_host_port(None if local in (None, "-") else local)
-    host, port = _split_host_port(authority) if http else (None, None)
+    local_host, local_port = _split_host_port(local)
+    host, port = _split_host_port(authority) if (http or not request_known) else (None, None)
     if host is None and sni:
         host = sni.lower()
     if host is None:
-        host = local_host
+        host, port = local_host, port or local_port
+    if host is None and upstream_host:
+        host, port = _split_host_port(upstream_host)
     if port is None:
         port = local_port or ({"http": 80, "https": 443}.get(scheme))
     if host is None:
@@ -163,20 +189,74 @@ def parse_access_log_line(line: str) -> LogLine | None:
     return LogLine(text, "outbound", cluster, scheme, host, port, path, authority, route)
 
 
-def parse_access_log(text: str) -> tuple[list[LogLine], list[tuple[str, str]]]:
-    """Every line of an access log: the outbound calls, and ``(line, reason)`` for those ignored."""
-    calls, ignored = [], []
-    for raw in text.splitlines():
+def _json_text(value: Any) -> str | None:
+    """A JSON log value as text: None for null, ``-`` or empty (how Envoy writes a value it lacks)."""
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    text = str(value).strip()
+    return None if text in ("", "-") else text
+
+
+def parse_access_log_json(record: Mapping[str, Any], line: str | None = None) -> LogLine | None:
+    """Read one record of Istio's JSON access log (``EnvoyJSONLogFormatIstio``), or any JSON object with
+    ``upstream_cluster``, ``authority`` or ``upstream_host``; None when it has none of them."""
+    if not isinstance(record, Mapping) or not any(_json_text(record.get(k)) for k in _JSON_DESTINATION_KEYS):
+        return None
+    get = {k: _json_text(record.get(k)) for k in JSON_LOG_KEYS}
+    protocol = get["protocol"] or ("HTTP/1.1" if get["method"] else None)
+    text = line if line is not None else json.dumps(dict(record), sort_keys=True)
+    return _log_line(text, get["upstream_cluster"], get["path"], protocol, get["authority"],
+                     get["downstream_local_address"], get["requested_server_name"], get["route_name"],
+                     request_known=bool(get["protocol"] or get["method"]), upstream_host=get["upstream_host"])
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A line of an access log that gives no call, and why."""
+
+    number: int
+    line: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"number": self.number, "line": self.line, "reason": self.reason}
+
+
+def _parse_record(line: str) -> tuple[LogLine | None, str | None]:
+    """One non-empty line: the record it holds, or None and why not."""
+    if line.startswith("{"):
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            return None, f"not valid JSON ({exc.args[0] if exc.args else exc})"
+        if not isinstance(record, dict):
+            return None, "a JSON value that is not an object"
+        parsed = parse_access_log_json(record, line)
+        if parsed is None:
+            return None, "a JSON object without upstream_cluster, authority or upstream_host"
+        return parsed, None
+    parsed = parse_access_log_line(line)
+    if parsed is None:
+        return None, "not an Envoy access-log line (no upstream cluster field, not a JSON object)"
+    return parsed, None
+
+
+def parse_access_log(text: str) -> tuple[list[LogLine], list[Ignored]]:
+    """Every line of an access log, text and JSON mixed: the outbound calls, and each other line
+    (:class:`Ignored`, with its line number) with the reason it gives no call."""
+    calls: list[LogLine] = []
+    ignored: list[Ignored] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        parsed = parse_access_log_line(line)
+        parsed, why = _parse_record(line)
         if parsed is None:
-            ignored.append((line, "not an Envoy access-log line (no upstream cluster field)"))
+            ignored.append(Ignored(number, line, why or "unreadable"))
         elif parsed.direction == "inbound":
-            ignored.append((line, "a request to this workload (inbound), not a call it makes"))
+            ignored.append(Ignored(number, line, "a request to this workload (inbound), not a call it makes"))
         elif parsed.target is None:
-            ignored.append((line, "the line names no destination"))
+            ignored.append(Ignored(number, line, "the line names no destination"))
         else:
             calls.append(parsed)
     return calls, ignored
@@ -231,6 +311,15 @@ def parse_call(sim: Simulator, workload: str | Workload, text: str) -> list[Call
 
     w = sim.workload(workload)
     raw = text.strip()
+    if raw.startswith("{"):
+        parsed, why = _parse_record(raw)
+        if parsed is None or parsed.target is None:
+            reason = why or ("it is an inbound request" if parsed is not None and parsed.direction == "inbound"
+                             else "no destination found in it")
+            raise UsageError(f"call {text[:80]!r}: a JSON access-log record, but {reason}")
+        target = parsed.target
+        scheme, host, port, path = parse_target(target)
+        return [_call(text, target, "access-log", _service_of(sim, w, host), port)]
     if raw.startswith("[") and ("outbound|" in raw or '"' in raw) or "outbound|" in raw or "inbound|" in raw:
         parsed = parse_access_log_line(raw)
         if parsed is None or parsed.target is None:
@@ -323,7 +412,8 @@ class Suggestion:
     manifest: Mapping[str, Any]
     yaml: str
     calls: tuple[Call, ...]
-    ignored: tuple[tuple[str, str], ...]
+    #: Lines of the access log that gave no call (:class:`Ignored`).
+    ignored: tuple[Ignored, ...]
     comparison: Comparison
     proof: tuple[CallProof, ...]
     #: Every other Service port reachable before and BLOCKED after (REGISTRY_ONLY).
@@ -362,7 +452,7 @@ class Suggestion:
             "selector": dict(self.selector), "hosts": list(self.hosts),
             "manifest": self.manifest, "yaml": self.yaml,
             "calls": [c.to_json() for c in self.calls],
-            "ignored": [{"line": line, "reason": reason} for line, reason in self.ignored],
+            "ignored": [i.to_json() for i in self.ignored],
             "before": self.before.to_json(), "after": self.after.to_json(), "saving": self.saving,
             "proved": self.proved, "proof": [p.to_json() for p in self.proof],
             "not_routed": [p.call.target for p in self.not_routed],
@@ -383,13 +473,15 @@ def _validate(manifest: Mapping[str, Any]) -> tuple[str, ...]:
 
 def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[str] | Iterable[str], *,
                     mode: str = REGISTRY_ONLY, name: str | None = None,
-                    ignored: Sequence[tuple[str, str]] = ()) -> Suggestion:
+                    ignored: Sequence[Ignored | tuple] = (), istio_system: bool = True) -> Suggestion:
     """The minimal Sidecar that keeps every call in ``calls`` ROUTED for ``workload``.
 
-    Egress hosts: ``<namespace>/<hostname>`` of each called service (``istio-system/*`` instead
-    when something in istio-system is called); ``outboundTrafficPolicy.mode`` is ``mode``; the
-    selector comes from :func:`selector_for`. Every call is then checked against the mesh with the
-    Sidecar applied, and every other Service port is checked before and after.
+    Egress hosts: ``<namespace>/<hostname>`` of each called service, and ``istio-system/*`` — kept
+    by default, as Istio's own Sidecar examples keep it (istiod, the gateways and the telemetry
+    add-ons live there); ``istio_system=False`` leaves it out (a called service in istio-system is
+    then imported by its own name). ``outboundTrafficPolicy.mode`` is ``mode``; the selector comes
+    from :func:`selector_for`. Every call is then checked against the mesh with the Sidecar
+    applied, and every other Service port is checked before and after.
     """
     from ..core.traffic import check, matrix_targets
 
@@ -418,11 +510,11 @@ def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[st
         else:
             name = _name_for(w, selector)
 
-    hosts: list[str] = []
+    hosts: list[str] = [ROOT_NAMESPACE_HOST] if istio_system else []
     for call in parsed:
         if call.service_host is None:
             continue
-        if call.service_namespace == "istio-system":
+        if call.service_namespace == "istio-system" and istio_system:
             entry = ROOT_NAMESPACE_HOST
         else:
             entry = f"{call.service_namespace}/{call.service_host}"
@@ -478,8 +570,9 @@ def suggest_sidecar(sim: Simulator, workload: str | Workload, calls: Sequence[st
     validation = _validate(manifest)
     if any(m.startswith("Error") for m in validation):
         notes.append("the suggested Sidecar fails admission validation (see validation): edit it before applying")
+    kept = tuple(i if isinstance(i, Ignored) else Ignored(i[2] if len(i) > 2 else 0, i[0], i[1]) for i in ignored)
     return Suggestion(ref, mode, name, w.namespace, dict(selector), tuple(hosts), manifest, text, tuple(parsed),
-                      tuple(ignored), comparison, proof, tuple(newly_blocked), tuple(newly_passthrough), also,
+                      kept, comparison, proof, tuple(newly_blocked), tuple(newly_passthrough), also,
                       validation, tuple(notes))
 
 
@@ -507,7 +600,7 @@ def suggestion_text(s: Suggestion) -> str:
                       _percent(getattr(s.before, key), getattr(s.after, key))) for label, key in _ROWS])
     lines.append(f"  {ESTIMATE_NOTE}")
     lines.append("")
-    verdict = "every call stays ROUTED" if s.proved else f"{len(s.not_routed)} call(s) NOT ROUTED"
+    verdict = "every call stays ROUTED" if s.proved else f"{len(s.not_routed)} call(s) NOT ROUTED (not proved)"
     lines.append(f"proof (sidecar-lab check of each call with this Sidecar): {verdict}")
     for p in s.proof:
         lines.append(f"  {p.after.verdict.value:<11} {p.call.target}  (now {p.before.verdict.value}; "
@@ -528,8 +621,9 @@ def suggestion_text(s: Suggestion) -> str:
     if s.also_selects:
         lines.append("")
         lines.append("the selector also picks: " + ", ".join(s.also_selects))
-    for line, reason in s.ignored:
-        lines.append(f"ignored: {reason}: {line[:120]}")
+    for i in s.ignored:
+        where = f"line {i.number}: " if i.number else ""
+        lines.append(f"ignored: {where}{i.reason}: {i.line[:120]}")
     for message in s.validation:
         lines.append(f"validation: {message}")
     for note in s.notes:

@@ -1,0 +1,241 @@
+"""`sidecar-lab proxy-config`: a proxy's configuration from the simulator's model, in istioctl's columns.
+
+The view is built from the same functions as `check` and `size` (scope_for, listeners_for,
+proxy_clusters), so every count agrees with `size` and every ROUTED request's listener, route and
+cluster appear in it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from builders import ns, pod, se, sidecar, sim, svc
+from sidecar_lab import Simulator, UsageError, load, scenario_paths
+from sidecar_lab.cli import main
+from sidecar_lab.core.results import Verdict
+from sidecar_lab.core.traffic import check, matrix_targets
+from sidecar_lab.scale.proxyconfig import (
+    _describe_domains, _tabwrite, istioctl_command, proxy_view, section_json, section_table, virtual_host_domains,
+)
+from sidecar_lab.scale.sizing import proxy_config
+
+CLIENT = pod("client", "app", {"app": "client"}, ip="10.244.0.2")
+MESH = (ns("app"), ns("data"), CLIENT,
+        svc("web", "app", ports=((8080, "http"),), cluster_ip="10.96.0.20"),
+        pod("web-0", "app", {"app": "web"}, ip="10.244.0.3"), pod("web-1", "app", {"app": "web"}, ip="10.244.0.4"),
+        svc("db", "data", ports=((5432, "tcp"),), cluster_ip="10.96.0.30"), pod("db-0", "data", {"app": "db"}, ip="10.244.1.1"),
+        svc("raw", "data", ports=((7000, None),), cluster_ip="10.96.0.40"), pod("raw-0", "data", {"app": "raw"}, ip="10.244.1.2"),
+        se("ext", "app", hosts=("api.example.com",), ports=((443, "TLS"),)))
+SCOPED = MESH + (sidecar("default", "app", egress=[{"hosts": ["./*"]}], otp={"mode": "REGISTRY_ONLY"}),)
+SEED_STEPS = ["01-no-sidecar", "04-namespace-registry-only", "06-workload-hosts"]
+
+
+def _seed(step):
+    return Simulator(load(scenario_paths("seed/cluster", f"seed/steps/{step}")))
+
+
+# -- the same model as size and check --------------------------------------------------------------
+
+@pytest.mark.parametrize("objects, workload", [(MESH, "app/client"), (SCOPED, "app/client"), (MESH, "app/web-0"),
+                                               (SCOPED, "app/web-0")])
+def test_every_count_agrees_with_size(objects, workload):
+    s = sim(*objects)
+    view, config = proxy_view(s, workload), proxy_config(s, workload)
+    assert len(view.clusters) == config.clusters
+    assert sum(c.mtls for c in view.clusters) == config.mtls_clusters
+    assert len(view.listeners) == config.listeners
+    outbound = [t for t in view.routes if t.outbound]
+    assert len(outbound) == config.routes
+    assert sum(len(t.virtual_hosts) for t in outbound) == config.virtual_hosts
+    assert len([e for e in view.endpoints if e.cluster.startswith("outbound|")]) == config.endpoints
+
+
+@pytest.mark.parametrize("step", SEED_STEPS)
+def test_every_routed_request_finds_its_listener_route_and_cluster_in_the_view(step):
+    s = _seed(step)
+    view = proxy_view(s, "istioinaction/sleep")
+    listeners = {lst.name for lst in view.listeners}
+    routes = {t.name: {v.name for v in t.virtual_hosts} for t in view.routes}
+    clusters = {c.name for c in view.clusters}
+    routed = 0
+    for target in matrix_targets(s):
+        r = check(s, "istioinaction/sleep", target)
+        if r.verdict != Verdict.ROUTED:
+            continue
+        routed += 1
+        assert r.envoy.listener in listeners and r.envoy.cluster in clusters
+        if r.envoy.route is not None and r.envoy.listener.startswith("0.0.0.0_"):
+            assert r.envoy.route in routes[r.envoy.listener.rpartition("_")[2]]
+    assert routed
+
+
+def test_without_its_sidecar_the_proxy_sees_the_whole_mesh_buildSidecarOutboundListeners():
+    s = sim(*SCOPED)
+    scoped, unscoped = proxy_view(s, "app/client"), proxy_view(s, "app/client", without_sidecar=True)
+    assert (scoped.scope, scoped.sidecar, scoped.mode) == ("namespace", "app/default", "REGISTRY_ONLY")
+    assert (unscoped.scope, unscoped.sidecar, unscoped.mode) == ("default", None, "ALLOW_ANY")
+    assert {c.host for c in unscoped.clusters} - {c.host for c in scoped.clusters} == {
+        "db.data.svc.cluster.local", "raw.data.svc.cluster.local"}
+
+
+def test_a_workload_without_a_proxy_is_a_usage_error():
+    s = sim(ns("plain", injected=False), pod("p", "plain"))
+    with pytest.raises(UsageError, match="no proxy"):
+        proxy_view(s, "plain/p")
+
+
+# -- istioctl's tables -------------------------------------------------------------------------------
+
+def test_tabwriter_pads_every_column_but_the_last_to_its_widest_cell_plus_the_padding():
+    # Go's text/tabwriter, minwidth 0, padding 5: the last cell of a line is never padded.
+    assert _tabwrite([("A", "BB", "C"), ("AAA", "B", "")], 5) == "A       BB     C\nAAA     B      "
+
+
+def test_clusters_show_istioctls_columns_and_order_retrieveSortedClusterSlice():
+    lines = section_table(proxy_view(sim(*MESH), "app/web-0"), "clusters").splitlines()
+    assert lines[0].split() == ["SERVICE", "FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION", "RULE"]
+    rows = [line.split() for line in lines[1:]]
+    # The inbound cluster has no hostname, so it sorts first; upper case before lower case, as Go compares bytes.
+    assert rows[0] == ["8080", "-", "inbound", "ORIGINAL_DST"]
+    assert [r[0] for r in rows[1:4]] == ["BlackHoleCluster", "InboundPassthroughCluster", "PassthroughCluster"]
+    assert ["api.example.com", "443", "-", "outbound", "STRICT_DNS"] in rows
+    assert ["db.data.svc.cluster.local", "5432", "-", "outbound", "EDS"] in rows
+
+
+@pytest.mark.parametrize("objects, port, expected", [
+    # An HTTP port: route table P, then the catch-all chain — PassthroughCluster under ALLOW_ANY ...
+    (MESH, 8080, [("Trans: raw_buffer; App: http/1.1,h2c", "Route: 8080"), ("ALL", "PassthroughCluster")]),
+    # ... and a tcp_proxy to BlackHoleCluster under REGISTRY_ONLY, which istioctl does not describe.
+    (SCOPED, 8080, [("Trans: raw_buffer; App: http/1.1,h2c", "Route: 8080"), ("ALL", "Non-HTTP/Non-TCP")]),
+    # A TCP port of a service with a VIP: its own listener, the whole connection to its cluster.
+    (MESH, 5432, [("ALL", "Cluster: outbound|5432||db.data.svc.cluster.local")]),
+    # A sniffed port on a VIP: route table host:port for HTTP, the cluster for the rest.
+    (MESH, 7000, [("Trans: raw_buffer; App: http/1.1,h2c", "Route: raw.data.svc.cluster.local:7000"),
+                  ("ALL", "Cluster: outbound|7000||raw.data.svc.cluster.local")]),
+    # A VIP-less TLS ServiceEntry: matched by SNI on 0.0.0.0_443.
+    (MESH, 443, [("SNI: api.example.com", "Cluster: outbound|443||api.example.com"), ("ALL", "PassthroughCluster")]),
+])
+def test_listener_filter_chains_as_istioctl_describes_them(objects, port, expected):
+    lines = section_table(proxy_view(sim(*objects), "app/client"), "listeners", port=port).splitlines()[1:]
+    # istioctl sorts a listener's chains by destination, descending (PrintListenerSummary).
+    ordered = sorted(expected, key=lambda c: c[1], reverse=True)
+    assert len(lines) == len(ordered)
+    for line, (match, destination) in zip(lines, ordered):
+        assert line.endswith(" " + destination) and f" {match} " in line and line.split()[1] == str(port)
+    view = proxy_view(sim(*objects), "app/client")
+    listener = next(lst for lst in view.listeners if lst.port == port)
+    assert sorted((c.match, c.destination) for c in listener.chains) == sorted(expected)
+
+
+def test_routes_list_block_all_but_not_allow_any_isPassthrough():
+    allow = section_table(proxy_view(sim(*MESH), "app/client"), "routes")
+    block = section_table(proxy_view(sim(*SCOPED), "app/client"), "routes")
+    assert "allow_any" not in allow and "block_all" in block
+    assert "web.app.svc.cluster.local:8080" in allow
+
+
+@pytest.mark.parametrize("host, proxy_ns, domains, shown", [
+    ("web.app.svc.cluster.local", "app", ["web.app.svc.cluster.local", "web", "web.app.svc", "web.app", "10.96.0.20"],
+     "web, web.app + 1 more..."),
+    ("web.app.svc.cluster.local", "data", ["web.app.svc.cluster.local", "web.app", "web.app.svc", "10.96.0.20"],
+     "web.app, 10.96.0.20"),
+])
+def test_virtual_host_domains_generateVirtualHostDomains_and_describeRouteDomains(host, proxy_ns, domains, shown):
+    s = sim(*MESH)
+    svc_ = s.by_hostname[host]["app"]
+    assert virtual_host_domains(svc_, proxy_ns) == domains
+    assert _describe_domains(domains) == shown
+
+
+def test_endpoints_are_the_pods_ips_and_target_ports_and_the_bootstraps():
+    text = section_table(proxy_view(sim(*MESH), "app/client"), "endpoints")
+    rows = [line.split() for line in text.splitlines()[1:]]
+    assert ["10.244.0.3:8080", "HEALTHY", "OK", "outbound|8080||web.app.svc.cluster.local"] in rows
+    assert ["127.0.0.1:15020", "HEALTHY", "OK", "agent"] in rows
+    assert ["unix://./etc/istio/proxy/XDS", "HEALTHY", "OK", "xds-grpc"] in rows
+    assert [r[0] for r in rows] == sorted(r[0] for r in rows)
+
+
+def test_json_is_shaped_like_envoys_config_dump():
+    view = proxy_view(sim(*MESH), "app/client")
+    clusters = section_json(view, "clusters", port=8080)
+    assert [c["name"] for c in clusters] == ["outbound|8080||web.app.svc.cluster.local"]
+    assert clusters[0]["type"] == "EDS" and clusters[0]["transportSocketMatches"][0]["name"] == "tlsMode-istio"
+    listener = section_json(view, "listeners", port=5432)[0]
+    assert listener["address"] == {"socketAddress": {"address": "10.96.0.30", "portValue": 5432}}
+    assert listener["filterChains"][0]["filters"][0]["typedConfig"]["cluster"] == "outbound|5432||db.data.svc.cluster.local"
+    route = section_json(view, "routes", name="8080")[0]
+    assert route["virtualHosts"][0]["routes"][0]["route"] == {"cluster": "outbound|8080||web.app.svc.cluster.local"}
+    eds = {e["clusterName"]: e for e in section_json(view, "endpoints")}
+    hosts = eds["outbound|8080||web.app.svc.cluster.local"]["endpoints"][0]["lbEndpoints"]
+    assert [h["endpoint"]["address"]["socketAddress"]["address"] for h in hosts] == ["10.244.0.3", "10.244.0.4"]
+
+
+def test_istioctl_command_names_the_pod_or_the_controller():
+    view = proxy_view(sim(*MESH), "app/client")
+    assert istioctl_command(view, "clusters") == "istioctl proxy-config clusters client.app"
+    assert istioctl_command(view, "routes", output="json", context="kind-lab") == \
+        "istioctl --context kind-lab proxy-config routes client.app -o json"
+
+
+# -- the command --------------------------------------------------------------------------------------
+
+def _write(tmp_path, objects):
+    path = tmp_path / "mesh.yaml"
+    path.write_text(yaml.safe_dump_all(list(objects), sort_keys=False))
+    return str(path)
+
+
+def test_command_prints_the_table_and_json(tmp_path, capsys):
+    path = _write(tmp_path, SCOPED)
+    assert main(["proxy-config", "clusters", path, "--workload", "app/client"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("SERVICE FQDN") and "web.app.svc.cluster.local" in out and "db.data" not in out
+    assert main(["proxy-config", "cluster", path, "--workload", "app/client", "--without-sidecar", "-o", "json"]) == 0
+    names = [c["name"] for c in json.loads(capsys.readouterr().out)]
+    assert "outbound|5432||db.data.svc.cluster.local" in names
+    assert main(["proxy-config", "ep", path, "--workload", "app/client", "-o", "yaml"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)[0]["clusterName"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["proxy-config", "secrets", "M", "--workload", "app/client"], "unknown section 'secrets'"),
+    (["proxy-config", "routes", "M", "--workload", "app/client", "--fqdn", "web"], "--fqdn filters clusters"),
+    (["proxy-config", "routes", "M", "--workload", "app/nope"], "unknown workload 'app/nope'"),
+    (["proxy-config", "routes", "M", "--workload", "nope"], "must be written NAMESPACE/NAME"),
+    (["proxy-config", "routes", "M", "--workload", "app/client", "-o", "json", "--format", "text"], "disagree"),
+    (["proxy-config", "routes", "--workload", "app/client"], "MANIFEST"),
+])
+def test_bad_input_is_one_error_line_and_exit_2(tmp_path, capsys, argv, message):
+    path = _write(tmp_path, SCOPED)
+    argv = [path if a == "M" else a for a in argv]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1 and message in captured.err
+    assert captured.out == ""
+
+
+def test_live_prints_the_real_istioctl_command_beside_the_table(tmp_path, capsys):
+    pytest.importorskip("kubernetes")
+    from fakekube import FakeKube
+
+    with FakeKube(token="t0ken") as kube:
+        kube.install_istio_crds()
+        for obj in MESH:
+            if obj["kind"] != "ServiceEntry":
+                kube.add(obj)
+        client = kube.get_object("pods", "app", "client")
+        client["spec"]["containers"].append({"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.26.0"})
+        kube.add(client)
+        config = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
+        assert main(["proxy-config", "routes", "--live", "--kubeconfig", config, "--workload", "app/client"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("NAME") and "$ istioctl proxy-config routes client.app" in out
+        assert main(["proxy-config", "routes", "--live", "--kubeconfig", config, "--workload", "app/client",
+                     "-o", "json"]) == 0
+        captured = capsys.readouterr()
+        json.loads(captured.out)  # the command goes to standard error, so the JSON stays whole
+        assert "istioctl proxy-config routes client.app -o json" in captured.err
