@@ -134,12 +134,25 @@ def read_inputs(paths: Sequence[str], *, stdin: Any = None,
 
 
 def load_inputs(inputs: Iterable[tuple[str, bytes | str]]) -> Mesh:
-    """A Mesh from ``(name, content)`` pairs, as :func:`read_inputs` gives them."""
+    """A Mesh from ``(name, content)`` pairs, as :func:`read_inputs` gives them.
+
+    A list is consumed as it is read (emptied), so that each file's bytes can be freed once decoded.
+    """
     builder = _Builder()
     with collector_paused():
+        if isinstance(inputs, list):
+            inputs = _draining(inputs)
         for name, content in inputs:
-            builder.add_text(decode_text(content, name) if isinstance(content, bytes) else content, name)
+            text = decode_text(content, name) if isinstance(content, bytes) else content
+            del content
+            builder.add_text(text, name)
         return builder.build()
+
+
+def _draining(items: list) -> Iterator:
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 @contextmanager
