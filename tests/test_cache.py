@@ -280,3 +280,23 @@ def test_help_says_where_the_cache_is(capsys):
         main(["cache", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "XDG_CACHE_HOME/sidecar-lab" in out and "--no-cache" in out and "SIDECAR_LAB_NO_CACHE" in out
+
+
+def test_a_command_from_the_shell_writes_the_cache_after_its_answer(tmp_path):
+    """The first answer is not delayed by the writing: a child writes the file once the command exits.
+    The answer is printed once (the child writes nothing to the command's output), and the next
+    command finds the file."""
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "SIDECAR_LAB_CACHE_DIR": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "sidecar_lab", "resolve", *STEP, "--workload", "istioinaction/sleep"]
+    first = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and first.stderr == ""
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "cache").glob("mesh-*.pickle")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list((tmp_path / "cache").glob("mesh-*.pickle"))) == 1
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert again.stdout == first.stdout and first.stdout.count("istioinaction/sleep (Pod)") == 1

@@ -231,8 +231,10 @@ def _load(args: argparse.Namespace):
 
     inputs = read_inputs(paths, max_file_size=getattr(args, "max_file_size", None))
     enabled = not getattr(args, "no_cache", False) and not cache_disabled_by_env()
+    # A command run from the shell writes the cache after its answer is out (cache.cached_mesh);
+    # main() called from Python (tests, scripts) writes it at once, so the next call finds it.
     mesh, _ = cached_mesh(inputs, lambda: load_inputs(inputs), key_options=cache_key_options(args),
-                          enabled=enabled)
+                          enabled=enabled, write_at_exit=getattr(args, "from_shell", False))
     # The model never changes once read: keep the collector from rescanning it on every pass
     # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
     gc.freeze()
@@ -472,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
+        args.from_shell = argv is None  # the console script and python -m sidecar_lab
         with using_language(getattr(args, "lang", None)):
             return _COMMANDS[args.command](args)
     except SidecarLabError as exc:

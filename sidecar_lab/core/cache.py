@@ -243,11 +243,13 @@ def _prune(directory: Path) -> None:
 
 
 def cached_mesh(inputs: list[tuple[str, bytes | str]], build: Callable[[], Mesh], *,
-                key_options: Mapping[str, Any], enabled: bool = True) -> tuple[Mesh, bool]:
+                key_options: Mapping[str, Any], enabled: bool = True, write_at_exit: bool = False) -> tuple[Mesh, bool]:
     """The mesh of ``inputs``: from the cache when it holds them, else ``build()`` (then cached).
 
     Returns the mesh and whether it came from the cache. Errors of ``build`` (bad input) pass
-    through and nothing is cached.
+    through and nothing is cached. With ``write_at_exit`` the file is written when the process
+    exits, after its answer is out, by a forked child the caller does not wait for (POSIX; elsewhere
+    at exit, in the process itself): the first question is not delayed by the writing.
     """
     if not enabled:
         return build(), False
@@ -256,8 +258,41 @@ def cached_mesh(inputs: list[tuple[str, bytes | str]], build: Callable[[], Mesh]
     if mesh is not None:
         return mesh, True
     mesh = build()
-    _write(key, mesh)
+    if write_at_exit:
+        import atexit
+
+        atexit.register(_write_in_background, key, mesh)
+    else:
+        _write(key, mesh)
     return mesh, False
+
+
+def _write_in_background(key: str, mesh: Mesh) -> None:
+    """Write the cache file from a child process, so that the command's own exit does not wait."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()  # the answer goes out now, and the child must not write it a second time
+        except (OSError, ValueError):
+            pass
+    fork = getattr(os, "fork", None)
+    if fork is None:  # pragma: no cover - Windows
+        _write(key, mesh)
+        return
+    try:
+        pid = fork()
+    except OSError:
+        _write(key, mesh)
+        return
+    if pid:
+        return  # the command exits; the child finishes the file
+    try:  # the child: let go of the terminal and of every pipe a caller may be reading to the end
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        _write(key, mesh)
+    finally:
+        os._exit(0)
 
 
 def clear_cache() -> int:

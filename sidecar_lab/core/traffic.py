@@ -23,6 +23,7 @@ import ipaddress
 import re
 import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import UsageError
 from .hosts import subset_of
@@ -172,23 +173,44 @@ def _endpoint_ips(sim: Simulator, svc: RegistryService) -> list[str]:
 
 
 class _Index:
-    """Look-ups that ``check`` makes for every request, built once per simulator (a request used to
-    scan every workload and Service, which made a matrix grow with their square)."""
+    """Look-ups that ``check`` makes for every request, each built once per simulator when first
+    needed (a request used to scan every workload and Service, which made a matrix grow with their
+    square, while one ``check`` needs only a few of them)."""
 
     def __init__(self, sim: Simulator) -> None:
-        self.workloads_by_namespace: dict[str, list[Workload]] = {}
-        self.workloads_by_ip: dict[str, list[Workload]] = {}
-        for w in sim.mesh.workloads:  # in the mesh's order, as the scans were
-            self.workloads_by_namespace.setdefault(w.namespace, []).append(w)
-            if w.pod_ip:
-                self.workloads_by_ip.setdefault(w.pod_ip, []).append(w)
-        self.services: dict[tuple[str, str], object] = {}
-        for svc in sim.mesh.services:
-            self.services.setdefault((svc.namespace, svc.name), svc)
-        self.namespaces = set(sim.namespaces)
-        for group in (sim.mesh.workloads, sim.mesh.services, sim.mesh.sidecars, sim.mesh.service_entries):
-            self.namespaces.update(o.namespace for o in group)
+        # Not the simulator itself: it keys the weak dictionary that holds this index.
+        self.mesh, self.declared_namespaces = sim.mesh, sim.namespaces
         self.selected: dict[int, tuple[RegistryService, list[Workload]]] = {}
+
+    @cached_property
+    def workloads_by_namespace(self) -> dict[str, list[Workload]]:
+        out: dict[str, list[Workload]] = {}
+        for w in self.mesh.workloads:  # in the mesh's order, as the scans were
+            out.setdefault(w.namespace, []).append(w)
+        return out
+
+    @cached_property
+    def workloads_by_ip(self) -> dict[str, list[Workload]]:
+        out: dict[str, list[Workload]] = {}
+        for w in self.mesh.workloads:
+            if w.pod_ip:
+                out.setdefault(w.pod_ip, []).append(w)
+        return out
+
+    @cached_property
+    def services(self) -> dict[tuple[str, str], object]:
+        out: dict[tuple[str, str], object] = {}
+        for svc in self.mesh.services:
+            out.setdefault((svc.namespace, svc.name), svc)
+        return out
+
+    @cached_property
+    def namespaces(self) -> set[str]:
+        mesh = self.mesh
+        names = set(self.declared_namespaces)
+        for group in (mesh.workloads, mesh.services, mesh.sidecars, mesh.service_entries):
+            names.update(o.namespace for o in group)
+        return names
 
 
 _INDEXES: "weakref.WeakKeyDictionary[Simulator, _Index]" = weakref.WeakKeyDictionary()
