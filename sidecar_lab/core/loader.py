@@ -311,6 +311,13 @@ def list_items(doc: Document) -> list[tuple[dict, tuple]]:
     return out
 
 
+def _release(data: dict, path: tuple) -> None:
+    """Drop the List item at ``path`` from its parent list (later items keep their indexes)."""
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = None
+
+
 def check_metadata(view: _View) -> None:
     """``metadata`` of every kind the simulator reads, checked as the API server would type-check it.
 
@@ -364,13 +371,21 @@ class _Builder:
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
         for doc in read_manifest_documents(text, file):
-            self.add_document(doc)
+            self.add_document(doc, consume=True)
 
-    def add_document(self, doc: Document) -> None:
+    def add_document(self, doc: Document, *, consume: bool = False) -> None:
+        """Every object of the document; with ``consume`` (a document the loader parsed itself) each
+        List item is let go once built, so a large List is never held twice, as data and as model."""
         if not isinstance(doc.data, dict):
             raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
-        for data, prefix in list_items(doc):
+        objects = list_items(doc)
+        for i, (data, prefix) in enumerate(objects):
             self.add_object(_View(doc, data, prefix))
+            if consume and prefix:
+                objects[i] = None  # type: ignore[call-overload]
+                _release(doc.data, prefix)
+
+
 
     def add_object(self, view: _View) -> None:
         data = view.data
