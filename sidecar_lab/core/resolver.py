@@ -668,8 +668,7 @@ class Simulator:
     def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         """The workload's inbound listeners: they read its namespace, labels and container ports and
         the Sidecar, so pods of one Deployment share them."""
-        key = (w.namespace, tuple(w.labels.items()), w.ports, sidecar.ref if sidecar is not None else None,
-               id(sidecar))
+        key = (w.namespace, tuple(w.labels.items()), w.ports, id(sidecar))  # the value keeps the Sidecar alive
         hit = self._ingresses.get(key)
         if hit is None:
             hit = self._ingresses[key] = (sidecar, self._ingress(w, sidecar))
