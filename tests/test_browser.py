@@ -1,9 +1,11 @@
-"""Notebook 02 in a real browser: Debian's Chromium, driven by Playwright, against JupyterLab, Notebook 7
-and Voilà.
+"""The course in a real browser: Debian's Chromium, driven by Playwright, against ``sidecar-lab lab`` (JupyterLab),
+Notebook 7 and Voilà, at 1280×800 with the file browser open.
 
-What a learner does: open the notebook, wait for the kernel, run every cell, flip the namespace
-Sidecar of the PrecedenceExplorer, and see the figure and the verdict table change, in JupyterLab and
-in Notebook 7. The same notebook served as an app by Voilà renders and answers too.
+What a learner does: run ``sidecar-lab lab``, open notebook 02 in the workspace it made, wait for the kernel,
+run every cell (no prediction may show its answer), click a choice (now it does), flip the namespace Sidecar of
+the PrecedenceExplorer and see the figure and the verdict table change, save (the save lands in the workspace,
+never in the repository), close the tab (its kernel goes). Every output table fits its cell. The same notebook
+in Notebook 7 and as a Voilà app answers too, and the explorer speaks Korean with Hangul on screen.
 
 Locally a test skips when Chromium (``apt-get install chromium``), Playwright or its server (JupyterLab,
 Notebook 7, Voilà) is missing. In CI (``CI=true``) a missing piece fails it: ``.ci/run`` installs all of them.
@@ -42,14 +44,17 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 NOTEBOOK = "02-*.ipynb"
+EDITION = "en"
 # The PrecedenceExplorer as the page shows it (classes set in sidecar_lab/course/widgets.py and by ipywidgets):
 NAMESPACE_TOGGLE = ".sidecar-lab-namespace-toggle"  # the namespace-level Sidecar's Checkbox
 FIGURE = "img.widget-image"  # the precedence ladder, an ipywidgets Image
 VERDICTS = "table.sidecar-lab-verdicts"  # one row per request: verdict, Envoy, what curl prints, why
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-SERVER_START_S = 60  # until the server answers HTTP
-PAGE_MS = 60_000  # page load, kernel Idle, the widget rendered (kernel start plus every cell)
+SERVER_START_S = 90  # until the server answers HTTP
+PAGE_MS = 60_000  # page load, the widget rendered, Run All done (after the kernel is Idle)
+KERNEL_MS = 180_000  # the first kernel on a cold machine: font cache, first imports (a session fixture warms them)
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop; the file browser stays open beside the notebook
 CHANGE_MS = 20_000  # after the toggle, until the figure and the table have changed
 STOP_S = 10  # after SIGTERM, before SIGKILL
 
@@ -110,8 +115,8 @@ class Server:
         self.proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=self._log_file,
                                      stderr=subprocess.STDOUT, start_new_session=True)
 
-    def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}/{path}?token={self.token}"
+    def url(self, path: str = "", *query: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}?" + "&".join([f"token={self.token}", *query])
 
     def wait_until_answering(self, path: str) -> None:
         deadline = time.monotonic() + SERVER_START_S
@@ -158,33 +163,47 @@ class Server:
         self._log_file.close()
 
 
+_SHARED: dict[str, Path] = {}  # the session's IPython and matplotlib dirs: warmed once, shared by every server
+
+
 def _jupyter_env(tmp: Path) -> dict[str, str]:
-    dirs = {name: tmp / name for name in ("runtime", "config", "ipython", "matplotlib")}
+    dirs = {name: tmp / name for name in ("runtime", "config")}
     for d in dirs.values():
         d.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), JUPYTER_CONFIG_DIR=str(dirs["config"]),
-               IPYTHONDIR=str(dirs["ipython"]), MPLCONFIGDIR=str(dirs["matplotlib"]), PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", SIDECAR_LAB_KUBECONFIG=str(tmp / "no-kubeconfig"))
+    env.pop("SIDECAR_LAB_LANG", None)
+    env.pop("SIDECAR_LAB_REVEAL", None)
+    env.pop("SIDECAR_LAB_VOTE", None)
+    for name, var in (("ipython", "IPYTHONDIR"), ("matplotlib", "MPLCONFIGDIR")):
+        shared = _SHARED.get(name) or tmp / name
+        shared.mkdir(parents=True, exist_ok=True)
+        env[var] = str(shared)
     return env
 
 
+@pytest.fixture(scope="session", autouse=True)
+def warm_caches(tmp_path_factory):
+    """A cold machine (CI always is one) spends its first kernel start building matplotlib's font cache and
+    compiling the widgets' imports: do that once here, in the directories every server's kernels will use, so
+    that no page waits on it."""
+    if _missing():
+        return
+    for name in ("ipython", "matplotlib"):
+        _SHARED[name] = tmp_path_factory.mktemp(f"shared-{name}")
+    env = _jupyter_env(tmp_path_factory.mktemp("warm"))
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager, ipykernel.kernelapp; "
+                    "import sidecar_lab.course.widgets, sidecar_lab.course.predict; "
+                    "from sidecar_lab.course.figures import hangul_font; hangul_font()"],
+                   env=env, check=False, capture_output=True, timeout=300)
+
+
 def _copy_course(tmp_path_factory) -> Path:
-    """A copy of the course notebooks: the servers may write checkpoints and outputs there."""
+    """A copy of the English notebooks: the servers may write checkpoints and outputs there."""
     copy = tmp_path_factory.mktemp("course") / "notebooks"
-    shutil.copytree(notebooks_dir(), copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(notebooks_dir() / EDITION, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return copy
-
-
-@pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
-    return _copy_course(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def notebook(course) -> Path:
-    found = sorted(course.glob(NOTEBOOK))
-    assert len(found) == 1, f"expected one notebook {NOTEBOOK} in {notebooks_dir()}, found {[p.name for p in found]}"
-    return found[0]
 
 
 def _lab_settings(settings: Path) -> None:
@@ -192,17 +211,21 @@ def _lab_settings(settings: Path) -> None:
     for plugin, values in {
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
         # Windowing leaves cells far below the viewport unrendered; a learner scrolls, the test looks.
-        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+        "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "kernelShutdown": True},
     }.items():
         path = settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
 
 
+_SAFETY = [  # should a run be killed before the finalizer: the server ends itself
+    "--ServerApp.shutdown_no_activity_timeout=900", "--MappingKernelManager.cull_idle_timeout=900"]
+
+
 @contextlib.contextmanager
 def _jupyter_server(name: str, module: str, app: str, root: Path, tmp: Path, *options: str):
-    """``python -m <module>`` (JupyterLab or Notebook 7, both JupyterLab-based apps configured through ``app``)
-    serving ``root``, isolated in ``tmp``, with the app exposed as ``window.jupyterapp``; always stopped."""
+    """``python -m <module>`` (Notebook 7, a JupyterLab-based app configured through ``app``) serving ``root``,
+    isolated in ``tmp``, with the app exposed as ``window.jupyterapp``; always stopped."""
     settings, workspaces = tmp / "settings", tmp / "workspaces"
     workspaces.mkdir()
     _lab_settings(settings)
@@ -211,9 +234,7 @@ def _jupyter_server(name: str, module: str, app: str, root: Path, tmp: Path, *op
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
            f"--{app}.workspaces_dir={workspaces}", f"--{app}.user_settings_dir={settings}",
-           f"--{app}.expose_app_in_browser=True", *options,
-           # A safety net should a run be killed before the finalizer: the server ends itself.
-           "--ServerApp.shutdown_no_activity_timeout=900", "--MappingKernelManager.cull_idle_timeout=900"]
+           f"--{app}.expose_app_in_browser=True", *options, *_SAFETY]
     server = Server(name, cmd, env=_jupyter_env(tmp), cwd=tmp, log=tmp / f"{module}.log", port=port, token=token)
     try:
         server.wait_until_answering(f"/api/status?token={token}")
@@ -222,19 +243,53 @@ def _jupyter_server(name: str, module: str, app: str, root: Path, tmp: Path, *op
         server.stop()
 
 
+def _sidecar_lab_command() -> list[str]:
+    """The command a learner types: the ``sidecar-lab`` script installed beside this Python."""
+    script = Path(sys.executable).parent / "sidecar-lab"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "sidecar_lab"]
+
+
+def _token_from_runtime(runtime: Path) -> str | None:
+    """The token the server runs with, from its runtime file (what ``jupyter server list`` reads; JupyterLab's
+    log masks it)."""
+    for info in sorted(runtime.glob("jpserver-*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            token = json.loads(info.read_text()).get("token")
+            if token:
+                return token
+    return None
+
+
 @pytest.fixture(scope="module")
-def lab(requirements, course, tmp_path_factory):
+def lab(requirements, tmp_path_factory):
+    """``sidecar-lab lab --workspace W --no-browser --port N -- ...``: the real command, its own workspace and token
+    (read back from JupyterLab's log, as a learner reads it from the terminal)."""
     _require("jupyterlab")
-    with _jupyter_server("JupyterLab", "jupyterlab", "LabApp", course, tmp_path_factory.mktemp("lab"),
-                         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                         "--LabApp.extension_manager=readonly") as server:
+    tmp = tmp_path_factory.mktemp("lab")
+    workspace = tmp / "sidecar-lab-course"
+    port = _free_port()
+    cmd = [*_sidecar_lab_command(), "lab", "--workspace", str(workspace), "--no-browser", "--port", str(port),
+           "--", "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True", *_SAFETY]
+    server = Server("sidecar-lab lab", cmd, env=_jupyter_env(tmp), cwd=tmp, log=tmp / "lab.log", port=port, token="")
+    try:
+        server.wait_until_answering("/api/status")
+        server.token = _token_from_runtime(tmp / "runtime") or ""
+        assert len(server.token) >= 32, f"sidecar-lab lab runs without a token of its own:\n{_tail(server.log)}"
+        # What the workspace's settings say stays; the test adds only that every cell is rendered.
+        tracker = workspace / ".sidecar-lab" / "settings" / "@jupyterlab" / "notebook-extension" / \
+            "tracker.jupyterlab-settings"
+        written = json.loads(tracker.read_text())
+        assert written.get("kernelShutdown") is True, written
+        tracker.write_text(json.dumps({**written, "windowingMode": "none"}))
+        server.workspace = workspace
         yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture()
 def notebook7(requirements, tmp_path_factory):
-    """Notebook 7 on a copy of the course of its own: JupyterLab may save 02 with its outputs into ``course``,
-    and stored execution counts would pass for cells that ran. (Notebook 7 has no news or update check.)"""
+    """Notebook 7 on a copy of the course of its own (and not ``sidecar-lab lab``'s workspace)."""
     _require("notebook")
     with _jupyter_server("Notebook 7", "notebook", "JupyterNotebookApp", _copy_course(tmp_path_factory),
                          tmp_path_factory.mktemp("notebook7")) as server:
@@ -242,9 +297,10 @@ def notebook7(requirements, tmp_path_factory):
 
 
 @pytest.fixture()
-def voila(requirements, notebook, tmp_path_factory):
+def voila(requirements, tmp_path_factory):
     _require("voila")
     tmp = tmp_path_factory.mktemp("voila")
+    [notebook] = sorted(_copy_course(tmp_path_factory).glob(NOTEBOOK))
     port, token = _free_port(), secrets.token_hex(16)
     # Voilà does not refuse root; it takes the token as an identity-provider setting.
     cmd = [sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
@@ -267,7 +323,7 @@ def browser(requirements, tmp_path_factory):
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}, timeout=PAGE_MS)
+            args=CHROMIUM_ARGS, viewport=VIEWPORT, timeout=PAGE_MS)
         try:
             yield context
         finally:
@@ -276,6 +332,9 @@ def browser(requirements, tmp_path_factory):
 
 @pytest.fixture()
 def page(browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=PAGE_MS)  # expect()'s own default is 5 s: too short for a cold JupyterLab page
     page = browser.new_page()
     page.set_default_timeout(PAGE_MS)
     problems: list[str] = []
@@ -334,7 +393,8 @@ class Explorer:
         pytest.fail(_diagnose(self.page, problem, self.name), pytrace=False)
 
     def state(self) -> tuple[str, str]:
-        return self.figure.get_attribute("src") or "", self.table.inner_text()
+        # textContent, not innerText: the folded "why" of each row counts too
+        return self.figure.get_attribute("src") or "", self.table.evaluate("t => t.textContent")
 
     def verdicts(self) -> dict[str, str]:
         """Target -> verdict, from the table rows' ``data-target`` and ``data-verdict``."""
@@ -401,6 +461,10 @@ def _run_all(page) -> None:
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
 
 
+def _command(page, command: str) -> None:
+    page.evaluate(f"() => {{ window.jupyterapp.commands.execute('{command}').catch(() => {{}}); }}")
+
+
 def _wait_every_cell_ran(page, failure: str) -> None:
     """Run All reached the last cell: every code cell shows an execution count and none shows a traceback."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -413,22 +477,22 @@ def _wait_every_cell_ran(page, failure: str) -> None:
                 .some(o => o.textContent.includes('Traceback'));
             if (failed && !prompts.some(p => p.textContent.includes('*'))) return 'error';
             return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) && 'done';
-        }""", timeout=PAGE_MS).json_value()
+        }""", timeout=KERNEL_MS).json_value()
         problem = None if outcome == "done" else "a cell raised, so Run All stopped there"
     except PlaywrightTimeout as exc:
-        problem = f"Run All did not reach the last cell within {PAGE_MS // 1000}s: {str(exc).splitlines()[0]}"
+        problem = f"Run All did not reach the last cell within {KERNEL_MS // 1000}s: {str(exc).splitlines()[0]}"
     if problem:
         prompts = " ".join(t.strip() for t in page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts())
         pytest.fail(_diagnose(page, f"{problem}\nprompts: {prompts}", failure), pytrace=False)
 
 
 def _lab_kernel_idle(page) -> None:
-    """JupyterLab's status bar reads ``Python 3 (ipykernel) | Idle``."""
+    """JupyterLab's status bar reads ``Python 3 (ipykernel) | Idle`` (a cold first kernel may take minutes)."""
     from playwright.sync_api import expect
 
     expect(page.locator(".jp-NotebookPanel")).to_be_visible()
     expect(page.locator("#jp-main-statusbar .jp-StatusBar-TextItem", has_text=re.compile(r"\|\s*Idle\s*$"))
-           ).to_be_visible()
+           ).to_be_visible(timeout=KERNEL_MS)
 
 
 def _notebook7_kernel_idle(page) -> None:
@@ -441,16 +505,15 @@ def _notebook7_kernel_idle(page) -> None:
         const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
         return Boolean(panel && panel.sessionContext && panel.sessionContext.session
                        && panel.sessionContext.kernelDisplayStatus === 'idle');
-    }""", timeout=PAGE_MS)
+    }""", timeout=KERNEL_MS)
 
 
-def _run_02_and_check_the_namespace_toggle(page, server: Server, path: str, kernel_idle, name: str) -> None:
-    """Open 02 at ``path``, wait for ``kernel_idle``, Run All, flip the namespace toggle, screenshot ``name``.png;
-    a failure saves ``name``-failure.png."""
+def _open_and_run_all(page, server: Server, path: str, kernel_idle, failure: str) -> None:
+    """Open ``path``, wait for the kernel to be Idle, then Run All and wait until the last cell ran."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    failure = f"{name}-failure.png"
-    page.goto(server.url(path), wait_until="domcontentloaded")
+    # reset: JupyterLab forgets the layout of the page before (else the last test's notebook opens again)
+    page.goto(server.url(path, "reset") if path.startswith("lab/") else server.url(path), wait_until="domcontentloaded")
     problem = None
     try:
         # Run All only once the kernel is Idle: sent while it starts, it can be lost or queued behind a prompt.
@@ -460,29 +523,178 @@ def _run_02_and_check_the_namespace_toggle(page, server: Server, path: str, kern
     if problem:
         pytest.fail(_diagnose(page, problem, failure), pytrace=False)
     _run_all(page)
-
-    explorer = Explorer(page, failure)
-    explorer.wait_rendered()
-    explorer.check_the_namespace_toggle()
-    _screenshot(page, f"{name}.png")
     _wait_every_cell_ran(page, failure)
+
+
+def _no_answer_revealed(page, failure: str) -> None:
+    """Every prediction shows the neutral "your turn" and none shows its answer."""
+    counts = page.evaluate("""() => ({
+        predictions: document.querySelectorAll('.sidecar-lab-predict').length,
+        answers: document.querySelectorAll('.sidecar-lab-answer').length,
+        yourTurn: document.querySelectorAll('.sidecar-lab-your-turn').length,
+        spoilers: [...document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea')]
+            .filter(o => /No prediction recorded|The simulator says/.test(o.textContent)).length,
+    })""")
+    if not (counts["predictions"] >= 1 and counts["answers"] == 0 and counts["spoilers"] == 0
+            and counts["yourTurn"] >= counts["predictions"]):
+        pytest.fail(_diagnose(page, f"Run All revealed an answer or hid a prediction: {counts}", failure),
+                    pytrace=False)
+
+
+def _a_click_reveals_the_answer(page, failure: str) -> str:
+    """Click the first choice of the first prediction: its answer appears (returns the answer)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    prediction = page.locator(".sidecar-lab-predict").first
+    prediction.scroll_into_view_if_needed()
+    prediction.locator(".sidecar-lab-choice").first.click()
+    answer = prediction.locator(".sidecar-lab-answer")
+    try:
+        answer.wait_for(state="visible", timeout=CHANGE_MS)
+    except PlaywrightTimeout:
+        pytest.fail(_diagnose(page, "a click on a choice revealed no answer", failure), pytrace=False)
+    return answer.get_attribute("data-answer") or ""
+
+
+def _tables_fit(page, failure: str, expect_tables: bool = True) -> int:
+    """No output table is wider than its cell: for the output of every table, scrollWidth <= clientWidth."""
+    found = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output table, .jp-RenderedHTMLCommon table')]
+        .filter(t => t.closest('.jp-OutputArea-output'))
+        .map(t => { const o = t.closest('.jp-OutputArea-output');
+                    return {cls: t.className || t.parentElement.className, table: t.scrollWidth,
+                            scroll: o.scrollWidth, client: o.clientWidth}; })""")
+    wide = [f for f in found if f["scroll"] > f["client"] + 1 or f["table"] > f["client"] + 1]
+    if wide or (expect_tables and not found):
+        pytest.fail(_diagnose(page, f"output tables wider than their cell at {VIEWPORT['width']} px: "
+                                    f"{wide or 'no table found'}", failure), pytrace=False)
+    return len(found)
+
+
+def _show_the_file_browser(page) -> None:
+    _command(page, "filebrowser:activate")
+    page.locator(".jp-DirListing-content").first.wait_for(state="visible", timeout=CHANGE_MS)
 
 
 # --- the tests ----------------------------------------------------------------------------------
 
-def test_lab_runs_notebook_02_and_the_namespace_toggle_changes_figure_and_verdicts(lab, notebook, page):
-    _run_02_and_check_the_namespace_toggle(page, lab, f"lab/tree/{quote(notebook.name)}", _lab_kernel_idle,
-                                           "browser-02")
+def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_saves_there(lab, page):
+    from playwright.sync_api import expect
+
+    failure = "browser-02-failure.png"
+    [name] = sorted(p.name for p in lab.workspace.glob(NOTEBOOK))
+    repository_copy = notebooks_dir() / EDITION / name
+    before = repository_copy.read_bytes()
+    # The file browser shows the course: the nine notebooks and the data they read, none of the builder.
+    listing = json.loads(_http_get(lab, "/api/contents"))
+    shown = sorted(item["name"] for item in listing["content"])
+    assert shown == sorted(p.name for p in lab.workspace.iterdir() if not p.name.startswith(".")), shown
+    assert "data" in shown and "build.py" not in shown and len([n for n in shown if n.endswith(".ipynb")]) == 9
+
+    _open_and_run_all(page, lab, f"lab/tree/{quote(name)}", _lab_kernel_idle, failure)
+    _show_the_file_browser(page)
+    expect(page.locator(".jp-DirListing-item", has_text="00-start-here.ipynb")).to_be_visible()
+    _no_answer_revealed(page, failure)
+    _screenshot(page, "browser-02-after-run-all.png")
+    explorer = Explorer(page, failure)
+    explorer.wait_rendered()
+    _tables_fit(page, failure)
+    explorer.check_the_namespace_toggle()
+    assert _a_click_reveals_the_answer(page, failure) in ("ROUTED", "PASSTHROUGH", "BLOCKED")
+    _tables_fit(page, failure)
+    _screenshot(page, "browser-02.png")
+    explorer.area.screenshot(path=str(ARTIFACTS / "browser-02-explorer.png"))  # the table, as wide as its cell
+
+    # Save: it lands in the workspace, with the outputs, and the repository's notebook is untouched.
+    saved = lab.workspace / name
+
+    def saved_outputs() -> int:
+        with contextlib.suppress(OSError, ValueError):  # the file may be half written
+            return sum(len(c.get("outputs", [])) for c in json.loads(saved.read_text())["cells"])
+        return 0
+
+    _command(page, "docmanager:save")
+    deadline = time.monotonic() + CHANGE_MS / 1000
+    while time.monotonic() < deadline and not saved_outputs():
+        time.sleep(0.2)
+    assert saved_outputs(), "the save did not reach the workspace"
+    assert repository_copy.read_bytes() == before
+    git = subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "course", "data"],
+                         cwd=notebooks_dir().parent, capture_output=True, text=True)
+    assert git.returncode != 0 or git.stdout == "", git.stdout
+
+    # Closing the tab shuts its kernel down (the workspace's own JupyterLab setting).
+    assert json.loads(_http_get(lab, "/api/kernels"))
+    _command(page, "application:close-all")
+    deadline = time.monotonic() + CHANGE_MS / 1000
+    while time.monotonic() < deadline and json.loads(_http_get(lab, "/api/kernels")):
+        time.sleep(0.25)
+    assert json.loads(_http_get(lab, "/api/kernels")) == [], "closing the notebook left its kernel running"
 
 
-def test_notebook7_runs_02_and_responds_to_the_namespace_toggle(notebook7, notebook, page):
-    _run_02_and_check_the_namespace_toggle(page, notebook7, f"notebooks/{quote(notebook.name)}",
-                                           _notebook7_kernel_idle, "browser-02-notebook7")
+@pytest.mark.parametrize("name", ["04-egress-hosts.ipynb", "07-live.ipynb"])
+def test_every_output_table_fits_its_cell_at_1280_px(lab, page, name):
+    failure = f"browser-{name[:2]}-failure.png"
+    _open_and_run_all(page, lab, f"lab/tree/{quote(name)}", _lab_kernel_idle, failure)
+    _show_the_file_browser(page)
+    page.wait_for_timeout(500)  # the last widget outputs settle
+    _tables_fit(page, failure)
+    _screenshot(page, f"browser-{name[:2]}.png")
+    tables = page.locator(".jp-OutputArea-output", has=page.locator("table"))
+    tables.last.scroll_into_view_if_needed()
+    tables.last.screenshot(path=str(ARTIFACTS / f"browser-{name[:2]}-table.png"))
+    _command(page, "application:close-all")
 
 
-def test_voila_renders_notebook_02_and_answers_the_namespace_toggle(voila, page):
-    page.goto(voila.url(), wait_until="domcontentloaded")  # Voilà runs the notebook as the page streams in
-    explorer = Explorer(page, "browser-02-voila-failure.png")
+def _http_get(server: Server, path: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request("GET", f"{path}?token={server.token}")
+        response = conn.getresponse()
+        assert response.status == 200, (path, response.status)
+        return response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_notebook7_runs_02_and_responds_to_the_namespace_toggle(notebook7, page):
+    failure = "browser-02-notebook7-failure.png"
+    _open_and_run_all(page, notebook7, f"notebooks/{quote(_name_of(NOTEBOOK))}", _notebook7_kernel_idle, failure)
+    _no_answer_revealed(page, failure)
+    explorer = Explorer(page, failure)
     explorer.wait_rendered()
     explorer.check_the_namespace_toggle()
+    _screenshot(page, "browser-02-notebook7.png")
+
+
+def _name_of(pattern: str) -> str:
+    [path] = sorted((notebooks_dir() / EDITION).glob(pattern))
+    return path.name
+
+
+def test_voila_renders_02_without_an_answer_until_a_click_and_answers_the_toggle(voila, page):
+    failure = "browser-02-voila-failure.png"
+    page.goto(voila.url(), wait_until="domcontentloaded")  # Voilà runs the notebook as the page streams in
+    explorer = Explorer(page, failure)
+    explorer.wait_rendered()
+    page.locator(".sidecar-lab-predict .sidecar-lab-choice").first.wait_for(state="visible")
+    _no_answer_revealed(page, failure)
+    explorer.check_the_namespace_toggle()
+    _a_click_reveals_the_answer(page, failure)
     _screenshot(page, "browser-02-voila.png")
+
+
+def test_the_explorer_speaks_korean_with_hangul_on_screen_and_answers_a_toggle(voila, page):
+    """The Korean edition's notebook when it exists; until then the English one with the explorer's language
+    switched to 한국어. Hangul labels in the verdict table, then one widget round trip in Korean."""
+    failure = "browser-02-korean-failure.png"
+    page.goto(voila.url(), wait_until="domcontentloaded")
+    explorer = Explorer(page, failure)
+    explorer.wait_rendered()
+    picker = explorer.area.locator("select").filter(has=page.locator("option", has_text="한국어")).first
+    before = explorer.state()
+    picker.select_option(label="한국어")
+    explorer.wait_changed(before, "switching the language to 한국어")
+    text = explorer.table.evaluate("t => t.textContent")
+    assert re.search(r"[가-힣]", text) and "출발지" in text, text[:200]
+    explorer.check_the_namespace_toggle()
+    _screenshot(page, "browser-02-korean.png")

@@ -487,12 +487,13 @@ def test_stdin_combines_with_paths(capsys, monkeypatch):
 # lab
 # ---------------------------------------------------------------------------
 
-def test_lab_print_command(capsys):
-    code, out, err = run(capsys, ["lab", "--print-command", "--no-browser", "--port", "8899"])
+def test_lab_print_command(capsys, tmp_path):
+    code, out, err = run(capsys, ["lab", "--print-command", "--no-browser", "--port", "8899",
+                                  "--workspace", str(tmp_path / "course")])
     if importlib.util.find_spec("jupyterlab") is None:
         assert_one_error_line(code, out, err, "JupyterLab is not installed")
         return
-    assert (code, err) == (0, "")
+    assert code == 0 and "created the course workspace" in err
     assert "jupyterlab" in out and "--ServerApp.port=8899" in out and "--no-browser" in out
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         assert "--allow-root" in out
@@ -506,8 +507,8 @@ def test_lab_print_command_with_a_stand_in_jupyterlab(capsys, tmp_path, monkeypa
         (tmp_path / "jupyterlab").mkdir()
         (tmp_path / "jupyterlab" / "__init__.py").write_text("")
         monkeypatch.syspath_prepend(str(tmp_path))
-    code, out, err = run(capsys, ["lab", "--print-command"])
-    assert (code, err) == (0, "")
+    code, out, err = run(capsys, ["lab", "--print-command", "--workspace", str(tmp_path / "course")])
+    assert code == 0
     assert out.count("\n") == 1
     assert "-m jupyterlab" in out and "NeverCheckForUpdate" in out
     if not (hasattr(os, "geteuid") and os.geteuid() == 0):

@@ -1,15 +1,19 @@
-"""The course notebooks: stored clean, shaped as the course promises, and runnable top to bottom.
+"""The course notebooks: built from their Markdown sources, stored clean, shaped as the course promises,
+the same in every edition, and runnable top to bottom.
 
-* every notebook is stored without outputs and execution counts, and equals what
-  ``course/build.py`` writes;
-* each has objectives and time first, predict-then-reveal, 2-4 exercises with hidden
-  solutions, "common traps" linked to Istio (or Kiali) issues, and the credit to the post;
-* each runs headless with nbclient (cells tagged ``skip-execution`` left out), without an
-  error, with its widget state saved — and the whole course in under three minutes;
+* every notebook of every edition (``notebooks/<lang>/``) is stored without outputs and execution counts, and
+  equals what ``course/build.py`` writes from ``course/<lang>/``;
+* every edition has the English edition's structure (code cells, tags, exercises, solutions, traps), and the
+  structure check fails on a broken edition;
+* each has objectives and time first, predictions, 2-4 exercises with hidden solutions, "common traps"
+  linked to Istio (or Kiali) issues, and the credit to the post;
+* each runs headless with nbclient (cells tagged ``skip-execution`` left out), without an error, with its
+  widget state saved, no answer revealed and no exercise in an error state — the whole course in under three
+  minutes per edition;
 * notebook 07's live cells run against ``tests/fakekube.py`` loaded with the seed lab (and,
   without a cluster, print how to get one instead of failing);
 * the exercise checks of :mod:`sidecar_lab.course.exercises` answer right answers with ✔, wrong and
-  malformed ones with a hint, and never raise.
+  malformed ones with a hint, untouched starting answers with a neutral "your turn", and never raise.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +34,7 @@ import yaml
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
+pytest.importorskip("jupytext")
 
 from sidecar_lab.course import exercises as ex  # noqa: E402
 from sidecar_lab.course.exercises import Feedback  # noqa: E402
@@ -36,12 +42,15 @@ from sidecar_lab.course.exercises import Feedback  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SEED = ROOT / "data" / "seed"
-NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+EDITIONS = sorted(p.name for p in NOTEBOOKS.iterdir() if p.is_dir() and any(p.glob("[0-9][0-9]-*.ipynb")))
+#: "en/00-start-here.ipynb", ... for every edition
+NAMES = sorted(str(p.relative_to(NOTEBOOKS)) for p in NOTEBOOKS.glob("*/[0-9][0-9]-*.ipynb"))
 LIVE_TAG = "skip-execution"
 HEADLESS_BUDGET_S = 180.0
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 ISSUE_LINK = re.compile(r"https://github\.com/(istio/[\w.-]+|kiali/kiali)/(issues|pull)/\d+")
 CHECK_CALL = re.compile(r"\bex\.check_\w+\(")
+PREDICTION = re.compile(r"\bPredictReveal\(|\bpredict\.\w+\(")
 
 
 def _load_build():
@@ -66,13 +75,21 @@ def text_of(nb, kind: str | None = None) -> str:
     return "\n".join(c.source for c in nb.cells if kind is None or c.cell_type == kind)
 
 
+def role(nb, name: str) -> list:
+    return [c for c in nb.cells if c.cell_type == "markdown" and c.metadata.get("role") == name]
+
+
 # ---------------------------------------------------------------------------------------------
-# (a) stored clean, and as the generator writes them
+# (a) stored clean, and as the builder writes them from the sources
 
 
-def test_the_course_has_nine_numbered_notebooks():
-    assert [n[:2] for n in NAMES] == [f"{i:02d}" for i in range(9)]
-    assert NAMES == sorted(BUILD.NOTEBOOKS)
+def test_the_english_edition_is_there_and_every_edition_has_nine_numbered_notebooks():
+    assert "en" in EDITIONS
+    for lang in EDITIONS:
+        names = sorted(p.name for p in (NOTEBOOKS / lang).glob("[0-9][0-9]-*.ipynb"))
+        assert [n[:2] for n in names] == [f"{i:02d}" for i in range(9)], lang
+        assert names == sorted(p.stem + ".ipynb" for p in BUILD.sources(lang)), lang
+    assert EDITIONS == sorted(BUILD.editions())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -87,39 +104,155 @@ def test_notebook_is_stored_without_outputs_or_execution_counts(name):
     assert "widgets" not in nb.metadata
 
 
-def test_notebooks_are_what_the_generator_writes():
+def test_notebooks_are_what_the_builder_writes():
     built = BUILD.build()
+    stored = {str(p.relative_to(NOTEBOOKS)) for p in NOTEBOOKS.glob("*/[0-9][0-9]-*.ipynb")}
+    assert set(built) == stored, "run python course/build.py: notebooks without a source, or sources not built"
     stale = [name for name, text in built.items() if (NOTEBOOKS / name).read_text(encoding="utf-8") != text]
-    assert not stale, f"run python course/build.py: {stale} differ from the generator"
+    assert not stale, f"run python course/build.py: {stale} differ from their sources"
+    assert subprocess.run([sys.executable, str(ROOT / "course" / "build.py"), "--check"], cwd=ROOT,
+                          capture_output=True).returncode == 0
 
 
 # ---------------------------------------------------------------------------------------------
-# (b) the shape every notebook promises
+# (b) every edition has the source edition's structure; the check can fail
+
+
+@pytest.mark.parametrize("lang", BUILD.editions())
+def test_every_edition_has_the_english_structure(lang):
+    sources = BUILD.sources(lang)
+    assert sources
+    for path in sources:
+        source = BUILD.read_source(BUILD.COURSE / BUILD.SOURCE_LANG / path.name)
+        assert BUILD.structure_problems(source, BUILD.read_source(path), lang) == [], path
+
+
+SOURCE_MD = textwrap.dedent('''\
+    ---
+    jupytext:
+      text_representation: {extension: .md, format_name: myst}
+    kernelspec: {display_name: Python 3, language: python, name: python3}
+    ---
+
+    +++ {"role": "header"}
+
+    # 99 · A fixture
+
+    ```{code-cell}
+    :id: setup
+
+    import sidecar_lab as sl
+
+    sl.set_language("en")  # this edition's language
+    ```
+
+    Run this.
+
+    ```{code-cell}
+    :id: exercise-tie
+    :tags: [demo]
+
+    answer = ""  # "allow" or "restrict"
+    ex.check_tie_break(answer)
+    ```
+
+    +++ {"solution": "tie"}
+
+    Same second: the name decides.
+
+    +++ {"role": "traps"}
+
+    ## Common traps
+
+    - **Ties.** By name. ([istio/istio#18468](https://github.com/istio/istio/issues/18468))
+    ''')
+
+#: A faithful translation: other prose, comments translated, a code cell left empty, its own language.
+TRANSLATED = (SOURCE_MD.replace("Run this.", "실행하세요.").replace("Same second: the name decides.", "이름으로 정합니다.")
+              .replace("# this edition's language", "# 이 판의 언어").replace('sl.set_language("en")', 'sl.set_language("ko")')
+              .replace('answer = ""  # "allow" or "restrict"\nex.check_tie_break(answer)\n', "")
+              .replace("## Common traps", "## 흔한 함정"))
+BROKEN = [
+    # situation, (old, new) applied to the faithful translation, what the check must say
+    ("a code cell changed", ("import sidecar_lab as sl", "import sidecar_lab as lab"), "code cell 'setup'"),
+    ("a code cell missing", ("```{code-cell}\n:id: exercise-tie\n:tags: [demo]\n\n```\n", ""), "is missing"),
+    ("other tags", (":tags: [demo]", ":tags: [other]"), "tags ['other']"),
+    ("another solution", ('"solution": "tie"', '"solution": "curl_exit"'), "solution"),
+    ("a trap link lost", ("(https://github.com/istio/istio/issues/18468)", ""), "traps"),
+    ("the wrong language set", ('sl.set_language("ko")', 'sl.set_language("en")'), "code cell 'setup'"),
+]
+
+
+def _nb(text: str):
+    return BUILD.jupytext.reads(text, fmt="md:myst")
+
+
+def test_a_faithful_translation_has_the_same_structure():
+    assert BUILD.structure_problems(_nb(SOURCE_MD), _nb(TRANSLATED), "ko") == []
+
+
+@pytest.mark.parametrize("situation,edit,said", BROKEN, ids=[b[0] for b in BROKEN])
+def test_a_broken_edition_fails_the_structure_check(situation, edit, said):
+    broken = TRANSLATED.replace(*edit)
+    assert broken != TRANSLATED
+    problems = BUILD.structure_problems(_nb(SOURCE_MD), _nb(broken), "ko")
+    assert problems and any(said in p for p in problems), problems
+
+
+def test_the_builder_refuses_a_broken_edition_and_fills_an_empty_code_cell(tmp_path):
+    for lang, text in (("en", SOURCE_MD), ("ko", TRANSLATED)):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "99-fixture.md").write_text(text, encoding="utf-8")
+    built = BUILD.build(tmp_path)
+    ko = nbformat.reads(built["ko/99-fixture.ipynb"], as_version=4)
+    code = {c.id: c.source for c in ko.cells if c.cell_type == "code"}
+    assert 'sl.set_language("ko")' in code["setup"] and "# 이 판의 언어" in code["setup"]
+    assert code["exercise-tie"].endswith("ex.check_tie_break(answer)")  # the source's code, filled in
+    assert "<summary>풀이</summary>" in text_of(ko) and "이름으로 정합니다." in text_of(ko)
+    (tmp_path / "ko" / "99-fixture.md").write_text(TRANSLATED.replace("import sidecar_lab as sl", "import os"))
+    with pytest.raises(BUILD.BuildError, match="differs in structure"):
+        BUILD.build(tmp_path)
+
+
+def test_a_new_edition_starts_from_the_english_prose_with_empty_code_cells(tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "99-fixture.md").write_text(SOURCE_MD, encoding="utf-8")
+    (tmp_path / "en" / "_credit.md").write_text("credit\n", encoding="utf-8")
+    BUILD.new_edition("ko", tmp_path)
+    started = _nb((tmp_path / "ko" / "99-fixture.md").read_text(encoding="utf-8"))
+    assert all(not c.source.strip() for c in started.cells if c.cell_type == "code")
+    assert (tmp_path / "ko" / "_credit.md").is_file()
+    assert BUILD.structure_problems(_nb(SOURCE_MD), started, "ko") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) the shape every notebook promises
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_first_cell_states_objectives_and_time(name):
     first = read(name).cells[0]
-    assert first.cell_type == "markdown"
-    assert "**Time:** about" in first.source and "minutes" in first.source
-    assert "**Objectives**" in first.source and "\n- " in first.source
+    assert first.cell_type == "markdown" and first.metadata.get("role") == "header"
+    assert re.search(r"\b\d+\b", first.source.split("\n\n")[1]), "the time, in minutes, after the title"
+    assert "\n- " in first.source, "the objectives, as a list"
+    if name.startswith("en/"):
+        assert "**Time:** about" in first.source and "**Objectives**" in first.source
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_credit_cell_links_the_blog_and_its_licence(name):
-    cells = [c.source for c in read(name).cells if c.cell_type == "markdown" and "**Credit.**" in c.source]
+    cells = [c.source for c in read(name).cells if c.cell_type == "markdown" and "https://www.handongbee.com/" in c.source]
     assert len(cells) == 1
     credit = cells[0]
     assert "istio sidecar 자세히 살펴보기" in credit
-    assert "https://www.handongbee.com/" in credit
     assert "CC BY 4.0" in credit and "https://creativecommons.org/licenses/by/4.0/" in credit
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_common_traps_link_the_issues_they_come_from(name):
-    cells = [c.source for c in read(name).cells if c.cell_type == "markdown" and c.source.startswith("## Common traps")]
+    cells = role(read(name), "traps")
     assert len(cells) == 1
-    items = [line for line in cells[0].splitlines() if line.startswith("- ")]
+    items = [line for line in cells[0].source.splitlines() if line.startswith("- ")]
     assert items, "no trap listed"
     for item in items:
         assert ISSUE_LINK.search(item), f"trap without an istio/kiali issue link: {item[:80]}"
@@ -129,30 +262,39 @@ def test_common_traps_link_the_issues_they_come_from(name):
 def test_exercises_are_checked_and_their_solutions_hidden(name):
     nb = read(name)
     calls = [c for c in code_cells(nb) if CHECK_CALL.search(c.source)]
-    solutions = [c for c in nb.cells if c.cell_type == "markdown" and "<details><summary>Solution</summary>" in c.source]
-    if name.startswith("00"):
+    solutions = [c for c in nb.cells if c.cell_type == "markdown" and "solution" in c.metadata]
+    if "/00-" in f"/{name}":
         assert not calls
         return
     assert 2 <= len(calls) <= 4, f"{name}: {len(calls)} exercises"
     assert len(solutions) == len(calls)
+    for cell in solutions:
+        assert cell.source.startswith("<details><summary>") and ex.SOLUTIONS[cell.metadata["solution"]].strip() in cell.source
     for cell in calls:  # no bare assertion: the check's Feedback is the cell's result
         assert "assert " not in cell.source
         assert CHECK_CALL.search(cell.source.strip().splitlines()[-1]), "the check must end the cell"
 
 
+def test_every_solution_is_shown_in_a_notebook():
+    shown = {c.metadata["solution"] for name in NAMES for c in read(name).cells if "solution" in c.metadata}
+    assert shown == set(ex.SOLUTIONS)
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_each_notebook_asks_for_a_prediction_before_revealing(name):
+def test_each_notebook_asks_for_a_prediction_with_a_click(name):
     source = text_of(read(name), "code")
-    assert "my_prediction" in source or "PredictReveal" in source or name.startswith("07"), name
+    assert PREDICTION.search(source) or "/07-" in f"/{name}", name
+    assert "my_prediction" not in source and "ex.reveal(" not in source
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in ("02", "03", "04", "05")])
+@pytest.mark.parametrize("name", [n for n in NAMES if n.split("/")[1][:2] in ("02", "03", "04", "05")])
 def test_notebooks_that_follow_the_blog_quote_its_section_titles(name):
     assert re.search(r'\*\*"[^"]*[가-힣a-z ]+"\*\*', read(name).cells[0].source)
 
 
-def test_live_cells_are_tagged_and_guarded():
-    nb = read("07-live.ipynb")
+@pytest.mark.parametrize("lang", EDITIONS)
+def test_live_cells_are_tagged_and_guarded(lang):
+    nb = read(f"{lang}/07-live.ipynb")
     live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
     assert len(live) >= 4
     for cell in live:
@@ -162,19 +304,23 @@ def test_live_cells_are_tagged_and_guarded():
     assert 'os.environ.get("SIDECAR_LAB_KUBECONFIG")' in text_of(nb, "code")
 
 
-@pytest.mark.parametrize("key", sorted(BUILD.SOLUTIONS))
+@pytest.mark.parametrize("name", NAMES)
+def test_the_setup_cell_sets_the_editions_language(name):
+    setup = next(c for c in code_cells(read(name)) if c.id == "setup")
+    assert f'sl.set_language("{name.split("/")[0]}")' in setup.source
+
+
+@pytest.mark.parametrize("key", sorted(ex.SOLUTIONS))
 def test_every_hidden_solution_passes_its_check(key):
-    code, why = BUILD.SOLUTIONS[key]
     namespace = {"ex": ex}
-    *body, last = code.strip().splitlines()
+    *body, last = ex.SOLUTIONS[key].strip().splitlines()
     exec("\n".join(body), namespace)  # noqa: S102 - our own solution text
     feedback = eval(last, namespace)  # noqa: S307
     assert isinstance(feedback, Feedback) and feedback.ok, feedback.text()
-    assert why.strip()
 
 
 # ---------------------------------------------------------------------------------------------
-# (c) every notebook runs headless, top to bottom
+# (d) every notebook runs headless, top to bottom
 
 
 _TIMES: dict[str, float] = {}
@@ -185,7 +331,7 @@ def executed(name: str):
     nb = read(name)
     nb.cells = [c for c in nb.cells if LIVE_TAG not in c.metadata.get("tags", [])]
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=True,
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+                                     resources={"metadata": {"path": str((NOTEBOOKS / name).parent)}})
     start = time.monotonic()
     client.execute()
     _TIMES[name] = time.monotonic() - start
@@ -207,19 +353,24 @@ def no_cluster(monkeypatch):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_top_to_bottom_headless(name, no_cluster):
+def test_notebook_runs_top_to_bottom_headless_and_reveals_no_answer(name, no_cluster):
     nb = executed(name)
     assert not errors_of(nb)
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     if shows_widgets(nb):
-        state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
         assert state.get("state"), f"{name} shows widgets but no widget state was stored"
-    for cell in code_cells(nb):  # every exercise answered with feedback (a hint: the placeholders are wrong)
+    everything = json.dumps(state) + json.dumps([c.get("outputs", []) for c in code_cells(nb)])
+    assert "sidecar-lab-answer" not in everything, "Run All revealed a prediction's answer"
+    assert "No prediction recorded" not in everything
+    for cell in code_cells(nb):  # every exercise answered in the neutral "your turn": the answers are untouched
         if CHECK_CALL.search(cell.source):
             html = "".join(o.get("data", {}).get("text/html", "") for o in cell.outputs)
-            assert "\u2718" in html, f"{name} {cell.id}: the placeholder answer should get a hint"
+            assert "data-state='todo'" in html and "\u2718" not in html, f"{name} {cell.id}: {html[:200]}"
+        if PREDICTION.search(cell.source):
+            assert "sidecar-lab-your-turn" in everything
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n[:2] in ("01", "02", "03", "04")])
+@pytest.mark.parametrize("name", [n for n in NAMES if n.split("/")[1][:2] in ("01", "02", "03", "04")])
 def test_widget_notebooks_store_widget_state(name, no_cluster):
     nb = executed(name)
     assert shows_widgets(nb)
@@ -229,7 +380,7 @@ def test_widget_notebooks_store_widget_state(name, no_cluster):
 def test_the_whole_course_runs_headless_in_under_three_minutes(capsys, no_cluster):
     for name in NAMES:
         executed(name)
-    total = sum(_TIMES.values())
+    total = max(sum(t for n, t in _TIMES.items() if n.startswith(f"{lang}/")) for lang in EDITIONS)
     lines = ["headless run of the course (nbclient, one kernel per notebook):"]
     lines += [f"  {name}: {_TIMES[name]:.1f} s" for name in NAMES] + [f"  total: {total:.1f} s"]
     with capsys.disabled():
@@ -331,11 +482,11 @@ class BlogCluster:
 
 def _run_live_notebook(monkeypatch, kubeconfig: str):
     monkeypatch.setenv("SIDECAR_LAB_KUBECONFIG", kubeconfig)
-    nb = read("07-live.ipynb")  # every cell, the skip-execution ones included
+    nb = read("en/07-live.ipynb")  # every cell, the skip-execution ones included
     # nbclient itself skips cells tagged skip-execution: name another tag so that every cell runs.
     client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
                                      skip_cells_with_tag="sidecar-lab-never-skip",
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+                                     resources={"metadata": {"path": str(NOTEBOOKS / "en")}})
     client.execute()
     return nb
 
@@ -385,7 +536,7 @@ def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path
 # sidecar_lab.course.exercises: right -> ✔, wrong -> hint, malformed -> hint, never raises
 
 S = ex.STARTERS
-RIGHT = [(key, code) for key, (code, _) in sorted(BUILD.SOLUTIONS.items())]
+RIGHT = sorted(ex.SOLUTIONS.items())
 
 #: (check, args) of answers that are wrong: each is a placeholder a notebook ships, or a tempting mistake.
 WRONG = [
@@ -450,8 +601,24 @@ def test_exercise_check_answers_a_wrong_answer_with_a_hint(check, args):
     feedback = check(*args)
     assert isinstance(feedback, Feedback)
     assert not feedback.ok and not bool(feedback)
-    assert feedback.message.startswith("Not yet") or "simulator says" in feedback.message
-    assert feedback.text().startswith("\u2718")
+    if ex._untouched(check.__name__, args, {}):  # what the notebook ships: the learner's turn, not an error
+        assert feedback.state == "todo" and feedback.text().startswith("\u270e Your turn")
+        assert "data-state='todo'" in feedback._repr_html_() and "\u2718" not in feedback._repr_html_()
+    else:
+        assert feedback.state == "hint" and feedback.message.startswith("Not yet")
+        assert feedback.text().startswith("\u2718")
+
+
+STARTING = [(ex.check_fix_typo, ex.STARTERS["fix_typo"]), (ex.check_egress_host, "default/httpbin"),
+            (ex.check_port_pool, 1024), (ex.check_tie_break, ""), (ex.check_cluster_count, None),
+            (ex.check_minimal_sidecar, ex.STARTERS["minimal_sidecar"])]
+
+
+@pytest.mark.parametrize("check,answer", STARTING, ids=[c.__name__ for c, _ in STARTING])
+def test_an_untouched_starting_answer_is_the_learners_turn_not_an_error(check, answer):
+    assert check(answer).state == "todo"
+    edited = check(answer + "\n# edited" if isinstance(answer, str) and answer.strip() else "nonsense")
+    assert edited.state == "hint" if not isinstance(answer, str) or answer.strip() else edited.state in ("hint", "todo")
 
 
 @pytest.mark.parametrize("check", YAML_CHECKS, ids=lambda c: c.__name__)
@@ -459,7 +626,9 @@ def test_exercise_check_answers_a_wrong_answer_with_a_hint(check, args):
 def test_exercise_check_answers_malformed_yaml_with_a_hint(check, answer):
     feedback = check(answer)
     assert isinstance(feedback, Feedback) and not feedback.ok
-    assert feedback.message.startswith("Not yet")
+    # empty: the learner's turn; anything else malformed: a hint
+    assert feedback.message.startswith("Not yet") or (feedback.state == "todo" and ex._untouched(check.__name__,
+                                                                                               (answer,), {}))
 
 
 @pytest.mark.parametrize("check", VALUE_CHECKS, ids=lambda c: c.__name__)
@@ -500,12 +669,15 @@ def test_feedback_shows_itself_as_text_and_html():
     assert "<script" not in ex.check_root_default("<script>alert(1)</script>")._repr_html_()
 
 
-def test_reveal_compares_a_prediction_with_the_simulator():
-    result = ex.seed_simulator("02") and __import__("sidecar_lab").check(ex.seed_simulator("02"),
-                                                                          "istioinaction/sleep", "http://google.com")
+def test_reveal_compares_a_prediction_with_the_simulator_and_hides_the_answer_without_one():
+    import sidecar_lab
+
+    result = sidecar_lab.check(ex.seed_simulator("02"), "istioinaction/sleep", "http://google.com")
     assert ex.reveal("blocked", result).ok
     assert not ex.reveal("ROUTED", result).ok
-    assert "simulator says BLOCKED" in ex.reveal("", result).message
+    untouched = ex.reveal("", result)
+    assert untouched.state == "todo" and not untouched.details  # nothing spoiled: no verdict, no reasons
+    assert "simulator says" not in untouched.text() and "curl" not in untouched.text()
     assert not ex.reveal("BLOCKED", "not a result").ok
 
 
@@ -526,3 +698,71 @@ def test_exercises_module_is_pure():
             "print([m for m in ('ipywidgets', 'IPython', 'matplotlib', 'kubernetes') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# the checks speak the language in force: every sentence of a check has a Korean entry
+
+
+def _check_sentences() -> list[str]:
+    """Every English template a check writes (an f-string's fields become {0}, {1}...), read from the source."""
+    import ast
+
+    tree = ast.parse((ROOT / "sidecar_lab" / "course" / "exercises.py").read_text(encoding="utf-8"))
+
+    def template(node) -> str:
+        parts, n = [], 0
+        for x in ([node.left, node.right] if isinstance(node, ast.BinOp) else [node]):
+            values = x.values if isinstance(x, ast.JoinedStr) else [x]
+            for v in values:
+                if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                    parts.append(v.value.replace("{", "{{").replace("}", "}}"))
+                else:
+                    parts.append("{%d}" % n)
+                    n += 1
+        return "".join(parts)
+
+    found = []
+    for node in ast.walk(tree):
+        args = []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_hint", "_ok", "_loc"):
+            args = [a for a in node.args if not isinstance(a, ast.Starred)]
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_SCOPE_HINTS":
+            args = node.value.values
+        for arg in args:
+            if isinstance(arg, ast.IfExp):
+                continue  # its branches are _loc'd where they are built
+            t = template(arg)
+            if re.search(r"[A-Za-z]{3}", re.sub(r"\{\d+\}", "", t)):
+                found.append(t)
+    return found
+
+
+def test_every_sentence_of_a_check_has_a_korean_entry():
+    sentences = _check_sentences()
+    assert len(sentences) > 100
+    missing = sorted({s for s in sentences if s not in ex._KO})
+    assert not missing, missing
+    for english, korean in ex._KO.items():
+        assert set(re.findall(r"\{\d+\}", korean)) <= set(re.findall(r"\{\d+\}", english)), english
+        assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
+
+
+@pytest.fixture()
+def korean(monkeypatch):
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+
+
+def test_a_check_answers_in_korean_with_the_same_values(korean):
+    wrong = ex.check_tie_break("restrict")
+    assert wrong.message == "아직 아닙니다: restrict은(는) 동률에서 집니다." and re.search(r"[가-힣]", wrong.details[0])
+    right = ex.check_curl_exit("https://google.com", 35)
+    assert right.ok and right.message == "curl https://google.com의 종료 코드는 35입니다."
+    todo = ex.check_fix_typo(ex.STARTERS["fix_typo"])
+    assert todo.state == "todo" and todo.message.startswith("여러분 차례입니다: kubectl apply가")
+    assert "spec.egres" in todo.details[0]  # Istio's own words stay as Istio says them
+
+
+def test_in_english_a_check_is_unchanged(monkeypatch):
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["en"])
+    assert ex.check_tie_break("restrict").message == "Not yet: restrict loses the tie."

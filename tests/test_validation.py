@@ -587,6 +587,11 @@ HINTS = [
      f'did you mean "./reviews.{NS}.svc.cluster.local"?'),
     ("host_without_slash_suggests_any_namespace", hosts("httpbin.default.svc.cluster.local"), 0,
      'did you mean "*/httpbin.default.svc.cluster.local"?'),
+    # A suggestion must itself be admitted: "*/httpbin" would be refused as a short name (E18).
+    ("bare_short_name_suggests_its_fqdn_in_the_sidecar_namespace", hosts("httpbin"), 0,
+     f'did you mean "./httpbin.{NS}.svc.cluster.local"?'),
+    ("name_dot_namespace_suggests_that_namespace_and_the_fqdn", hosts("httpbin.default"), 0,
+     'did you mean "default/httpbin.default.svc.cluster.local"?'),
     ("tilde_prefix_explains_1_30", hosts("~shop/*"), 0,
      'Istio 1.30 accepts "~" only as the whole namespace ("~/*" imports nothing); "~" excludes a namespace '
      'from Istio 1.31'),
@@ -603,6 +608,9 @@ HINTS = [
 @pytest.mark.parametrize("spec, index, hint", [c[1:] for c in HINTS], ids=[c[0] for c in HINTS])
 def test_hint(spec, index, hint):
     assert validate_sidecar(spec, NS, release=TABLE_RELEASE)[index].hint == hint
+    suggested = re.search(r'did you mean "([^"]+)"', hint)
+    if suggested and "/" in suggested[1]:  # a suggested host is admitted as it stands
+        assert is_admitted(validate_sidecar(hosts(suggested[1]), NS, release=TABLE_RELEASE)), suggested[1]
 
 
 def test_warnings_alone_admit_the_sidecar():

@@ -93,6 +93,7 @@ def test_precedence_explorer_redraws_when_a_control_changes(situation, step, cha
 def test_the_table_shows_envoys_path_what_curl_prints_and_why():
     ex = PrecedenceExplorer("06-workload-hosts")
     row = re.search(r'<tr data-target="http://httpbin.default:8000/ip".*?</tr>', ex.table.value, re.S).group(0)
+    row = row.replace("<wbr>", "")  # the line-break opportunities of identifiers
     result = next(r for r in ex.results if r.target.target == HTTPBIN_DEFAULT)
     assert "X BLOCKED" in row  # glyph and word
     assert "0.0.0.0_8000 → block_all → —" in row
@@ -357,49 +358,100 @@ def test_the_playground_adds_the_yaml_to_any_base():
     assert verdicts(pg) == {GOOGLE: "PASSTHROUGH"}
 
 
-# -- PredictReveal -----------------------------------------------------------------------------
+# -- PredictReveal: click a choice to commit; the answer appears only then ----------------------------------
 
 QUESTIONS = [("02-root-registry-only", "istioinaction/sleep", GOOGLE),
              ("06-workload-hosts", "istioinaction/sleep", HTTPBIN_DEFAULT)]
 
 
-def test_a_right_prediction_scores_and_reveals_the_verdict_and_its_reason():
+def click(quiz, verdict):
+    """Click the button of ``verdict``, as a learner does."""
+    button = next(b for b in quiz.buttons if b.tooltip == verdict)
+    button.click()
+
+
+@pytest.fixture(autouse=True)
+def learners_default(monkeypatch):
+    """Each test starts as a learner's kernel does: answers hidden, no class vote."""
+    from sidecar_lab.course import classroom
+
+    monkeypatch.delenv(classroom.REVEAL_ENV, raising=False)
+    monkeypatch.delenv(classroom.VOTE_ENV, raising=False)
+    classroom.reset()
+    yield
+    classroom.reset()
+
+
+def test_nothing_is_revealed_until_a_choice_is_clicked():
     quiz = PredictReveal(QUESTIONS)
-    assert quiz.feedback.value == "" and quiz.score == (0, 0)
-    quiz.choice.value = "BLOCKED"
-    quiz.reveal_button.click()
-    assert quiz.score == (1, 1)
-    assert 'data-correct="true"' in quiz.feedback.value and "X BLOCKED" in quiz.feedback.value
+    assert quiz.feedback.value == "" and not quiz.revealed and quiz.result is None
+    assert "sidecar-lab-your-turn" in quiz.status.value and "✘" not in quiz.status.value
+    shown = quiz.question_view.value + quiz.status.value + quiz.messages.value
+    assert "BLOCKED" not in shown.replace("X BLOCKED", "")  # no verdict word anywhere but on its button
+    assert [b.tooltip for b in quiz.buttons] == ["ROUTED", "PASSTHROUGH", "BLOCKED"]  # the three of the text
+
+
+def test_a_click_on_the_right_choice_reveals_the_verdict_and_its_reason():
+    quiz = PredictReveal(QUESTIONS)
+    click(quiz, "BLOCKED")
+    assert quiz.score == (1, 1) and quiz.revealed
+    assert 'data-correct="true"' in quiz.feedback.value and 'class="sidecar-lab-answer"' in quiz.feedback.value
+    assert "X BLOCKED" in quiz.feedback.value
     assert html.escape(quiz.result.explanation()[-1]) in quiz.feedback.value
     assert png(quiz).startswith(b"\x89PNG") and quiz.image.layout.display == ""
-    assert "Score: 1 of 1" in quiz.score_view.value
-    assert quiz.choice.disabled and quiz.reveal_button.disabled
+    assert all(b.disabled for b in quiz.buttons)  # committed
+    assert quiz.status.value == ""
 
 
-def test_a_wrong_prediction_counts_but_does_not_score():
+def test_a_wrong_click_counts_but_does_not_score():
     quiz = PredictReveal(QUESTIONS)
-    quiz.choice.value = "BLOCKED"
-    assert quiz.reveal() is True
+    assert quiz.pick("BLOCKED") is True
     quiz.next_button.click()
-    assert quiz.index == 1 and quiz.feedback.value == "" and quiz.choice.value is None
-    quiz.choice.value = "ROUTED"
-    assert quiz.reveal() is False
+    assert quiz.index == 1 and quiz.feedback.value == "" and quiz.picked is None
+    click(quiz, "ROUTED")
     assert quiz.score == (1, 2)
-    assert "you said" in quiz.feedback.value and 'data-verdict="BLOCKED"' in quiz.feedback.value
+    assert "you said" in quiz.feedback.value and 'data-answer="BLOCKED"' in quiz.feedback.value
+    assert "Score: 1 of 2" in quiz.score_view.value
 
 
-def test_revealing_without_a_pick_asks_for_one_and_scores_nothing():
+def test_clicking_again_after_committing_changes_nothing():
     quiz = PredictReveal(QUESTIONS)
-    assert quiz.reveal() is None
-    assert "Pick a verdict first" in quiz.messages.value and quiz.score == (0, 0)
+    quiz.pick("BLOCKED")
+    quiz.pick("ROUTED")
+    assert quiz.score == (1, 1) and quiz.picked == "BLOCKED"
 
 
-def test_revealing_twice_scores_once():
-    quiz = PredictReveal(QUESTIONS)
-    quiz.choice.value = "BLOCKED"
-    quiz.reveal()
-    quiz.reveal()
-    assert quiz.score == (1, 1)
+def test_the_facilitator_reveals_every_prediction_at_once():
+    from sidecar_lab.course import classroom
+
+    first, second = PredictReveal(QUESTIONS[:1]), PredictReveal(QUESTIONS[1:])
+    assert classroom.reveal_all() >= 2  # these two, and any other of this kernel
+    assert first.revealed and second.revealed and 'data-answer="BLOCKED"' in second.feedback.value
+    assert first.score == (0, 0)  # nobody's prediction was scored
+    later = PredictReveal(QUESTIONS[:1])  # made after the call: revealed at once
+    assert later.revealed and "The answer:" in later.feedback.value
+
+
+def test_the_reveal_setting_comes_from_the_environment_too(monkeypatch):
+    from sidecar_lab.course import classroom
+
+    monkeypatch.setenv(classroom.REVEAL_ENV, "1")
+    assert PredictReveal(QUESTIONS[:1]).revealed
+
+
+def test_a_class_vote_tallies_clicks_and_reveals_only_on_reveal():
+    from sidecar_lab.course import classroom
+
+    classroom.class_vote()
+    quiz = PredictReveal(QUESTIONS[:1])
+    for verdict in ("BLOCKED", "BLOCKED", "PASSTHROUGH"):
+        click(quiz, verdict)
+    assert not quiz.revealed and quiz.feedback.value == "" and quiz.votes == {"BLOCKED": 2, "PASSTHROUGH": 1}
+    assert "3 so far" in quiz.status.value
+    assert [b.description for b in quiz.buttons][2].endswith("· 2")
+    quiz.reveal_button.click()
+    assert quiz.revealed and "sidecar-lab-votes" in quiz.feedback.value and "(3)" in quiz.feedback.value
+    assert quiz.score == (0, 0)
 
 
 def test_the_default_questions_are_the_seed_walkthroughs_requests():
@@ -411,23 +463,43 @@ def test_the_default_questions_are_the_seed_walkthroughs_requests():
     assert "curl -s http://httpbin.istioinaction:8000/ip" in quiz.question_view.value
 
 
+def test_a_question_shows_the_command_as_the_lab_ran_it():
+    quiz = PredictReveal([("02-root-registry-only", "istioinaction/sleep", GOOGLE)])
+    assert "-- curl http://google.com" in quiz.question_view.value  # the blog ran it without -s
+    own = PredictReveal([("06-workload-hosts", "istioinaction/httpbin", GOOGLE)])  # not a request of the lab
+    assert "kubectl exec -n istioinaction httpbin -- curl http://google.com" in own.question_view.value
+
+
 def test_the_quiz_speaks_korean_after_the_reveal_too():
     quiz = PredictReveal(QUESTIONS)
-    quiz.choice.value = "PASSTHROUGH"
-    quiz.reveal()
+    quiz.pick("PASSTHROUGH")
     quiz.lang_picker.value = "ko"
     assert "아쉽네요" in quiz.feedback.value and "점수" in quiz.score_view.value
     assert html.escape(quiz.result.explanation("ko")[0]) in quiz.feedback.value
-    assert quiz.reveal_button.description == "정답 보기"
-    assert [label for label, _ in quiz.choice.options][2] == "X 차단(BLOCKED)"
+    assert [b.description for b in quiz.buttons][2] == "X 차단(BLOCKED)"
+
+
+def test_the_widgets_follow_the_language_in_force_and_can_still_switch(monkeypatch):
+    import sidecar_lab as sl
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", [])
+    sl.set_language("ko")
+    try:
+        quiz, explorer = PredictReveal(QUESTIONS[:1]), PrecedenceExplorer("02-root-registry-only")
+        assert quiz.lang == explorer.lang == "ko" and "여러분 차례" in quiz.status.value
+        assert "출발지" in explorer.table.value
+        explorer.lang_picker.value = "en"
+        assert "source" in explorer.table.value
+        assert PrecedenceExplorer("02-root-registry-only", lang="en").lang == "en"
+    finally:
+        sl.set_language("en")
 
 
 def test_a_quiz_question_can_be_any_scenario():
     scenario = Scenario.seed("01-no-sidecar").with_level("workload", enabled=True, mode="REGISTRY_ONLY")
     quiz = PredictReveal([Question(scenario, "istioinaction/sleep", GOOGLE_TLS)])
-    quiz.choice.value = "BLOCKED"
-    assert quiz.reveal() is True
-    assert "BlackHoleCluster" in quiz.feedback.value
+    assert quiz.pick("BLOCKED") is True
+    assert "BlackHoleCluster" in quiz.feedback.value.replace("<wbr>", "")
 
 
 # -- packaging ---------------------------------------------------------------------------------
@@ -436,3 +508,17 @@ def test_importing_sidecar_lab_does_not_import_the_widgets():
     code = "import sys, sidecar_lab; print('sidecar_lab.course.widgets' in sys.modules, 'ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False False"
+
+
+def test_the_figures_follow_the_language_in_force(monkeypatch):
+    from sidecar_lab.course.scenario import Scenario as S
+
+    res = S.seed("02-root-registry-only").simulator().resolve("istioinaction/sleep")
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+    korean = figures.alt_text(figures.precedence_ladder(res))
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["en"])
+    english = figures.alt_text(figures.precedence_ladder(res))
+    assert english != korean
+    if figures.hangul_font() is not None:
+        assert "사다리" in korean
+    assert figures.alt_text(figures.precedence_ladder(res, lang="en")) == english

@@ -39,6 +39,20 @@ class _Parser(argparse.ArgumentParser):
         raise SidecarLabError(f"{message} (see '{self.prog} --help')")
 
 
+class _LabParser(_Parser):
+    """``sidecar-lab lab``'s parser: everything after ``--`` goes to JupyterLab as it is (``jupyter_args``)."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        args = list(sys.argv[1:] if args is None else args)
+        extra: list[str] = []
+        if "--" in args:
+            at = args.index("--")
+            args, extra = args[:at], args[at + 1:]
+        parsed, rest = super().parse_known_args(args, namespace)
+        parsed.jupyter_args = extra
+        return parsed, rest
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sidecar-lab",
                      description="Simulate how Istio applies Sidecar resources: which Sidecar governs a workload, "
@@ -140,11 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
                        description=_CACHE_HELP)
     p.add_argument("--clear", action="store_true", help="delete every cache file")
 
-    p = sub.add_parser("lab", help="open JupyterLab on the bundled notebooks (offline)")
-    p.add_argument("path", nargs="?", help="a notebook or directory (default: the bundled course)")
+    sub._parser_class = _LabParser  # `sidecar-lab lab ... -- JUPYTER-OPTIONS`
+    p = sub.add_parser("lab", help="open JupyterLab on your own copy of the course (offline)",
+                       description="Copy the course into a workspace of yours (once; later runs reuse it as you left "
+                                   "it) and open JupyterLab there, on 127.0.0.1 with a token. Options after -- go to "
+                                   "JupyterLab as they are, e.g. sidecar-lab lab -- --ServerApp.port_retries=0.")
+    p.add_argument("path", nargs="?", metavar="PATH",
+                   help="a notebook or folder of your own to open instead of the course")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="where your copy of the course lives (default: ./sidecar-lab-course, "
+                        "./sidecar-lab-course-ko for --lang ko)")
+    p.add_argument("--lang", choices=LANGUAGES,
+                   help="the edition of the course (default: $SIDECAR_LAB_LANG, else en)")
+    p.add_argument("--reset", action="store_true",
+                   help="restore the pristine notebooks; your edited copies are moved to edited-DATE/ in the workspace")
     p.add_argument("--port", type=int, help="the port JupyterLab listens on")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--print-command", action="store_true", help="print the JupyterLab command instead of running it")
+    p.add_argument("--print-command", action="store_true",
+                   help="prepare the workspace and print the JupyterLab command instead of running it")
+    sub._parser_class = _Parser
 
     from .proxy_config import add_proxy_config_arguments  # `sidecar-lab proxy-config SECTION ...`
 
@@ -454,7 +482,8 @@ def _cmd_cache(args: argparse.Namespace) -> int:
 def _cmd_lab(args: argparse.Namespace) -> int:
     from ..course.lab import run_lab
 
-    return run_lab(args.path, port=args.port, browser=not args.no_browser, dry_run=args.print_command)
+    return run_lab(args.path, jupyter_args=args.jupyter_args, workspace=args.workspace, lang=args.lang, port=args.port,
+                   browser=not args.no_browser, dry_run=args.print_command, reset=args.reset)
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,

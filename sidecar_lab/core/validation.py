@@ -690,11 +690,23 @@ def _check_hosts(hosts: list, path: tuple, namespace: str, report: _Report) -> N
         report.add("host-all-and-more", path, hint='"*/*" already imports every namespace')
 
 
+def _host_form_hint(host: str, namespace: str) -> str | None:
+    """A suggestion for a host without "/" that is itself admitted: a short name gets its full name too."""
+    if not host:
+        return None
+    labels = host.split(".")
+    if len(labels) == 1 and _is_dns_label(host):  # "httpbin": a service of the Sidecar's own namespace
+        return f'did you mean "./{host}.{namespace}.svc.cluster.local"?'
+    if len(labels) == 2 and all(_is_dns_label(x) for x in labels):  # "httpbin.default": NAME.NAMESPACE
+        return f'did you mean "{labels[1]}/{host}.svc.cluster.local"?'
+    return f'did you mean "*/{host}"?'
+
+
 def _check_host(host: str, path: tuple, namespace: str, report: _Report) -> None:
     """agent.ValidateNamespaceSlashWildcardHostname(host, isGateway=false)."""
     parts = host.split("/", 1)
     if len(parts) != 2:
-        report.add("host-form", path, hint=f'did you mean "*/{host}"?' if host else None)
+        report.add("host-form", path, hint=_host_form_hint(host, namespace))
         return
     ns, name = parts
     if not ns or not name:

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from ..core.messages import LABELS, label
+from ..core.messages import LABELS, label, language
 from ..core.render import VERDICT_GLYPHS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,7 +162,8 @@ def _quiet_weight(family: str) -> None:
 class _Ctx:
     """Language, font and labels of one figure."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str | None) -> None:
+        lang = language(lang)  # None: the language in force (sl.set_language, $SIDECAR_LAB_LANG)
         font = hangul_font() if lang == "ko" else None
         if font is not None:
             _quiet_weight(font)
@@ -340,7 +341,7 @@ _OUTCOME_STYLE = {
 }
 
 
-def precedence_ladder(res: "Resolution", *, lang: str = "en") -> Figure:
+def precedence_ladder(res: "Resolution", *, lang: str | None = None) -> Figure:
     """The layers istiod walks for ``res.workload`` (workload, namespace, root, built-in default), each
     candidate Sidecar in its layer with what became of it and why, and the effective policy and egress."""
     ctx = _Ctx(lang)
@@ -562,7 +563,7 @@ def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> Non
 # reachability matrix
 
 def reachability_matrix(sources: list[str], targets: list[str], cells: list[list["RequestResult"]], *,
-                        lang: str = "en") -> Figure:
+                        lang: str | None = None) -> Figure:
     """Sources × targets, each cell coloured by its verdict and showing the verdict's glyph, with a legend."""
     ctx = _Ctx(lang)
     n_rows, n_cols = len(sources), len(targets)
@@ -638,7 +639,7 @@ _MAX_SERVICES = 12
 _MAX_NAMESPACES = 12
 
 
-def scope_map(res: "Resolution", sim: "Simulator", *, lang: str = "en") -> Figure:
+def scope_map(res: "Resolution", sim: "Simulator", *, lang: str | None = None) -> Figure:
     """The services of the mesh by namespace: imported by the workload's proxy, not exported to its namespace,
     or exported but not imported by its egress hosts."""
     ctx = _Ctx(lang)
@@ -786,7 +787,7 @@ DECISIVE_STEPS = frozenset({
 })
 
 
-def request_path(result: "RequestResult", *, lang: str = "en", full_trace: bool = False) -> Figure:
+def request_path(result: "RequestResult", *, lang: str | None = None, full_trace: bool = False) -> Figure:
     """source → DNS → listener → route → cluster → destination, where the request stopped, and what curl prints.
 
     Under the caption come the steps of the trace that decide the outcome (:data:`DECISIVE_STEPS`, numbered as

@@ -22,6 +22,7 @@ This module imports ipywidgets and matplotlib; ``import sidecar_lab`` does not i
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ import matplotlib
 from . import figures
 from ..core.errors import ManifestError, SidecarLabError, UsageError
 from ..core.loader import load_objects, load_text
+from ..core.messages import language
 from ..core.resolver import Simulator
 from ..core.results import RequestResult, Resolution, Verdict
 from .scenario import LEVELS, SEED_TARGETS, SEED_WORKLOAD, Scenario, parse_hosts, seed_steps
@@ -105,8 +107,15 @@ _UI: dict[str, dict[str, str]] = {"en": {
     "ui.predict.scenario": "Scenario: {title}",
     "ui.predict.sidecars": "Sidecars in effect",
     "ui.predict.no-sidecars": "(no Sidecar)",
-    "ui.predict.prompt": "What happens to this request? Pick a verdict, then reveal the answer.",
+    "ui.predict.prompt": "What happens to this request? Click the verdict you expect: the answer appears then.",
     "ui.predict.reveal": "Reveal",
+    "ui.predict.clear": "Clear the votes",
+    "ui.predict.your-turn": "Your turn: click what you expect. The answer appears once you have chosen.",
+    "ui.predict.vote": "Class vote: click a choice once per hand raised ({votes} so far), then Reveal.",
+    "ui.predict.votes": "The room's votes ({votes}):",
+    "ui.predict.revealed": "The answer:",
+    "ui.predict.terminal": "The same in a terminal (sidecar-lab check)",
+    "ui.predict.choice": "Your prediction",
     "ui.predict.next": "Next question",
     "ui.predict.pick-first": "Pick a verdict first.",
     "ui.predict.right": "Right: {verdict}.",
@@ -160,8 +169,15 @@ _UI: dict[str, dict[str, str]] = {"en": {
     "ui.predict.scenario": "시나리오: {title}",
     "ui.predict.sidecars": "적용 중인 Sidecar",
     "ui.predict.no-sidecars": "(Sidecar 없음)",
-    "ui.predict.prompt": "이 요청은 어떻게 될까요? 판정을 고른 뒤 정답을 확인하세요.",
+    "ui.predict.prompt": "이 요청은 어떻게 될까요? 예상하는 판정을 누르면 정답이 나타납니다.",
     "ui.predict.reveal": "정답 보기",
+    "ui.predict.clear": "투표 지우기",
+    "ui.predict.your-turn": "여러분 차례입니다: 예상하는 답을 누르세요. 고르고 나면 정답이 나타납니다.",
+    "ui.predict.vote": "교실 투표: 손을 든 사람마다 한 번씩 누르세요(지금까지 {votes}표). 그다음 '정답 보기'를 누르세요.",
+    "ui.predict.votes": "교실의 투표({votes}표):",
+    "ui.predict.revealed": "정답:",
+    "ui.predict.terminal": "터미널에서 같은 결과 보기(sidecar-lab check)",
+    "ui.predict.choice": "나의 예측",
     "ui.predict.next": "다음 문제",
     "ui.predict.pick-first": "먼저 판정을 고르세요.",
     "ui.predict.right": "정답입니다: {verdict}.",
@@ -179,8 +195,10 @@ _FALLBACK_LABELS = {
 }
 
 
-def ui_text(key: str, lang: str = "en", **params: Any) -> str:
-    """A widget text in ``lang``: the widgets' own words, else the shared figure labels (English when missing)."""
+def ui_text(key: str, lang: str | None = None, **params: Any) -> str:
+    """A widget text in ``lang`` (default: the language in force): the widgets' own words, else the shared figure
+    labels (English when missing)."""
+    lang = language(lang)
     if key in _UI["en"]:
         template = _UI.get(lang, {}).get(key) or _UI["en"][key]
     elif _label is not None and key in _LABELS.get("en", {}):
@@ -235,7 +253,13 @@ def as_scenario(obj: Any = None, *, workload: str | None = None) -> Scenario:
 _CELL = "border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left"
 # ipywidgets gives HTML content the line height of a control row (28 px); text blocks set their own.
 _BLOCK = "line-height:1.4"
-_BREAK = "word-break:break-all"  # Envoy names and URLs are long unbroken words
+# Identifiers wrap where <wbr> allows (after . / | and the like); a token longer than its column still wraps.
+_WRAP = "overflow-wrap:anywhere"
+#: A table as wide as its output area and never wider: fixed layout, columns by share, content that wraps.
+_TABLE = "border-collapse:collapse;table-layout:fixed;width:100%"
+_ID_BREAKS = re.compile(r"([./|:_\-,]+)")
+
+
 def _full_width() -> W.Layout:
     return W.Layout(width="100%")
 
@@ -243,68 +267,106 @@ def _full_width() -> W.Layout:
 _PRE = "font-size:85%;line-height:1.3;background:#f6f6f6;padding:6px;overflow-x:auto"
 
 
-def _verdict_badge(verdict: str, lang: str) -> str:
+def _wrap_id(text: Any) -> str:
+    """``text`` escaped, with a line-break opportunity after each ``.``, ``/``, ``|``, ``:`` ... of an identifier
+    (URLs, Envoy listener, route and cluster names), so it wraps at a boundary and not every few letters.
+
+    >>> _wrap_id("outbound|8000||httpbin.default")
+    'outbound|<wbr>8000||<wbr>httpbin.<wbr>default'
+    """
+    return _ID_BREAKS.sub(r"\1<wbr>", _e(text)).replace("&<wbr>", "&").replace("<wbr><wbr>", "<wbr>")
+
+
+def _verdict_badge(verdict: str, lang: str | None, word: bool = True) -> str:
+    """The verdict's colour, glyph and (unless ``word`` is False: a narrow matrix cell, with a legend) word."""
     colour = figures.PALETTE.get(verdict, "#888")
-    return (f'<span class="sidecar-lab-verdict" data-verdict="{_e(verdict)}" style="border-left:6px solid {colour};'
-            f'padding-left:4px;font-weight:bold;white-space:nowrap">{_e(figures.GLYPHS.get(verdict, ""))} '
-            f'{_e(ui_text("verdict." + verdict, lang))}</span>')
+    text = ui_text("verdict." + verdict, lang)
+    shown = f"{figures.GLYPHS.get(verdict, '')} {text}" if word else figures.GLYPHS.get(verdict, "")
+    return (f'<span class="sidecar-lab-verdict" data-verdict="{_e(verdict)}" title="{_e(text)}" '
+            f'style="border-left:6px solid {colour};padding-left:4px;font-weight:bold;display:inline-block;{_WRAP}">'
+            f'{_e(shown)}</span>')
 
 
-def _envoy_text(r: RequestResult, lang: str) -> str:
+def _envoy_text(r: RequestResult, lang: str | None) -> str:
     none = ui_text("stage.none", lang)
     e = r.envoy
     return " → ".join(x or none for x in (e.listener, e.route, e.cluster))
 
 
-def verdict_table_html(results: Sequence[RequestResult], lang: str = "en",
+def _why_html(steps: Sequence[str]) -> str:
+    """The explanation folded: its decisive (last) step shows; the whole numbered list opens on a click."""
+    if not steps:
+        return ""
+    items = "".join(f"<li>{_e(s)}</li>" for s in steps)
+    return (f'<details class="sidecar-lab-why"><summary>{_e(steps[-1])}</summary>'
+            f'<ol style="margin:0;padding-left:1.4em">{items}</ol></details>')
+
+
+#: Up to this many destinations, a matrix cell says its verdict's word beside the glyph.
+_MATRIX_WORDS = 6
+#: Column shares of the verdict table: source, target, verdict, Envoy's path, what curl prints, why.
+_VERDICT_COLUMNS = (14, 15, 12, 18, 16, 25)
+
+
+def verdict_table_html(results: Sequence[RequestResult], lang: str | None = None,
                        errors: Sequence[tuple[str, str]] = ()) -> str:
-    """One row per request: source, target, verdict (glyph and word), Envoy's path, what curl prints, why."""
-    head = "".join(f'<th style="{_CELL}">{_e(ui_text(k, lang))}</th>' for k in
+    """One row per request: source, target, verdict (glyph and word), Envoy's path, what curl prints, why (folded
+    to its decisive step). As wide as its output area and never wider."""
+    cols = "".join(f'<col style="width:{w}%">' for w in _VERDICT_COLUMNS)
+    head = "".join(f'<th style="{_CELL};{_WRAP}">{_e(ui_text(k, lang))}</th>' for k in
                    ("ui.col.source", "ui.col.target", "ui.col.verdict", "ui.col.envoy", "ui.col.client", "ui.col.why"))
     rows = []
     for r in results:
-        steps = "".join(f"<li>{_e(s)}</li>" for s in r.explanation(lang))
         rows.append(
             f'<tr data-target="{_e(r.target.target)}" data-verdict="{_e(r.verdict.value)}">'
-            f'<td style="{_CELL}"><code>{_e(r.source.namespace)}/{_e(r.source.name)}</code></td>'
-            f'<td style="{_CELL};{_BREAK}"><code>{_e(r.target.target)}</code></td>'
+            f'<td style="{_CELL};{_WRAP}"><code>{_wrap_id(f"{r.source.namespace}/{r.source.name}")}</code></td>'
+            f'<td style="{_CELL};{_WRAP}"><code>{_wrap_id(r.target.target)}</code></td>'
             f'<td style="{_CELL}">{_verdict_badge(r.verdict.value, lang)}</td>'
-            f'<td style="{_CELL};{_BREAK}"><code>{_e(_envoy_text(r, lang))}</code></td>'
-            f'<td style="{_CELL}">{_e(r.client_sees_text(lang))}</td>'
-            f'<td style="{_CELL};min-width:18em"><ol style="margin:0;padding-left:1.4em">{steps}</ol></td></tr>')
+            f'<td style="{_CELL};{_WRAP}"><code>{_wrap_id(_envoy_text(r, lang))}</code></td>'
+            f'<td style="{_CELL};{_WRAP}">{_wrap_id(r.client_sees_text(lang))}</td>'
+            f'<td style="{_CELL};{_WRAP}">{_why_html(r.explanation(lang))}</td></tr>')
     for target, message in errors:
-        rows.append(f'<tr><td style="{_CELL}" colspan="6" class="sidecar-lab-error">'
+        rows.append(f'<tr><td style="{_CELL};{_WRAP}" colspan="6" class="sidecar-lab-error">'
                     f'{_e(ui_text("ui.bad-target", lang, target=target, message=message))}</td></tr>')
-    return (f'<div style="overflow-x:auto;{_BLOCK}"><table class="sidecar-lab-verdicts" '
-            f'style="border-collapse:collapse;font-size:90%"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    return (f'<div style="{_BLOCK}"><table class="sidecar-lab-verdicts" style="{_TABLE};font-size:90%">'
+            f'<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def matrix_table_html(sources: Sequence[str], targets: Sequence[str], cells: Sequence[Sequence[RequestResult]],
-                      lang: str = "en") -> str:
-    """The reachability matrix as a table: one row per source, one column per target, glyph and word per cell."""
+                      lang: str | None = None) -> str:
+    """The reachability matrix as a table: one row per source, one column per target, glyph and word per cell.
+    As wide as its output area and never wider: names wrap at their ``.``/``/``/``:``."""
+    first = max(14, min(24, 100 // (len(targets) + 2)))
+    cols = f'<col style="width:{first}%">' + "".join(
+        f'<col style="width:{(100 - first) / max(len(targets), 1):.2f}%">' for _ in targets)
     head = f'<th style="{_CELL}">{_e(ui_text("ui.col.source", lang))}</th>' + "".join(
-        f'<th style="{_CELL}"><code>{_e(x)}</code></th>' for x in targets)
+        f'<th style="{_CELL};{_WRAP}"><code>{_wrap_id(x)}</code></th>' for x in targets)
+    words = len(targets) <= _MATRIX_WORDS  # more columns: glyphs in the cells and a legend under the table
     rows = []
     for source, row in zip(sources, cells):
-        tds = "".join(f'<td style="{_CELL}" title="{_e(_envoy_text(r, lang))}">{_verdict_badge(r.verdict.value, lang)}'
-                      f'</td>' for r in row)
-        rows.append(f'<tr data-source="{_e(source)}"><th style="{_CELL}"><code>{_e(source)}</code></th>{tds}</tr>')
-    return (f'<div style="overflow-x:auto;{_BLOCK}"><table class="sidecar-lab-matrix" '
-            f'style="border-collapse:collapse;font-size:85%"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+        tds = "".join(f'<td style="{_CELL}" title="{_e(_envoy_text(r, lang))}">'
+                      f'{_verdict_badge(r.verdict.value, lang, words)}</td>' for r in row)
+        rows.append(f'<tr data-source="{_e(source)}"><th style="{_CELL};{_WRAP}"><code>{_wrap_id(source)}</code></th>'
+                    f'{tds}</tr>')
+    seen = sorted({r.verdict.value for row in cells for r in row}, key=VERDICTS.index)
+    legend = "" if words else ('<p class="sidecar-lab-legend" style="margin:4px 0">' + " · ".join(
+        f"<b>{_e(figures.GLYPHS.get(v, ''))}</b> {_e(ui_text('verdict.' + v, lang))}" for v in seen) + "</p>")
+    return (f'<div style="{_BLOCK}"><table class="sidecar-lab-matrix" style="{_TABLE};font-size:85%">'
+            f'<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'{legend}</div>')
 
 
 def _message_line(m: ValidationMessage, line: int | None, lang: str) -> str:
     where = f"{ui_text('ui.playground.line', lang, line=line)}: " if line is not None else ""
     colour = figures.PALETTE["BLOCKED"] if m.level == ERROR else "#8a6d00"
     hint = f" <i>— {_e(m.hint)}</i>" if m.hint else ""
+    message = m.message[len(m.field) + 2:] if m.message.startswith(f"{m.field}: ") else m.message  # said once
     return (f'<li class="sidecar-lab-{m.level.lower()}"><b style="color:{colour}">{_e(m.level)}</b> '
-            f'{_e(where)}<code>{_e(m.field)}</code>: {_e(m.message)} <small>[{_e(m.rule)}]</small>{hint}</li>')
+            f'{_e(where)}<code>{_e(m.field)}</code>: {_e(message)} <small>[{_e(m.rule)}]</small>{hint}</li>')
 
 
 def validation_html(found: Iterable[tuple[str, Sequence[ValidationMessage], Callable[[tuple], int | None] | None]],
-                    lang: str = "en") -> str:
+                    lang: str | None = None) -> str:
     """Istio's admission messages per Sidecar (``(name, messages, line_of)`` triples), in its own words."""
     parts = []
     for name, messages, line_of in found:
@@ -384,8 +446,8 @@ class _Lab:
     #: The Istio release whose rules answer (``istio_version=`` of the widgets; None: the default, 1.26).
     istio_version: str | None = None
 
-    def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in dict((v, k) for k, v in LANGUAGE_OPTIONS) else "en"
+    def __init__(self, lang: str | None) -> None:
+        self.lang = language(lang)  # None: the language in force (sl.set_language, $SIDECAR_LAB_LANG)
         self._quiet = False
         self.error: str | None = None
         self.figure: Any = None
@@ -480,8 +542,8 @@ class LevelControls:
         self.mode = W.Dropdown(options=[("REGISTRY_ONLY", "REGISTRY_ONLY"), ("ALLOW_ANY", "ALLOW_ANY"), ("", "")],
                                value="", style={"description_width": "initial"}, layout=W.Layout(width="230px"))
         self.hosts = W.Text(value="", continuous_update=True, style={"description_width": "initial"},
-                            layout=W.Layout(width="360px"))
-        self.box = W.HBox([self.label, self.enabled, self.mode, self.hosts])
+                            layout=W.Layout(width="360px", max_width="100%"))
+        self.box = W.HBox([self.label, self.enabled, self.mode, self.hosts], layout=W.Layout(flex_flow="row wrap"))
         # DOM classes (standard ipywidgets, no JavaScript) so pages and browser tests can find each control.
         for control, role in ((self.mode, "mode"), (self.hosts, "hosts"), (self.box, "level")):
             control.add_class(f"sidecar-lab-{level}-{role}")
@@ -528,7 +590,7 @@ class _Requests:
 class _Levels(_Lab):
     """A widget driven by the three lab Sidecars of a scenario (and, for the seed, a step picker)."""
 
-    def __init__(self, scenario: Any, lang: str, workload: str | None = None) -> None:
+    def __init__(self, scenario: Any, lang: str | None, workload: str | None = None) -> None:
         super().__init__(lang)
         self.scenario: Scenario = as_scenario(scenario, workload=workload)
         self.controls: dict[str, LevelControls] = {level: LevelControls(level) for level in LEVELS}
@@ -622,7 +684,7 @@ class PrecedenceExplorer(_Requests, _Levels):
     """
 
     def __init__(self, scenario: Any = None, *, workload: str = SEED_WORKLOAD,
-                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en", istio_version: str | None = None) -> None:
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str | None = None, istio_version: str | None = None) -> None:
         self.istio_version = _istio_version(istio_version)
         super().__init__(scenario, lang, workload)
         self.resolution: Resolution | None = None
@@ -634,14 +696,14 @@ class PrecedenceExplorer(_Requests, _Levels):
         self.workload_picker = W.Dropdown(options=workloads, value=chosen, style={"description_width": "initial"},
                                           layout=W.Layout(width="auto"))
         self.targets_box = W.Textarea(value="\n".join(targets), rows=max(3, len(targets)), continuous_update=False,
-                                      style={"description_width": "initial"}, layout=W.Layout(width="520px"))
+                                      style={"description_width": "initial"}, layout=W.Layout(width="100%", max_width="520px"))
         self.summary = W.HTML()
         self.table = W.HTML(layout=_full_width())
         self.workload_picker.observe(lambda ch: self._quiet or self._refresh(), names="value")
         self.targets_box.observe(lambda ch: self._quiet or self._refresh(), names="value")
         self.widget = W.VBox([
             self.title,
-            W.HBox([self.step_picker, self.workload_picker, self.lang_picker]),
+            W.HBox([self.step_picker, self.workload_picker, self.lang_picker], layout=W.Layout(flex_flow="row wrap")),
             self.level_box,
             self.targets_box,
             self.messages,
@@ -689,7 +751,7 @@ class ReachabilityExplorer(_Levels):
     ``targets`` None: one destination per Service port of the scenario, plus the seed's two external ones.
     """
 
-    def __init__(self, scenario: Any = None, *, targets: Sequence[str] | None = None, lang: str = "en",
+    def __init__(self, scenario: Any = None, *, targets: Sequence[str] | None = None, lang: str | None = None,
                  istio_version: str | None = None) -> None:
         self.istio_version = _istio_version(istio_version)
         super().__init__(scenario, lang)
@@ -701,7 +763,7 @@ class ReachabilityExplorer(_Levels):
         self.table = W.HTML(layout=_full_width())
         self.widget = W.VBox([
             self.title,
-            W.HBox([self.step_picker, self.lang_picker]),
+            W.HBox([self.step_picker, self.lang_picker], layout=W.Layout(flex_flow="row wrap")),
             self.level_box,
             self.messages,
             self.image,
@@ -772,7 +834,7 @@ class YamlPlayground(_Requests, _Lab):
     """
 
     def __init__(self, text: str | None = None, *, base: Any = None, workload: str = SEED_WORKLOAD,
-                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str = "en", istio_version: str | None = None) -> None:
+                 targets: Sequence[str] = DEFAULT_TARGETS, lang: str | None = None, istio_version: str | None = None) -> None:
         self.istio_version = _istio_version(istio_version)
         super().__init__(lang)
         base_scenario = as_scenario(base if base is not None else "01-no-sidecar")
@@ -786,18 +848,18 @@ class YamlPlayground(_Requests, _Lab):
         chosen = workload if workload in workloads else (workloads or [None])[0]
         self.editor = W.Textarea(value=text if text is not None else _default_playground_text(),
                                  continuous_update=True, rows=16,
-                                 layout=W.Layout(width="640px"))
+                                 layout=W.Layout(width="100%", max_width="640px"))
         self.workload_picker = W.Dropdown(options=workloads, value=chosen, style={"description_width": "initial"},
                                           layout=W.Layout(width="auto"))
         self.targets_box = W.Textarea(value="\n".join(targets), rows=max(3, len(targets)), continuous_update=False,
-                                      style={"description_width": "initial"}, layout=W.Layout(width="520px"))
+                                      style={"description_width": "initial"}, layout=W.Layout(width="100%", max_width="520px"))
         self.summary = W.HTML()
         self.table = W.HTML(layout=_full_width())
         for control in (self.editor, self.workload_picker, self.targets_box):
             control.observe(lambda ch: self._quiet or self._refresh(), names="value")
         self.widget = W.VBox([
             self.title,
-            W.HBox([self.workload_picker, self.lang_picker]),
+            W.HBox([self.workload_picker, self.lang_picker], layout=W.Layout(flex_flow="row wrap")),
             self.editor,
             self.messages,
             self.targets_box,
@@ -901,53 +963,245 @@ def _question(q: Any) -> Question:
     return Question(*q)
 
 
-class PredictReveal(_Lab):
-    """The learner picks ROUTED / PASSTHROUGH / BLOCKED / DIRECT / DNS_FAILURE, then reveals the simulator's answer.
+def _command(q: Question) -> str:
+    """The command as the lab ran it: the question's own, else the seed walkthrough's for the same request, else
+    a plain ``kubectl exec ... -- curl URL`` (no ``-s``: what the learner would type)."""
+    if q.command:
+        return q.command
+    if isinstance(q.scenario, str):
+        for known in seed_questions():
+            if (known.scenario, known.source, known.target) == (q.scenario, q.source, q.target) and known.command:
+                return known.command
+    namespace, _, name = q.source.partition("/")
+    return f"kubectl exec -n {namespace} {name} -- curl {q.target}"
+
+
+# --------------------------------------------------------------------------------------------------------------
+# predictions: commit to a choice by clicking it, then the answer appears
+
+_NEUTRAL = "border-left:4px solid #7A8B99;background:#EEF2F6;padding:0.4em 0.8em;color:#1A1A1A"
+
+
+class _Commit(_Lab):
+    """A prediction: choice buttons; a click commits to that choice and reveals the answer and why.
+
+    Nothing is revealed before a click (Run All, nbclient and Voilà show the neutral "your turn"), unless the
+    facilitator says so (:mod:`sidecar_lab.course.classroom`): ``reveal_all()`` shows every answer, and
+    ``class_vote()`` turns the buttons into a class tally (each click adds a vote; *Reveal* shows the answer
+    with the room's votes). Subclasses give ``_choices()`` ((label, value) pairs), ``_answer()`` (the right
+    value and the explanation's HTML, computed only when revealed) and ``_question_html()``.
+    """
+
+    def __init__(self, lang: str | None) -> None:
+        super().__init__(lang)
+        from . import classroom
+
+        self._classroom = classroom
+        self.revealed = False
+        self.picked: Any = None
+        self.answer: Any = None
+        self.by_facilitator = False
+        self._explanation, self._explained_in = "", None
+        self.vote = classroom.voting()
+        self.votes: dict[Any, int] = {}
+        self.question_view = W.HTML(layout=_full_width())
+        self.buttons_box = W.HBox(layout=W.Layout(flex_flow="row wrap"))
+        self.buttons: list[W.Button] = []
+        self.reveal_button = W.Button(button_style="primary")
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.clear_button = W.Button()
+        self.clear_button.on_click(lambda _: self._clear_votes())
+        self.status = W.HTML(layout=_full_width())
+        self.feedback = W.HTML(layout=_full_width())
+        self.image.layout.display = "none"
+        self.widget = W.VBox()
+        self.widget.add_class("sidecar-lab-predict")
+        classroom.register(self)
+
+    # -- what a subclass says
+    def _choices(self) -> list[tuple[str, Any]]:  # pragma: no cover - every prediction has its own
+        raise NotImplementedError
+
+    def _answer(self) -> tuple[Any, str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _question_html(self) -> str:
+        return ""
+
+    def _figure(self) -> tuple[tuple, Callable[[], Any]] | None:
+        return None
+
+    # -- actions
+    def pick(self, value: Any) -> bool | None:
+        """Click the choice ``value``: a learner's commitment (the answer appears; True when right), or in a class
+        vote one more vote for it (None)."""
+        if self.vote:
+            self.votes[value] = self.votes.get(value, 0) + 1
+            self._show()
+            return None
+        if self.revealed:
+            return self.picked == self.answer if self.picked is not None else None
+        self.picked = value
+        return self.reveal()
+
+    def reveal(self, by_facilitator: bool = False) -> bool | None:
+        """Show the answer and why: True when the learner's pick was right, False when not, None without a pick."""
+        if not self.revealed:
+            try:
+                self.answer, self._explanation = self._answer()
+                self._explained_in = self.lang
+            except SidecarLabError as exc:
+                self.error = str(exc)
+                self.messages.value = _error_html(str(exc), self.lang)
+                return None
+            self.revealed = True
+            self.by_facilitator = by_facilitator or self.picked is None
+            self._scored()
+        self._show()
+        return None if self.picked is None else self.picked == self.answer
+
+    def set_vote(self, on: bool) -> None:
+        """Make this prediction a class tally (``on``) or a learner's own choice again."""
+        self.vote = bool(on)
+        self._show()
+
+    def _clear_votes(self) -> None:
+        self.votes = {}
+        self._show()
+
+    def _scored(self) -> None:
+        """Called once when the answer is revealed (a quiz keeps its score here)."""
+
+    # -- drawing
+    def _relabel(self) -> None:
+        super()._relabel()
+        self.reveal_button.description = ui_text("ui.predict.reveal", self.lang)
+        self.clear_button.description = ui_text("ui.predict.clear", self.lang)
+
+    def _refresh(self) -> None:
+        self._timed(self._show)
+
+    def _show(self) -> None:
+        self.question_view.value = self._question_html()
+        choices = self._choices()
+        if [b.tooltip for b in self.buttons] != [str(value) for _, value in choices]:  # other choices: new buttons
+            self.buttons = []
+            for label, value in choices:
+                button = W.Button(layout=W.Layout(width="auto"))
+                button.add_class("sidecar-lab-choice")
+                button.on_click(lambda _, v=value: self.pick(v))
+                self.buttons.append(button)
+        for button, (label, value) in zip(self.buttons, choices):
+            button.description = self._button_text(label, value)
+            button.disabled = self.revealed and not self.vote
+            button.button_style = "info" if (value == self.picked and not self.vote) else ""
+            button.tooltip = str(value)
+        self.reveal_button.layout.display = "" if self.vote and not self.revealed else "none"
+        self.clear_button.layout.display = "" if self.vote and not self.revealed else "none"
+        self.buttons_box.children = [*self.buttons, self.reveal_button, self.clear_button]
+        self.messages.value = self._font_note() if self.revealed else ""
+        if not self.revealed:
+            key = "ui.predict.vote" if self.vote else "ui.predict.your-turn"
+            total = sum(self.votes.values())
+            self.status.value = (f'<div class="sidecar-lab-your-turn" style="{_NEUTRAL};{_BLOCK}">✎ '
+                                 f'{_e(ui_text(key, self.lang, votes=total))}</div>')
+            self.feedback.value = ""
+            self.image.layout.display = "none"
+            self.figure_text.value = ""
+            return
+        self.status.value = ""
+        if self._explained_in != self.lang:  # the language changed since the reveal: say it again
+            self.answer, self._explanation = self._answer()
+            self._explained_in = self.lang
+        right = self.picked is not None and self.picked == self.answer
+        if self.picked is None:
+            head = ui_text("ui.predict.revealed", self.lang)
+        elif right:
+            head = ui_text("ui.predict.right", self.lang, verdict=self._label_of(self.answer))
+        else:
+            head = ui_text("ui.predict.wrong", self.lang, pick=self._label_of(self.picked),
+                           verdict=self._label_of(self.answer))
+        self.feedback.value = (
+            f'<div class="sidecar-lab-answer" style="{_BLOCK}" data-answer="{_e(self.answer)}" '
+            f'data-correct="{str(right).lower()}"><p><b>{_e(head)}</b></p>{self._votes_html()}'
+            f"{self._explanation}</div>")
+        figure = self._figure()
+        if figure is not None:
+            self.image.layout.display = ""
+            self._show_figure(*figure)
+
+    def _button_text(self, label: str, value: Any) -> str:
+        if self.vote and self.votes.get(value):
+            return f"{label} · {self.votes[value]}"
+        return label
+
+    def _label_of(self, value: Any) -> str:
+        return next((label for label, v in self._choices() if v == value), str(value))
+
+    def _votes_html(self) -> str:
+        total = sum(self.votes.values())
+        if not total:
+            return ""
+        rows = []
+        for label, value in self._choices():
+            n = self.votes.get(value, 0)
+            mark = " ✔" if value == self.answer else ""
+            rows.append(f'<tr><td style="{_CELL}">{_e(label)}{mark}</td><td style="{_CELL};width:60%">'
+                        f'<div style="background:#7A8B99;height:0.9em;width:{100 * n / total:.0f}%"></div></td>'
+                        f'<td style="{_CELL}">{n}</td></tr>')
+        title = ui_text("ui.predict.votes", self.lang, votes=total)
+        return (f'<p>{_e(title)}</p><table class="sidecar-lab-votes" style="border-collapse:collapse;'
+                f'table-layout:fixed;width:100%;max-width:36em">{"".join(rows)}</table>')
+
+
+class PredictReveal(_Commit):
+    """Predict what happens to a request: click ROUTED, PASSTHROUGH or BLOCKED; then the simulator's verdict, what
+    curl prints, Envoy's path and why appear. Several questions make a quiz that keeps the score.
 
     ``questions``: (scenario or seed step, source, target) triples or :class:`Question` values; by default
-    every request of the seed walkthrough.
+    every request of the seed walkthrough. ``choices``: the verdicts offered (the three of the course by default).
 
     >>> quiz = PredictReveal([("02-root-registry-only", "istioinaction/sleep", "http://google.com")])
-    >>> quiz.choice.value = "BLOCKED"
-    >>> quiz.reveal()
+    >>> quiz.feedback.value   # nothing is revealed before a click
+    ''
+    >>> quiz.pick("BLOCKED")
     True
     >>> quiz.score
     (1, 1)
     """
 
-    def __init__(self, questions: Iterable[Any] | None = None, *, lang: str = "en") -> None:
+    def __init__(self, questions: Iterable[Any] | None = None, *, choices: Sequence[str] = VERDICTS[:3],
+                 lang: str | None = None) -> None:
         super().__init__(lang)
         self.questions = [_question(q) for q in (questions if questions is not None else seed_questions())]
         if not self.questions:
             raise UsageError("PredictReveal needs at least one question")
+        unknown = [c for c in choices if c not in VERDICTS]
+        if unknown:
+            raise UsageError(f"unknown verdict {unknown[0]!r}: choose among {', '.join(VERDICTS)}")
+        self.verdicts = tuple(choices)
         self.index = 0
         self.right = 0
         self.answered = 0
         self.result: RequestResult | None = None
-        self.revealed = False
-        self.last_pick: str | None = None
-        self.question_view = W.HTML(layout=_full_width())
-        self.choice = W.ToggleButtons(options=[(v, v) for v in VERDICTS], value=None, style={"button_width": "auto"})
-        self.reveal_button = W.Button(button_style="primary")
         self.next_button = W.Button()
-        self.feedback = W.HTML(layout=_full_width())
-        self.score_view = W.HTML()
-        self.reveal_button.on_click(lambda _: self.reveal())
         self.next_button.on_click(lambda _: self.next())
-        self.image.layout.display = "none"
-        self.widget = W.VBox([
-            W.HBox([self.title, self.lang_picker]),
+        self.score_view = W.HTML()
+        self.widget.children = [
+            W.HBox([self.title, self.lang_picker], layout=W.Layout(flex_flow="row wrap")),
             self.question_view,
-            self.choice,
-            W.HBox([self.reveal_button, self.next_button]),
+            self.buttons_box,
+            self.status,
             self.messages,
             self.feedback,
             self.image,
             self.figure_text,
-            self.score_view,
-        ])
+            W.HBox([self.next_button, self.score_view], layout=W.Layout(flex_flow="row wrap")),
+        ]
         self._relabel()
         self._refresh()
+        if self._classroom.revealing():
+            self.reveal(by_facilitator=True)
 
     @property
     def question(self) -> Question:
@@ -958,102 +1212,71 @@ class PredictReveal(_Lab):
         """(right, answered)."""
         return self.right, self.answered
 
-    def _scenario(self, q: Question) -> Scenario:
-        return as_scenario(q.scenario)
+    @property
+    def last_pick(self) -> Any:
+        return self.picked
 
     def _relabel(self) -> None:
         super()._relabel()
         self.title.value = f"<h3>{_e(ui_text('ui.predict.title', self.lang))}</h3>"
-        self._quiet = True
-        try:
-            value = self.choice.value
-            self.choice.options = [(f"{figures.GLYPHS[v]} {ui_text('verdict.' + v, self.lang)}", v) for v in VERDICTS]
-            self.choice.value = value
-        finally:
-            self._quiet = False
-        self.reveal_button.description = ui_text("ui.predict.reveal", self.lang)
         self.next_button.description = ui_text("ui.predict.next", self.lang)
 
-    def _refresh(self) -> None:
-        self._timed(self._draw)
+    def _choices(self) -> list[tuple[str, str]]:
+        return [(f"{figures.GLYPHS[v]} {ui_text('verdict.' + v, self.lang)}", v) for v in self.verdicts]
 
-    def _draw(self) -> None:
+    def _question_html(self) -> str:
         q = self.question
-        scenario = self._scenario(q)
+        scenario = as_scenario(q.scenario)
         sidecars = scenario.sidecars_yaml() or ui_text("ui.predict.no-sidecars", self.lang)
-        namespace, _, name = q.source.partition("/")
-        command = q.command or f"kubectl exec -n {namespace} {name} -- curl -s {q.target}"
         title = scenario.title or (q.scenario if isinstance(q.scenario, str) else "")
-        number = ui_text("ui.predict.question", self.lang, number=self.index + 1, total=len(self.questions))
-        self.question_view.value = (
-            f'<div style="{_BLOCK}"><p><b>{_e(number)}</b>'
-            f" — {_e(ui_text('ui.predict.scenario', self.lang, title=title))}</p>"
-            f"<details><summary>{_e(ui_text('ui.predict.sidecars', self.lang))}</summary>"
-            f'<pre style="{_PRE}">{_e(sidecars)}</pre></details>'
-            f"<pre>$ {_e(command)}</pre><p>{_e(ui_text('ui.predict.prompt', self.lang))}</p></div>")
-        score = ui_text("ui.predict.score", self.lang, right=self.right, answered=self.answered)
-        self.score_view.value = f"<b>{_e(score)}</b>"
-        self.choice.disabled = self.revealed
-        self.reveal_button.disabled = self.revealed
-        self.messages.value = self._font_note() if self.revealed else ""
-        if not self.revealed or self.result is None:
-            self.feedback.value = ""
-            self.image.layout.display = "none"
-            self.figure_text.value = ""
-            return
-        r = self.result
-        verdict = r.verdict.value
-        word = ui_text("verdict." + verdict, self.lang)
-        if self.last_pick == verdict:
-            head = ui_text("ui.predict.right", self.lang, verdict=word)
-        else:
-            pick = ui_text("verdict." + str(self.last_pick), self.lang)
-            head = ui_text("ui.predict.wrong", self.lang, pick=pick, verdict=word)
+        number = (f"<b>{_e(ui_text('ui.predict.question', self.lang, number=self.index + 1, total=len(self.questions)))}"
+                  "</b> — " if len(self.questions) > 1 else "")
+        return (f'<div style="{_BLOCK}"><p>{number}{_e(ui_text("ui.predict.scenario", self.lang, title=title))}</p>'
+                f"<details><summary>{_e(ui_text('ui.predict.sidecars', self.lang))}</summary>"
+                f'<pre style="{_PRE}">{_e(sidecars)}</pre></details>'
+                f'<pre style="{_PRE};white-space:pre-wrap">$ {_e(_command(q))}</pre>'
+                f"<p>{_e(ui_text('ui.predict.prompt', self.lang))}</p></div>")
+
+    def _answer(self) -> tuple[str, str]:
+        from ..core.render import check_text
+
+        q = self.question
+        r = check(as_scenario(q.scenario).simulator(), q.source, q.target)
+        self.result = r
         steps = "".join(f"<li>{_e(s)}</li>" for s in r.explanation(self.lang))
         done = (f"<p><i>{_e(ui_text('ui.predict.done', self.lang))}</i></p>"
-                if self.index == len(self.questions) - 1 else "")
-        self.feedback.value = (
-            f'<div class="sidecar-lab-feedback" style="{_BLOCK}" data-verdict="{_e(verdict)}" '
-            f'data-correct="{str(self.last_pick == verdict).lower()}">'
-            f"<p><b>{_e(head)}</b> {_verdict_badge(verdict, self.lang)}</p>"
-            f"<p>{_e(ui_text('ui.predict.client', self.lang, text=r.client_sees_text(self.lang)))}</p>"
-            f"<p><code>{_e(_envoy_text(r, self.lang))}</code></p>"
-            f"<p>{_e(ui_text('ui.predict.why', self.lang))}</p><ol>{steps}</ol>{done}</div>")
-        self.image.layout.display = ""
-        self._show_figure(("path", repr(r)), lambda: figures.request_path(r, lang=self.lang))
+                if len(self.questions) > 1 and self.index == len(self.questions) - 1 else "")
+        html_ = (f"<p>{_verdict_badge(r.verdict.value, self.lang)}</p>"
+                 f"<p>{_e(ui_text('ui.predict.client', self.lang, text=r.client_sees_text(self.lang)))}</p>"
+                 f"<p><code>{_wrap_id(_envoy_text(r, self.lang))}</code></p>"
+                 f"<p>{_e(ui_text('ui.predict.why', self.lang))}</p><ol>{steps}</ol>"
+                 f"<details><summary>{_e(ui_text('ui.predict.terminal', self.lang))}</summary>"
+                 f'<pre style="{_PRE}">{_e(check_text(r, lang=self.lang))}'
+                 f"</pre></details>{done}")
+        return r.verdict.value, html_
 
-    def reveal(self) -> bool | None:
-        """Show the simulator's verdict and score the pick: True right, False wrong, None when nothing is picked."""
-        if self.revealed:
-            return self.last_pick == (self.result.verdict.value if self.result else None)
-        pick = self.choice.value
-        if pick is None:
-            self.messages.value = f"<p>{_e(ui_text('ui.predict.pick-first', self.lang))}</p>"
+    def _figure(self) -> tuple[tuple, Callable[[], Any]] | None:
+        r = self.result
+        if r is None:
             return None
-        q = self.question
-        try:
-            self.result = check(self._scenario(q).simulator(), q.source, q.target)
-        except SidecarLabError as exc:
-            self.error = str(exc)
-            self.messages.value = _error_html(str(exc), self.lang)
-            return None
-        self.last_pick = pick
-        self.revealed = True
-        self.answered += 1
-        correct = pick == self.result.verdict.value
-        self.right += int(correct)
-        self._refresh()
-        return correct
+        return ("path", repr(r)), lambda: figures.request_path(r, lang=self.lang)
+
+    def _show(self) -> None:
+        super()._show()
+        self.next_button.layout.display = "" if len(self.questions) > 1 else "none"
+        score = ui_text("ui.predict.score", self.lang, right=self.right, answered=self.answered)
+        self.score_view.value = f"<b>{_e(score)}</b>" if len(self.questions) > 1 or self.answered else ""
+
+    def _scored(self) -> None:
+        if self.picked is not None:
+            self.answered += 1
+            self.right += int(self.picked == self.answer)
 
     def next(self) -> None:
         """Go to the next question (after the last one, back to the first; the score is kept)."""
         self.index = (self.index + 1) % len(self.questions)
-        self.revealed = False
-        self.result = None
-        self.last_pick = None
-        self._quiet = True
-        try:
-            self.choice.value = None
-        finally:
-            self._quiet = False
+        self.revealed, self.result, self.picked, self.answer, self.votes = False, None, None, None, {}
         self._refresh()
+        if self._classroom.revealing():
+            self.reveal(by_facilitator=True)
+

@@ -136,6 +136,7 @@ def push_fanout_figure(points: Sequence[dict]) -> Any:
     ax.set_ylabel("proxies pushed" + (" (mean over services)" if key == "push_fanout_mean" else ""))
     ax.set_xscale("log")
     ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(bottom=0)  # a count: no negative ticks (-10^0, -10^1) below the axis
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     what = "a service" if key == "push_fanout_mean" else points[-1].get("service", "one service")
