@@ -191,3 +191,15 @@ def test_malformed_header_or_method_is_one_error_line(tmp_path, capsys, args, wo
     assert main(["check", str(path), "--from", "app/client", "--to", "http://api.app:8080/", *args]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and words in err and "Traceback" not in err
+
+
+def test_a_matrix_keeps_sources_apart_when_a_route_reads_their_labels_source_key():
+    # sourceMatchHTTP makes the route depend on the client's labels: two pods of one scope differ.
+    from sidecar_lab.core.traffic import matrix_cells, source_key
+
+    s = sim(*BASE, api_vs(to("a", match=[{"sourceLabels": {"version": "canary"}}]), to("b")))
+    sources = [s.workload("app/client"), s.workload("app/plain")]
+    assert source_key(s, sources[0]) != source_key(s, sources[1])
+    cells, _ = matrix_cells(s, sources, ["http://api.app:8080/"])
+    assert [row[0]["cluster"] for row in cells] == [A, B]
+    assert [row[0]["cluster"] for row in cells] == [check(s, w, "http://api.app:8080/").envoy.cluster for w in sources]

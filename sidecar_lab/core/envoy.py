@@ -39,7 +39,7 @@ from .resolver import RegistryService, Scope, ScopeListener, Simulator, selector
 __all__ = [
     "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy",
     "build_listeners", "route_table", "outbound_clusters", "cluster_name", "destination_cluster",
-    "select_listener", "select_filter_chain", "is_ip", "select_virtual_host", "select_route", "route_matches",
+    "select_listener", "select_filter_chain", "is_ip", "source_dependence", "select_virtual_host", "select_route", "route_matches",
     "ENVOY_STATIC_CLUSTERS", "WILDCARD", "LOCALHOST", "RESERVED_PORTS", "HTTP_ALPNS",
 ]
 
@@ -560,6 +560,22 @@ def _needs_labels(scope: Scope) -> bool:
                     if any(m.source_labels or m.source_namespace for m in r.match):
                         return True
     return False
+
+
+def source_dependence(sim: Simulator, scope: Scope, w: Workload) -> tuple[bool, bool]:
+    """Does what this scope's proxies get depend on a pod's (labels, own address), beyond its scope?
+
+    Labels matter when a VirtualService route of the scope matches ``sourceLabels`` (http, tcp or
+    tls) or a DestinationRule of the scope's namespace has a ``workloadSelector``; the address
+    matters when the pod is an endpoint of a headless service its proxy sees (istiod builds no
+    listener for the proxy's own address).
+    """
+    labels = _routes_need_labels(scope) or _needs_labels(scope) or any(
+        r.workload_selector is not None and r.namespace == scope.config_namespace
+        for rules in scope.destination_rules.values() for r in rules)
+    own_ip = bool(w.pod_ip) and any(
+        listener.endpoint_ip == w.pod_ip for listener in build_listeners(sim, Proxy(scope, w.labels, w.namespace)).values())
+    return labels, own_ip
 
 
 def build_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
