@@ -10,8 +10,14 @@ Listeners (LDS), route tables (RDS) and clusters (CDS), from a :class:`~sidecar_
   ``generateVirtualHostDomains``, ``dedupeDomains``) and ``route/route.go``
   (``BuildSidecarVirtualHostWrapper``, ``BuildHTTPRoutesForVirtualService``, ``TranslateRoute``,
   ``GetDestinationCluster``);
+* route tables of HTTP_PROXY ports and unix sockets merge every port's virtual hosts
+  (``mergeAllVirtualHosts``); the catch-all virtual host is ``buildCatchAllVirtualHost``'s;
 * clusters follow ``cluster.go`` (``buildOutboundClusters``): one per port of every visible
-  service but aliases, plus one per DestinationRule subset;
+  service but aliases, plus one per DestinationRule subset; their endpoints follow
+  ``endpoint_builder.go`` (``BuildClusterLoadAssignment``, a subset's endpoints by
+  ``getSubSetLabels``);
+* what one proxy gets: :func:`proxy_listeners` (no listener for a headless service's endpoint that
+  is the proxy itself), :func:`proxy_route_tables` (the tables its listeners name);
 * Envoy's own choices: original-destination listener lookup, filter-chain matching (most
   specific destination prefix, then SNI, transport and application protocol, no backtracking),
   virtual host by domain, routes in order.
@@ -30,17 +36,21 @@ from typing import Iterable, Mapping, Sequence
 from .destinationrules import most_specific_host_match
 from .hosts import matches as host_matches
 from .model import (
-    EMPTY, Destination, HTTPMatchRequest, HTTPRoute, L4Route, StringMatch, VirtualService, Workload,
+    EMPTY, Destination, HTTPDirectResponse, HTTPMatchRequest, HTTPRoute, L4Route, StringMatch, VirtualService,
+    Workload,
 )
 from .protocol import AUTO, HTTP_FAMILY, is_tls
 from .protocol import parse as parse_protocol
 from .resolver import RegistryService, Scope, ScopeListener, Simulator, selector_matches
 
 __all__ = [
-    "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy",
-    "build_listeners", "route_table", "outbound_clusters", "cluster_name", "destination_cluster",
-    "select_listener", "select_filter_chain", "is_ip", "source_dependence", "select_virtual_host", "select_route", "route_matches",
-    "ENVOY_STATIC_CLUSTERS", "WILDCARD", "LOCALHOST", "RESERVED_PORTS", "HTTP_ALPNS",
+    "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy", "Endpoint",
+    "build_listeners", "proxy_listeners", "proxy_for", "route_table", "proxy_route_tables", "outbound_clusters",
+    "cluster_name", "destination_cluster", "cluster_endpoints", "service_workloads", "subset_labels",
+    "catch_all_virtual_host", "passthrough_cluster", "extract_listener_port", "egress_listener_for_rds",
+    "select_listener", "select_filter_chain", "is_ip", "source_dependence", "select_virtual_host", "select_route",
+    "route_matches", "ENVOY_STATIC_CLUSTERS", "WILDCARD", "LOCALHOST", "RESERVED_PORTS", "HTTP_ALPNS", "UNIX_PREFIX",
+    "ALLOW_ANY_VHOST", "BLOCK_ALL_VHOST", "DYNAMIC_DNS_CLUSTER",
 ]
 
 WILDCARD = "0.0.0.0"
@@ -53,6 +63,12 @@ HTTP_ALPNS = ("http/1.0", "http/1.1", "h2c")
 ENVOY_STATIC_CLUSTERS = frozenset({"BlackHoleCluster", "PassthroughCluster", "InboundPassthroughCluster"})
 
 _TCP_FAMILY = frozenset({"TCP", "HTTPS", "TLS", "Mongo", "Redis", "MySQL"})
+#: The catch-all virtual hosts' names (``util.Passthrough``, ``util.BlackHole``) and the cluster of
+#: Istio 1.31's ALLOW_ANY_DYNAMIC_DNS (Envoy's dynamic forward proxy).
+ALLOW_ANY_VHOST, BLOCK_ALL_VHOST, DYNAMIC_DNS_CLUSTER = "allow_any", "block_all", "AllowAnyDynamicDNSCluster"
+_BLOCK_ALL_RESPONSE = HTTPDirectResponse(502)
+#: ``model.UnixAddressPrefix``: a Sidecar egress ``bind`` (or an endpoint) on a unix domain socket.
+UNIX_PREFIX = "unix://"
 
 
 def cluster_name(port: int, host: str, subset: str = "") -> str:
@@ -151,6 +167,117 @@ def _labels_key(scope: Scope, labels: Mapping[str, str]) -> object:
                     and selector_matches(rule.workload_selector, labels):
                 chosen.append((hostname, id(rule)))
     return (id(scope), tuple(chosen))
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One endpoint of an outbound cluster (Envoy's ``LbEndpoint``): where it is, and what stands behind it."""
+
+    #: An IP; ``<pod IP of NS/NAME>`` for a Pod without ``status.podIP`` (or a controller standing for
+    #: one pod); a DNS name for a DNS cluster; ``unix://...`` for a socket.
+    address: str
+    port: int | None
+    workload: Workload | None = None
+
+
+def service_workloads(sim: Simulator, svc: RegistryService) -> tuple[Workload, ...]:
+    """The workloads behind a Kubernetes Service's endpoints: the Pods its selector selects, else the
+    controllers whose pod template it selects (each standing for one pod). Cached per simulator."""
+    if svc.kind != "Service":
+        return ()
+    cache = sim.__dict__.setdefault("_service_workloads", {})
+    key = (svc.namespace, svc.name)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    selector = svc.obj.selector  # type: ignore[union-attr]
+    found: tuple[Workload, ...] = ()
+    if selector:
+        by_ns = _workloads_by_namespace(sim)
+        pods, controllers = by_ns.get(svc.namespace, ((), ()))
+        found = tuple(w for w in pods if selector_matches(selector, w.labels)) or \
+            tuple(w for w in controllers if selector_matches(selector, w.labels))
+    cache[key] = found
+    return found
+
+
+def _workloads_by_namespace(sim: Simulator) -> dict[str, tuple[list[Workload], list[Workload]]]:
+    index = sim.__dict__.get("_workloads_by_namespace")
+    if index is None:
+        index = sim.__dict__["_workloads_by_namespace"] = {}
+        for w in sim.mesh.workloads:
+            index.setdefault(w.namespace, ([], []))[0 if w.kind == "Pod" else 1].append(w)
+    return index
+
+
+def subset_labels(rule: object, subset: str) -> Mapping[str, str]:
+    """``getSubSetLabels``: the labels of the named subset of the DestinationRule a proxy uses for the
+    host; empty (every endpoint) without a subset, a rule, or labels."""
+    if not subset or rule is None:
+        return EMPTY
+    for s in getattr(rule, "subsets", ()):
+        if s.name == subset:
+            return s.labels or EMPTY
+    return EMPTY
+
+
+def _target_port(svc: RegistryService, port: int, w: Workload) -> int:
+    """The port a Kubernetes endpoint listens on: the Service port's ``targetPort`` (a name is looked
+    up among the pod's container ports), else the port itself."""
+    for sp in getattr(svc.obj, "ports", ()):
+        if sp.port != port:
+            continue
+        target = sp.target_port
+        if target is None:
+            return port
+        if isinstance(target, int) or str(target).isdigit():
+            return int(target)
+        for cp in w.ports:
+            if cp.name == target:
+                return cp.container_port
+        return port
+    return port
+
+
+def cluster_endpoints(sim: Simulator, svc: RegistryService, port: int,
+                      labels: Mapping[str, str] = EMPTY) -> tuple[Endpoint, ...]:
+    """``EndpointBuilder.BuildClusterLoadAssignment``: the endpoints of ``svc``'s cluster on ``port``,
+    only those whose labels hold ``labels`` (a subset's, :func:`subset_labels`). A Kubernetes
+    Service's are its workloads (:func:`service_workloads`) on the target port; a ServiceEntry's are
+    its endpoint addresses (IPs and sockets; for DNS resolution names too, else the host itself) and
+    the Pods its ``workloadSelector`` selects. Whether a proxy uses them (not for an ORIGINAL_DST
+    cluster) is the caller's to say. Cached per simulator."""
+    cache = sim.__dict__.setdefault("_endpoint_cache", {})
+    key = (svc.kind, svc.namespace, svc.name, svc.hostname, port, tuple(sorted(labels.items())))
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    out: list[Endpoint] = []
+    if svc.kind == "Service":
+        for w in service_workloads(sim, svc):
+            if selector_matches(labels, w.labels):
+                out.append(Endpoint(w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>", _target_port(svc, port, w), w))
+    else:
+        entry = svc.obj
+        target = next((p.target_port or p.number for p in entry.ports if p.number == port), port)  # type: ignore[union-attr]
+        dns = svc.resolution in ("DNS", "DNS_ROUND_ROBIN")
+        for address in entry.endpoint_addresses:  # type: ignore[union-attr]
+            if address.startswith(UNIX_PREFIX):
+                out.append(Endpoint(address, None))
+            elif dns or is_ip(address):
+                out.append(Endpoint(address, target))
+        if entry.workload_selector is not None:  # type: ignore[union-attr]
+            pods, _ = _workloads_by_namespace(sim).get(svc.namespace, ((), ()))
+            out += [Endpoint(w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>", target, w) for w in pods
+                    if selector_matches(entry.workload_selector, w.labels)  # type: ignore[union-attr]
+                    and selector_matches(labels, w.labels)]
+        if dns and not out:
+            out.append(Endpoint(svc.hostname, target))
+    found = tuple(out)
+    cache[key] = found
+    return found
 
 
 # -- listeners ---------------------------------------------------------------------------------
@@ -286,9 +413,9 @@ class _Builder:
     def build(self) -> dict[str, EnvoyListener]:
         for sl in self.proxy.scope.listeners:
             spec = sl.listener
-            bind_to_port = spec.capture_mode == "NONE" or bool(spec.bind and spec.bind.startswith("unix://"))
+            bind_to_port = spec.capture_mode == "NONE" or bool(spec.bind and spec.bind.startswith(UNIX_PREFIX))
             bind = spec.bind or (LOCALHOST if bind_to_port else "")
-            if spec.port is not None and spec.port.number:
+            if spec.port is not None:  # a port-specific listener (number 0: a unix socket's, named by its bind)
                 protocol = parse_protocol(spec.port.protocol)
                 if not self._can_bind(bind, spec.port.number, protocol):
                     continue
@@ -412,7 +539,10 @@ class _Builder:
     def _http_chain(self, svc: RegistryService, port: int, kind: str, bind: str) -> FilterChain:
         """``buildSidecarOutboundHTTPListenerOpts``: route table ``P``, or ``host:P`` for a sniffed
         service bound to its own address; a sniffed chain, or one on 0.0.0.0, matches plaintext HTTP only."""
-        rds = f"{svc.hostname}:{port}" if kind == AUTO and bind != WILDCARD else str(port)
+        if port == 0:
+            rds = bind  # a unix socket's listener: its route table is named by the socket
+        else:
+            rds = f"{svc.hostname}:{port}" if kind == AUTO and bind != WILDCARD else str(port)
         if bind == WILDCARD or kind == AUTO:
             return FilterChain("http", transport="raw_buffer", alpn=HTTP_ALPNS, rds=rds, service=svc)
         return FilterChain("http", rds=rds, service=svc)
@@ -562,20 +692,50 @@ def _needs_labels(scope: Scope) -> bool:
     return False
 
 
+def _reads_source_namespace(scope: Scope) -> bool:
+    """Do this scope's routes depend on the proxy's namespace (matches with ``sourceNamespace``)?"""
+    for sl in scope.listeners:
+        for vs in sl.virtual_services:
+            for group in (vs.http, vs.tcp, vs.tls):
+                for r in group:
+                    if any(m.source_namespace for m in r.match):
+                        return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Dependence:
+    labels: bool
+    namespace: bool
+    endpoint_ips: frozenset
+
+
+def _dependence(sim: Simulator, scope: Scope) -> _Dependence:
+    """What beyond its scope a proxy's configuration reads, worked out once per scope."""
+    cache = sim.__dict__.setdefault("_dependence_cache", {})
+    hit = cache.get(id(scope))
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    labels = _routes_need_labels(scope) or _needs_labels(scope) or any(
+        r.workload_selector is not None and r.namespace == scope.config_namespace
+        for rules in scope.destination_rules.values() for r in rules)
+    ips = frozenset(listener.endpoint_ip for listener in build_listeners(sim, Proxy(scope, EMPTY, scope.config_namespace)).values()
+                    if listener.endpoint_ip)
+    found = _Dependence(labels, _reads_source_namespace(scope), ips)
+    cache[id(scope)] = (scope, found)
+    return found
+
+
 def source_dependence(sim: Simulator, scope: Scope, w: Workload) -> tuple[bool, bool]:
     """Does what this scope's proxies get depend on a pod's (labels, own address), beyond its scope?
 
     Labels matter when a VirtualService route of the scope matches ``sourceLabels`` (http, tcp or
     tls) or a DestinationRule of the scope's namespace has a ``workloadSelector``; the address
     matters when the pod is an endpoint of a headless service its proxy sees (istiod builds no
-    listener for the proxy's own address).
+    listener for the proxy's own address). Worked out once per scope.
     """
-    labels = _routes_need_labels(scope) or _needs_labels(scope) or any(
-        r.workload_selector is not None and r.namespace == scope.config_namespace
-        for rules in scope.destination_rules.values() for r in rules)
-    own_ip = bool(w.pod_ip) and any(
-        listener.endpoint_ip == w.pod_ip for listener in build_listeners(sim, Proxy(scope, w.labels, w.namespace)).values())
-    return labels, own_ip
+    found = _dependence(sim, scope)
+    return found.labels, bool(w.pod_ip) and w.pod_ip in found.endpoint_ips
 
 
 def build_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
@@ -591,6 +751,42 @@ def build_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
     built = _Builder(sim, proxy).build()
     cache[key] = (scope, built)
     return built
+
+
+def proxy_for(sim: Simulator, scope: Scope, w: Workload, *, exact: bool = True) -> Proxy:
+    """The :class:`Proxy` istiod builds ``w``'s configuration for. With ``exact=False``, only what the
+    scope's configuration reads of the pod is kept (its labels, namespace, address), so that pods
+    whose configuration is the same share one Proxy value — and its cached listeners and routes."""
+    if exact:
+        return Proxy.of(scope, w)
+    found = _dependence(sim, scope)
+    own = bool(w.pod_ip) and w.pod_ip in found.endpoint_ips
+    return Proxy(scope, w.labels if found.labels else EMPTY,
+                 w.namespace if found.namespace else scope.config_namespace, w.pod_ip if own else None)
+
+
+def proxy_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
+    """Every outbound listener istiod sends ``proxy``: :func:`build_listeners` without the headless
+    services' listener for the proxy's own address (``buildSidecarOutboundListeners`` skips the
+    endpoint whose address is the node's first IP: the pod reaching itself never uses it)."""
+    listeners = build_listeners(sim, proxy)
+    own = proxy.ip
+    if not own or not any(listener.endpoint_ip == own for listener in listeners.values()):
+        return listeners
+    return {name: listener for name, listener in listeners.items() if listener.endpoint_ip != own}
+
+
+def proxy_route_tables(sim: Simulator, proxy: Proxy, listeners: Mapping[str, EnvoyListener] | None = None
+                       ) -> tuple[RouteTable, ...]:
+    """Every outbound route table (RDS) ``proxy`` asks for: one per name its listeners' HTTP filter
+    chains give (:attr:`EnvoyListener.route_names`), in the order the listeners first name them."""
+    if listeners is None:
+        listeners = proxy_listeners(sim, proxy)
+    names: dict[str, None] = {}
+    for listener in listeners.values():
+        for name in listener.route_names:
+            names.setdefault(name)
+    return tuple(route_table(sim, proxy, name) for name in names)
 
 
 # -- choosing a listener and a filter chain -------------------------------------------------------
@@ -723,26 +919,54 @@ class VirtualHost:
 class RouteTable:
     name: str
     virtual_hosts: tuple[VirtualHost, ...]
-    #: ``allow_any`` or ``block_all`` for tables ``P``; None for a sniffed ``host:P`` table.
+    #: The catch-all virtual host's name (``allow_any``, ``block_all``, ``allow_any_dynamic_dns``:
+    #: :func:`catch_all_virtual_host`) for every table but a sniffed ``host:P`` one (None).
     catch_all: str | None = None
 
 
-def egress_listener_for_rds(scope: Scope, port: int) -> ScopeListener | None:
-    """``GetEgressListenerForRDS``: the egress listener of that port, else the port-less one."""
+def extract_listener_port(name: str) -> tuple[int, bool] | None:
+    """``extractListenerPort``: a route table's listener port and whether it is a sniffed service's own
+    table (``host:P``); port 0 for a unix socket's table (named by the socket); None for a name istiod
+    builds no table for."""
+    unix = name.startswith(UNIX_PREFIX)
+    text = name if unix else name[name.find(":") + 1:]
+    if unix:
+        return 0, False
+    if not text.isdigit():
+        return None
+    return int(text), ":" in name
+
+
+def egress_listener_for_rds(scope: Scope, port: int, bind: str = "") -> ScopeListener | None:
+    """``GetEgressListenerForRDS``: the egress listener of that port (for a unix socket's table, port
+    0, the one bound to that socket), else the port-less one."""
     for sl in scope.listeners:
-        if sl.listener.port is None or not sl.listener.port.number:
+        spec = sl.listener
+        if spec.port is None:
             return sl
-        if sl.listener.port.number == port:
+        if spec.port.number == port:
+            if port == 0 and (spec.bind or "") != bind:
+                continue
             return sl
     return None
 
 
-def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str, absolute_fqdn: bool = False) -> list[str]:
+def _with_port(domain: str, port: int | None) -> list[str]:
+    """``appendDomainPort``: the domain, and ``domain:port`` when a port is given."""
+    return [domain] if port is None else [domain, f"{domain}:{port}"]
+
+
+def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str, absolute_fqdn: bool = False,
+                      port: int | None = None) -> list[str]:
     """``GenerateAltVirtualHosts`` for a proxy in a Kubernetes namespace: the short names of a
     Kubernetes hostname (``name``, ``name.ns``, ``name.ns.svc`` in the same namespace; ``name.ns``,
     ``name.ns.svc`` from another); nothing for other names. With ``absolute_fqdn`` (from 1.27,
-    ``Rules.absolute_fqdn_vhost``) the name with a trailing dot comes first, for every name but an IP."""
+    ``Rules.absolute_fqdn_vhost``) the name with a trailing dot comes first, for every name but an IP.
+    With a ``port`` (an HTTP_PROXY or unix socket table, whose hosts keep their port) each short name
+    is followed by its ``name:port`` form."""
     out = [hostname + "."] if absolute_fqdn and not is_ip(hostname) else []
+    if absolute_fqdn and port is not None:
+        out.append(f"{hostname}.:{port}")
     suffix = f".svc.{domain}"
     if not hostname.endswith(suffix):
         return out
@@ -751,25 +975,30 @@ def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str, absolute
     if first + 1 >= len(hostname) or first + 1 > ih:
         return out
     if hostname[first + 1:ih] == proxy_namespace:
-        return out + [hostname[:first], hostname[:ih] + ".svc", hostname[:ih]]
-    return out + [hostname[:ih], hostname[:ih] + ".svc"]
+        names = [hostname[:first], hostname[:ih] + ".svc", hostname[:ih]]
+    else:
+        names = [hostname[:ih], hostname[:ih] + ".svc"]
+    for name in names:
+        out.extend(_with_port(name, port))
+    return out
 
 
-def _vhost_domains(svc: RegistryService, proxy: Proxy, domain: str, absolute_fqdn: bool = False
-                   ) -> tuple[list[str], list[str]]:
-    """``generateVirtualHostDomains`` (no port suffixes: sidecars ignore the port in Host)."""
+def _vhost_domains(svc: RegistryService, proxy: Proxy, domain: str, absolute_fqdn: bool = False,
+                   port: int | None = None) -> tuple[list[str], list[str]]:
+    """``generateVirtualHostDomains``: no port suffixes (sidecars ignore the port in Host) but in the
+    tables of HTTP_PROXY and unix socket listeners (``port``)."""
     domains: list[str] = []
     alts: list[str] = []
     for name in [svc.hostname] + [a for a, _ in svc.aliases]:
-        alt = alt_virtual_hosts(name, proxy.namespace, domain, absolute_fqdn)
-        domains.append(name)
+        alt = alt_virtual_hosts(name, proxy.namespace, domain, absolute_fqdn, port)
+        domains.extend(_with_port(name, port))
         domains.extend(alt)
         alts.extend(alt)
     if _istio_resolution(svc) == "Passthrough" and svc.kind == "Service":
         domains.extend(["*." + d for d in list(domains)])
     for address in _service_address(svc):
         if address and address != WILDCARD and not address.startswith("<"):
-            domains.append(address)
+            domains.extend(_with_port(address, port))
     return domains, alts
 
 
@@ -891,9 +1120,36 @@ def _separate_hosts(vs: VirtualService, by_name: Mapping[str, RegistryService], 
     return others, found
 
 
+def catch_all_virtual_host(policy: object) -> VirtualHost:
+    """``buildCatchAllVirtualHost``: ``block_all`` (502) under REGISTRY_ONLY, ``allow_any_dynamic_dns``
+    under ALLOW_ANY_DYNAMIC_DNS (1.31), else ``allow_any`` to :func:`passthrough_cluster`."""
+    mode = getattr(policy, "mode", "")
+    if mode == "REGISTRY_ONLY":
+        return VirtualHost(BLOCK_ALL_VHOST, ("*",), (Route(BLOCK_ALL_VHOST, None, "direct_response",
+                                                      direct_response=_BLOCK_ALL_RESPONSE),))
+    if mode == "ALLOW_ANY_DYNAMIC_DNS":
+        name = "allow_any_dynamic_dns"
+        return VirtualHost(name, ("*",), (Route(name, None, "cluster", ((DYNAMIC_DNS_CLUSTER, 0),)),))
+    return VirtualHost(ALLOW_ANY_VHOST, ("*",), (Route(ALLOW_ANY_VHOST, None, "cluster",
+                                                      ((passthrough_cluster(policy), 0),)),))
+
+
+def passthrough_cluster(policy: object) -> str:
+    """Where traffic no service takes goes (``buildOutboundCatchAllNetworkFiltersOnly``):
+    BlackHoleCluster under REGISTRY_ONLY, else PassthroughCluster, or the cluster of the Sidecar's
+    ``egressProxy`` (``GetDestinationCluster(egressProxy, nil, 0)``)."""
+    if getattr(policy, "mode", "") == "REGISTRY_ONLY":
+        return "BlackHoleCluster"
+    proxy = getattr(policy, "egress_proxy", None)
+    if proxy:
+        return cluster_name(proxy.get("port") or 0, proxy["host"], proxy.get("subset") or "")
+    return "PassthroughCluster"
+
+
 def route_table(sim: Simulator, proxy: Proxy, name: str) -> RouteTable:
     """``buildSidecarOutboundHTTPRouteConfig``: route table ``P`` (every virtual host of the port and
-    the catch-all) or ``host:P`` (a sniffed service's own virtual host, domains ``*``)."""
+    the catch-all), ``host:P`` (a sniffed service's own virtual host, domains ``*``), or the table of
+    an HTTP_PROXY port or a unix socket (every port's virtual hosts merged, ``mergeAllVirtualHosts``)."""
     cache = sim.__dict__.setdefault("_route_cache", {})
     key: tuple = (id(proxy.scope), name, proxy.namespace)
     if _routes_need_labels(proxy.scope):
@@ -901,9 +1157,13 @@ def route_table(sim: Simulator, proxy: Proxy, name: str) -> RouteTable:
     hit = cache.get(key)
     if hit is not None and hit[0] is proxy.scope:
         return hit[1]
-    sniffed = ":" in name
-    port = int(name.rsplit(":", 1)[1]) if sniffed else int(name)
-    vhosts = _virtual_hosts(sim, proxy, port)
+    parsed = extract_listener_port(name)
+    port, sniffed = parsed if parsed is not None else (-1, False)
+    egress = egress_listener_for_rds(proxy.scope, port, name) if parsed is not None else None
+    if egress is not None and egress.listener.port is not None and \
+            parse_protocol(egress.listener.port.protocol) == "HTTP_PROXY":
+        port = 0  # the ports of an HTTP_PROXY listener are those of the services (BuildSidecarOutboundVirtualHosts)
+    vhosts = _virtual_hosts(sim, proxy, port, egress) if egress is not None else []
     if sniffed:
         host = name.rsplit(":", 1)[0]
         chosen = [v for v in vhosts if host in v.domains or name in v.domains]
@@ -911,22 +1171,22 @@ def route_table(sim: Simulator, proxy: Proxy, name: str) -> RouteTable:
             chosen = [replace(chosen[0], domains=("*",))]
         table = RouteTable(name, tuple(chosen), None)
     else:
-        mode = proxy.scope.policy.mode
         table = RouteTable(name, tuple(sorted(vhosts, key=lambda v: v.name)),
-                           "allow_any" if mode != "REGISTRY_ONLY" else "block_all")
+                           catch_all_virtual_host(proxy.scope.policy).name)
     cache[key] = (proxy.scope, table)
     return table
 
 
-def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int) -> list[VirtualHost]:
-    """``BuildSidecarOutboundVirtualHosts`` for one listener port."""
-    egress = egress_listener_for_rds(proxy.scope, port)
-    if egress is None:
-        return []
+def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int, egress: ScopeListener) -> list[VirtualHost]:
+    """``BuildSidecarOutboundVirtualHosts`` for one listener port, or for port 0 (an HTTP_PROXY or unix
+    socket listener) every port of every service, domains with their ports, merged
+    (``mergeAllVirtualHosts``: port 80's virtual hosts whole, the others with their ``host:port`` domains)."""
+    every_port = port == 0
     by_name: dict[str, RegistryService] = {}
     for svc in egress.services:
-        p = svc.port(port)
-        if p is not None:
+        if every_port:
+            by_name[svc.hostname] = svc
+        elif svc.port(port) is not None:
             by_name[svc.hostname] = svc.trimmed(port) or svc
     vses = list(egress.virtual_services)
     if port != 80:
@@ -971,16 +1231,22 @@ def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int) -> list[VirtualHost]
     domain = sim.domain
     absolute = sim.rules.absolute_fqdn_vhost
     for p, svcs, hosts, routes, vs in wrappers:
-        if p != port or not routes:
+        if (p != port and not every_port) or not routes:
             continue
-        for h in hosts:
-            v = _build_vhost(h, p, None, names, used, known, proxy, domain, routes, vs, absolute)
-            if v is not None:
-                out.append(v)
-        for svc in svcs:
-            v = _build_vhost(svc.hostname, p, svc, names, used, known, proxy, domain, routes, vs, absolute)
-            if v is not None:
-                out.append(v)
+        suffix = p if every_port else None
+        built = [_build_vhost(h, p, None, names, used, known, proxy, domain, routes, vs, absolute)
+                 for h in hosts]
+        built += [_build_vhost(svc.hostname, p, svc, names, used, known, proxy, domain, routes, vs, absolute, suffix)
+                  for svc in svcs]
+        for v in built:
+            if v is None:
+                continue
+            if every_port and p != 80:
+                kept = tuple(d for d in v.domains if ":" in d)
+                if not kept:
+                    continue
+                v = replace(v, domains=kept)
+            out.append(v)
     return out
 
 
@@ -998,7 +1264,7 @@ def _vs_matches_a_service(vs: VirtualService, by_name: Mapping[str, RegistryServ
 
 def _build_vhost(hostname: str, port: int, svc: RegistryService | None, names: set, used: set, known: set,
                  proxy: Proxy, domain: str, routes: list[Route], vs: VirtualService | None,
-                 absolute_fqdn: bool = False) -> VirtualHost | None:
+                 absolute_fqdn: bool = False, suffix: int | None = None) -> VirtualHost | None:
     name = f"{hostname}:{port}"
     if name in names:
         return None
@@ -1006,7 +1272,7 @@ def _build_vhost(hostname: str, port: int, svc: RegistryService | None, names: s
     if svc is None:
         domains, alts = [hostname], []
     else:
-        domains, alts = _vhost_domains(svc, proxy, domain, absolute_fqdn)
+        domains, alts = _vhost_domains(svc, proxy, domain, absolute_fqdn, suffix)
     kept = []
     for d in domains:
         low = d.lower()

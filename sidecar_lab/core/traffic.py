@@ -30,7 +30,8 @@ from functools import cached_property
 from typing import Iterable, Mapping
 
 from .envoy import (
-    EnvoyListener, FilterChain, Proxy, Request, build_listeners, is_ip, outbound_clusters, route_table,
+    DYNAMIC_DNS_CLUSTER, EnvoyListener, FilterChain, Proxy, Request, build_listeners, is_ip, outbound_clusters,
+    passthrough_cluster, route_table,
     source_dependence,
     select_filter_chain, select_listener, select_route, select_virtual_host,
 )
@@ -50,8 +51,6 @@ _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0
                      r"(?::(?P<port>[0-9]+))?(?P<path>[/?#]\S*)?$")
 BLOCK_ALL = Step("curl.block-all", {})
 BLOCK_ALL_TEXT = BLOCK_ALL.text()  # "HTTP 502 with an empty body from Envoy; curl prints nothing and exits 0"
-#: Istio 1.31's cluster for unknown HTTP under ALLOW_ANY_DYNAMIC_DNS (Envoy's dynamic forward proxy).
-DYNAMIC_DNS_CLUSTER = "AllowAnyDynamicDNSCluster"
 
 
 def parse_target(text: str) -> tuple[str, str, int, str]:
@@ -274,18 +273,13 @@ def _service_entry_for(sim: Simulator, source_ns: str, host: str) -> RegistrySer
 
 # -- the request -------------------------------------------------------------------
 
-def _cluster(port: int, host: str, subset: str = "") -> str:
-    return f"outbound|{port}|{subset}|{host}"
-
-
 def _passthrough(res: Resolution) -> tuple[str, Step]:
     """``buildOutboundCatchAllNetworkFiltersOnly`` / ``buildCatchAllVirtualHost`` under ALLOW_ANY:
     PassthroughCluster, or the egress proxy's cluster (``GetDestinationCluster(egressProxy, nil, 0)``)."""
-    proxy = res.policy.egress_proxy if res.policy else None
-    if proxy:
-        cluster = _cluster(proxy.get("port") or 0, proxy["host"], proxy.get("subset") or "")
+    cluster = passthrough_cluster(res.policy)
+    if cluster != "PassthroughCluster":
         return cluster, Step("traffic.egress-proxy", {"cluster": cluster})
-    return "PassthroughCluster", Step("traffic.passthrough", {})
+    return cluster, Step("traffic.passthrough", {})
 
 
 def _why_invisible(sim: Simulator, res: Resolution, scope: Scope, svc: RegistryService, port: int) -> Step:
