@@ -18,7 +18,7 @@ from sidecar_lab.cli import main
 from sidecar_lab.core.results import Verdict
 from sidecar_lab.core.traffic import check, matrix_targets
 from sidecar_lab.scale.proxyconfig import (
-    _describe_domains, _tabwrite, istioctl_command, proxy_view, section_json, section_table, virtual_host_domains,
+    _describe_domains, _tabwrite, istioctl_command, proxy_view, section_json, section_table,
 )
 from sidecar_lab.scale.sizing import proxy_config
 
@@ -127,7 +127,7 @@ def test_listener_filter_chains_as_istioctl_describes_them(objects, port, expect
         assert line.endswith(" " + destination) and f" {match} " in line and line.split()[1] == str(port)
     view = proxy_view(sim(*objects), "app/client")
     listener = next(lst for lst in view.listeners if lst.port == port)
-    assert sorted((c.match, c.destination) for c in listener.chains) == sorted(expected)
+    assert sorted((c.match, c.destination) for c in listener.all_chains) == sorted(expected)
 
 
 def test_routes_list_block_all_but_not_allow_any_isPassthrough():
@@ -137,16 +137,17 @@ def test_routes_list_block_all_but_not_allow_any_isPassthrough():
     assert "web.app.svc.cluster.local:8080" in allow
 
 
-@pytest.mark.parametrize("host, proxy_ns, domains, shown", [
-    ("web.app.svc.cluster.local", "app", ["web.app.svc.cluster.local", "web", "web.app.svc", "web.app", "10.96.0.20"],
+@pytest.mark.parametrize("workload, domains, shown", [
+    ("app/client", ["web.app.svc.cluster.local", "web", "web.app.svc", "web.app", "10.96.0.20"],
      "web, web.app + 1 more..."),
-    ("web.app.svc.cluster.local", "data", ["web.app.svc.cluster.local", "web.app", "web.app.svc", "10.96.0.20"],
-     "web.app, 10.96.0.20"),
+    ("data/db-0", ["web.app.svc.cluster.local", "web.app", "web.app.svc", "10.96.0.20"], "web.app, 10.96.0.20"),
 ])
-def test_virtual_host_domains_generateVirtualHostDomains_and_describeRouteDomains(host, proxy_ns, domains, shown):
-    s = sim(*MESH)
-    svc_ = s.by_hostname[host]["app"]
-    assert virtual_host_domains(svc_, proxy_ns) == domains
+def test_virtual_host_domains_generateVirtualHostDomains_and_describeRouteDomains(workload, domains, shown):
+    # The domains are the core's (the ones check matches a Host header against), for the proxy's namespace.
+    view = proxy_view(sim(*MESH), workload)
+    table = next(t for t in view.routes if t.name == "8080")
+    vhost = next(v for v in table.virtual_hosts if v.name == "web.app.svc.cluster.local:8080")
+    assert list(vhost.domains) == domains
     assert _describe_domains(domains) == shown
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from builders import deployment, ns, pod, se, sidecar, sim, svc
+from builders import deployment, dr, ns, pod, se, sidecar, sim, svc
 from sidecar_lab import Simulator, UsageError, load_objects
 from sidecar_lab.cli import main
 from sidecar_lab.scale.sizing import (
@@ -347,16 +347,37 @@ def test_the_sizing_core_does_not_import_plotting_or_widgets():
     assert out == ""
 
 
-def test_a_subset_cluster_name_is_read_with_its_service_mtls_and_type_buildSubsetCluster():
-    # What the one-line change will rely on when the core lists DestinationRule subsets: a subset
-    # name (outbound|P|subset|host) finds its service, carries mTLS and keeps the service's type.
-    from sidecar_lab.scale.sizing import _outbound_cluster
+REVIEWS = (ns("app"), CLIENT, svc("reviews", "app", ports=((9080, "http"),), cluster_ip="10.96.0.90"),
+           pod("reviews-v1", "app", {"app": "reviews", "version": "v1"}, ip="10.244.0.31"),
+           pod("reviews-v2", "app", {"app": "reviews", "version": "v2"}, ip="10.244.0.32"),
+           pod("reviews-v2b", "app", {"app": "reviews", "version": "v2"}, ip="10.244.0.33"),
+           dr("reviews", "app", host="reviews", subsets=["v1", "v2", "v3"]))
 
-    s = sim(*THREE_HTTP)
-    by_host = {svc_.hostname: svc_ for svc_ in s.scope_for(None, "app").services}
-    c = _outbound_cluster("outbound|8080|v1|a.app.svc.cluster.local", by_host, False)
-    assert (c.direction, c.port, c.subset, c.host, c.type, c.mtls) == (
-        "outbound", 8080, "v1", "a.app.svc.cluster.local", "EDS", True)
-    assert c.service is by_host["a.app.svc.cluster.local"]
-    with pytest.raises(ValueError):
-        _outbound_cluster("inbound|8080||", by_host, False)
+
+def test_subset_clusters_carry_their_service_type_mtls_and_destination_rule_buildSubsetCluster():
+    clusters = {c.name: c for c in proxy_clusters(sim(*REVIEWS), "app/client")}
+    c = clusters["outbound|9080|v2|reviews.app.svc.cluster.local"]
+    assert (c.direction, c.port, c.subset, c.host, c.type, c.mtls, c.destination_rule) == (
+        "outbound", 9080, "v2", "reviews.app.svc.cluster.local", "EDS", True, "reviews.app")
+    assert c.service is clusters["outbound|9080||reviews.app.svc.cluster.local"].service
+
+
+def test_a_subset_clusters_endpoints_are_the_pods_with_its_labels_getSubSetLabels():
+    # v1: one pod; v2: two; v3: none (an empty ClusterLoadAssignment, not an assumed endpoint); the
+    # service's own cluster: all three.
+    config = proxy_config(sim(*REVIEWS), "app/client")
+    assert config.subset_clusters == 3
+    assert config.endpoints == 3 + 1 + 2 + 0
+    assert "endpoints-assumed" not in config.assumptions
+
+
+def test_a_destination_rule_with_a_workload_selector_adds_subsets_to_the_pods_it_selects_only():
+    # SidecarScope.DestinationRule: a selector rule of the proxy's namespace wins for the pods it selects.
+    objects = REVIEWS + (pod("canary", "app", {"app": "canary"}),
+                         dr("reviews-canary", "app", host="reviews", subsets=["v1", "v2", "v3", "v4"],
+                            selector={"app": "canary"}))
+    s = sim(*objects)
+    client, canary = proxy_config(s, "app/client"), proxy_config(s, "app/canary")
+    assert (client.subset_clusters, canary.subset_clusters) == (3, 4)
+    totals = {c.workload: c.subset_clusters for c in proxy_configs(sim(*objects))}
+    assert totals["app/client"] == 3 and totals["app/canary"] == 4

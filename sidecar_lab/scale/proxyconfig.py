@@ -1,18 +1,20 @@
 """A proxy's configuration as ``istioctl proxy-config`` shows it, from the simulator's own model.
 
-Nothing here decides what a proxy gets: the scope comes from
-:meth:`sidecar_lab.core.resolver.Simulator.scope_for`, the outbound listeners and their route tables
-from :func:`sidecar_lab.core.traffic.listeners_for` (the same ones ``check`` walks), the clusters
-from :func:`sidecar_lab.scale.sizing.proxy_clusters` (the same ones ``size`` counts), the inbound
-ports from :meth:`~sidecar_lab.core.resolver.Simulator.ingress`. This module lays them out in
-istioctl's tables (``istioctl/pkg/writer/envoy/configdump``: the columns, the sort order, Go's
-``tabwriter`` spacing) and as JSON shaped like the matching sections of Envoy's config dump.
+Nothing here decides what a proxy gets. The outbound part is :func:`sidecar_lab.scale.sizing.outbound`,
+which takes everything from :mod:`sidecar_lab.core.envoy` — the listeners and their filter chains
+(:func:`~sidecar_lab.core.envoy.proxy_listeners`), the route tables with their virtual hosts and routes
+(:func:`~sidecar_lab.core.envoy.proxy_route_tables`), the clusters with DestinationRule subsets
+(:func:`~sidecar_lab.core.envoy.outbound_clusters`) and their endpoints
+(:func:`~sidecar_lab.core.envoy.cluster_endpoints`): the configuration ``check`` walks and ``size``
+counts. The inbound ports come from :meth:`~sidecar_lab.core.resolver.Simulator.ingress`. This module
+lays them out in istioctl's tables (``istioctl/pkg/writer/envoy/configdump``: the columns, the sort
+order, Go's ``tabwriter`` spacing) and as JSON shaped like the matching sections of Envoy's config dump.
 
-What it adds to the model, and only for display: the fixed items every proxy has (the bootstrap's
-``agent``, ``prometheus_stats``, ``sds-grpc``, ``xds-grpc`` clusters and their endpoints, the
+What it adds, only for display: the fixed items every proxy has (the bootstrap's ``agent``,
+``prometheus_stats``, ``sds-grpc``, ``xds-grpc`` clusters and their endpoints, the
 ``15021``/``15090`` listeners and their static routes, the ``virtualOutbound``/``virtualInbound``
-filter chains), the virtual host domains istiod writes (``generateVirtualHostDomains``), and
-placeholders where the manifests lack a value (a pod without ``status.podIP``).
+filter chains, the inbound routes), and placeholders where the manifests lack a value (a pod
+without ``status.podIP``, a Service whose pods are not given).
 
 >>> from sidecar_lab.core.loader import load_text
 >>> from sidecar_lab.core.resolver import Simulator
@@ -27,19 +29,21 @@ SERVICE FQDN                  PORT     SUBSET     DIRECTION     TYPE            
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from ..core import envoy
 from ..core.errors import UsageError
-from ..core.model import ALLOW_ANY, Workload
+from ..core.model import HTTPMatchRequest, Workload
 from ..core.protocol import AUTO, is_http
-from ..core.resolver import RegistryService, Scope, Simulator
-from .sizing import Cluster, RouteTable, _governing, proxy_clusters, route_tables, service_pods
+from ..core.resolver import Simulator
+from .sizing import ASSUMED_ENDPOINT, Cluster, Outbound, _governing, _inbound_clusters, fixed_clusters, outbound
 
-__all__ = ["ProxyView", "Chain", "Listener", "VirtualHost", "Route", "Endpoint", "proxy_view", "SECTIONS",
-           "clusters_table", "listeners_table", "routes_table", "endpoints_table", "section_table",
-           "section_json", "istioctl_command", "virtual_host_domains"]
+__all__ = ["ProxyView", "Chain", "Listener", "VirtualHost", "Route", "RouteConfig", "Endpoint", "proxy_view",
+           "SECTIONS", "clusters_table", "listeners_table", "routes_table", "endpoints_table", "section_table",
+           "section_json", "istioctl_command", "dump"]
 
 SECTIONS = ("clusters", "listeners", "routes", "endpoints")
 
@@ -47,8 +51,14 @@ _HCM = "envoy.filters.network.http_connection_manager"
 _HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 _TCP = "envoy.filters.network.tcp_proxy"
 _TCP_TYPE = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
-_HTTP_MATCH = "Trans: raw_buffer; App: http/1.1,h2c"
 _NO_FILTER = "Non-HTTP/Non-TCP"
+#: The application protocols istiod writes for plaintext HTTP (``plaintextHTTPALPNs`` without
+#: ``PILOT_HTTP10``): the core also matches HTTP/1.0 (:data:`sidecar_lab.core.envoy.HTTP_ALPNS`).
+_SHOWN_ALPNS = {envoy.HTTP_ALPNS: ("http/1.1", "h2c")}
+#: istioctl's names for some lists of application protocols (``protDescrs``).
+_ALPN_NAMES = {("http/1.0", "http/1.1", "h2c"): "HTTP", ("istio-peer-exchange", "istio"): "TCP TLS",
+               ("istio", "istio-http/1.0", "istio-http/1.1", "istio-h2"): "Istio HTTP Plain",
+               ("http/1.0", "http/1.1", "h2c", "istio-http/1.0", "istio-http/1.1", "istio-h2"): "HTTP TLS"}
 #: The bootstrap's static clusters and where their one endpoint is (Istio's bootstrap template).
 _STATIC_ENDPOINTS = {"agent": ("127.0.0.1", 15020), "prometheus_stats": ("127.0.0.1", 15000),
                      "sds-grpc": ("unix://./var/run/secrets/workload-spiffe-uds/socket", None),
@@ -64,6 +74,9 @@ class Chain:
     match: str
     destination: str
     json: dict = field(default_factory=dict, compare=False, repr=False)
+    #: What it ends in: ``http`` (a connection manager), ``tcp`` (a TCP proxy), ``blackhole`` (a TCP
+    #: proxy to BlackHoleCluster), ``none``.
+    filter: str = "tcp"
 
 
 @dataclass(frozen=True)
@@ -71,49 +84,64 @@ class Listener:
     name: str
     address: str
     port: int
+    #: The filter chains with a match, or the listener's one chain (Envoy's ``filter_chains``).
     chains: tuple[Chain, ...]
     #: OUTBOUND, INBOUND, or "" for the bootstrap's static listeners.
     direction: str = "OUTBOUND"
+    #: The chain taken when none matches (Envoy's ``default_filter_chain``).
+    default: Chain | None = None
+    bind_to_port: bool = False
+
+    @property
+    def all_chains(self) -> tuple[Chain, ...]:
+        """``getFilterChains``: the chains, then the default one."""
+        return self.chains + ((self.default,) if self.default is not None else ())
 
     @property
     def kind(self) -> str:
-        """istioctl's listener type: HTTP, TCP, HTTP+TCP or UNKNOWN."""
-        http = any(c.destination.startswith(("Route:", "Inline Route:")) for c in self.chains)
-        tcp = any(c.destination.startswith("Cluster:") or c.destination.endswith("Cluster") for c in self.chains)
+        """istioctl's listener type (``retrieveListenerType``): HTTP, TCP, HTTP+TCP or UNKNOWN."""
+        http = any(c.filter == "http" for c in self.all_chains)
+        tcp = any(c.filter == "tcp" for c in self.all_chains)
         return "HTTP+TCP" if http and tcp else "HTTP" if http else "TCP" if tcp else "UNKNOWN"
 
     def to_json(self) -> dict:
-        out: dict[str, Any] = {"name": self.name,
-                               "address": {"socketAddress": {"address": self.address, "portValue": self.port}},
-                               "filterChains": [c.json for c in self.chains]}
+        if self.address.startswith("/") or self.address.startswith("./"):
+            address: dict = {"pipe": {"path": self.address}}
+        else:
+            address = {"socketAddress": {"address": self.address, "portValue": self.port}}
+        out: dict[str, Any] = {"name": self.name, "address": address, "filterChains": [c.json for c in self.chains]}
+        if self.default is not None:
+            out["defaultFilterChain"] = self.default.json
         if self.direction:
             out["trafficDirection"] = self.direction
-        if self.direction == "OUTBOUND" and self.name != "virtualOutbound":
+        if self.direction == "OUTBOUND" and self.name != "virtualOutbound" and not self.bind_to_port:
             out["bindToPort"] = False
         return out
 
 
 @dataclass(frozen=True)
 class Route:
-    """One route of a virtual host: istioctl's MATCH, where it goes, and the VirtualService behind it."""
+    """One route of a virtual host: istioctl's MATCH, what it does, and the VirtualService behind it."""
 
     name: str
     match: str
-    #: ``{"cluster": ...}`` or ``{"directResponse": {"status": 502}}``.
+    #: ``{"route": {"cluster": ...}}``, ``{"route": {"weightedClusters": ...}}``, ``{"redirect": ...}``
+    #: or ``{"directResponse": ...}``, as Envoy's Route holds it.
     action: dict
     virtual_service: str = ""
+    match_json: dict = field(default_factory=lambda: {"prefix": "/"}, compare=False, repr=False)
+
+    @property
+    def cluster(self) -> str | None:
+        return self.action.get("route", {}).get("cluster")
 
     @property
     def passthrough(self) -> bool:
-        return self.action.get("cluster") == "PassthroughCluster"
+        """``isPassthrough``: a route to PassthroughCluster (istioctl does not list it)."""
+        return self.cluster == "PassthroughCluster"
 
     def to_json(self) -> dict:
-        prefix = self.match[:-1] if self.match.endswith("*") else self.match
-        out: dict[str, Any] = {"name": self.name, "match": {"prefix": prefix}}
-        if "cluster" in self.action:
-            out["route"] = {"cluster": self.action["cluster"]}
-        else:
-            out.update(self.action)
+        out: dict[str, Any] = {"name": self.name, "match": self.match_json, **self.action}
         if self.virtual_service:
             name, _, namespace = self.virtual_service.partition(".")
             out["metadata"] = {"filterMetadata": {"istio": {
@@ -180,70 +208,95 @@ class ProxyView:
         return f"{self.workload.namespace}/{self.workload.name}"
 
 
-# -- building it ----------------------------------------------------------------------------------
+# -- listeners ------------------------------------------------------------------------------------
 
-def virtual_host_domains(svc: RegistryService, proxy_namespace: str, domain: str = "cluster.local") -> list[str]:
-    """The domains istiod gives a service's virtual host on a sidecar (``generateVirtualHostDomains``,
-    ports ignored in host matching as for every sidecar): the hostname, its short forms as the
-    proxy's DNS search path resolves them, ``*.``-forms for a headless Service, and the VIPs."""
-    host = svc.hostname
-    domains = [host]
-    suffix = f".svc.{domain}"
-    if svc.kind == "Service" and host.endswith(suffix):
-        name, _, namespace = host[: -len(suffix)].partition(".")
-        if namespace == proxy_namespace:
-            domains += [name, f"{name}.{namespace}.svc", f"{name}.{namespace}"]
-        else:
-            domains += [f"{name}.{namespace}", f"{name}.{namespace}.svc"]
-        if svc.resolution == "Passthrough":
-            domains += ["*." + d for d in list(domains)]
-    for address in svc.addresses:
-        if address and address != "0.0.0.0":
-            domains.append(address)
-    return domains
+def _tcp_filter(clusters: Sequence[tuple[str, int]]) -> dict:
+    if len(clusters) == 1 and not clusters[0][1]:
+        config = {"@type": _TCP_TYPE, "statPrefix": clusters[0][0], "cluster": clusters[0][0]}
+    else:
+        config = {"@type": _TCP_TYPE, "statPrefix": "outbound",
+                  "weightedClusters": {"clusters": [{"name": c, "weight": w} for c, w in clusters]}}
+    return {"name": _TCP, "typedConfig": config}
 
 
-def _tcp_chain(match: str, cluster: str, filter_match: dict) -> Chain:
-    destination = cluster if cluster.endswith("Cluster") else f"Cluster: {cluster}"
-    if cluster == "BlackHoleCluster":
-        destination = _NO_FILTER  # istioctl does not describe a tcp_proxy to BlackHoleCluster
-    return Chain(match, destination, {"filterChainMatch": filter_match, "filters": [
-        {"name": _TCP, "typedConfig": {"@type": _TCP_TYPE, "statPrefix": cluster, "cluster": cluster}}]})
+def _tcp_destination(clusters: Sequence[tuple[str, int]]) -> tuple[str, str]:
+    """``getFilterType`` of a TCP proxy: the cluster (bare when its name holds "Cluster"), nothing to
+    say of one to BlackHoleCluster, and an empty cluster for a weighted split."""
+    cluster = clusters[0][0] if len(clusters) == 1 and not clusters[0][1] else ""
+    if any(c == "BlackHoleCluster" for c, _ in clusters):
+        return _NO_FILTER, "blackhole"
+    return (cluster if "Cluster" in cluster else f"Cluster: {cluster}"), "tcp"
 
 
-def _http_chain(route: str) -> Chain:
-    return Chain(_HTTP_MATCH, f"Route: {route}", {
-        "filterChainMatch": {"transportProtocol": "raw_buffer", "applicationProtocols": ["http/1.1", "h2c"]},
-        "filters": [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": "outbound_0.0.0.0_" + route,
-                                                   "rds": {"routeConfigName": route}}}]})
+def _tcp_chain(match: str, cluster: str, filter_match: dict | None, name: str = "") -> Chain:
+    destination, kind = _tcp_destination([(cluster, 0)])
+    out: dict[str, Any] = {}
+    if filter_match is not None:
+        out["filterChainMatch"] = filter_match
+    out["filters"] = [_tcp_filter([(cluster, 0)])]
+    if name:
+        out["name"] = name
+    return Chain(match, destination, out, kind)
 
 
-def _catch_all(mode: str) -> str:
-    return "PassthroughCluster" if mode == ALLOW_ANY else "BlackHoleCluster"
+def _prefix(cidr: str) -> tuple[str, int] | None:
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+    if str(net.network_address) in ("0.0.0.0", "::"):
+        return None
+    return str(net.network_address), net.prefixlen
 
 
-def _outbound_listeners(sim: Simulator, scope: Scope) -> list[Listener]:
-    from ..core.traffic import listeners_for
+def _chain_match(chain: envoy.FilterChain) -> tuple[str, dict]:
+    """``toFilterChainMatch`` and istioctl's ``getMatches``: server names (sorted; none with ``*``),
+    transport, application protocols, destination prefixes (sorted)."""
+    descr: list[str] = []
+    match: dict[str, Any] = {}
+    if chain.sni and "*" not in chain.sni:
+        match["serverNames"] = sorted(chain.sni)
+        descr.append("SNI: " + ",".join(match["serverNames"]))
+    if chain.transport:
+        match["transportProtocol"] = chain.transport
+        descr.append(f"Trans: {chain.transport}")
+    if chain.alpn:
+        alpn = _SHOWN_ALPNS.get(tuple(chain.alpn), tuple(chain.alpn))
+        match["applicationProtocols"] = list(alpn)
+        descr.append("App: " + _ALPN_NAMES.get(alpn, ",".join(alpn)))
+    prefixes = [p for p in (_prefix(c) for c in sorted(chain.cidrs)) if p is not None]
+    if prefixes:
+        match["prefixRanges"] = [{"addressPrefix": a, "prefixLen": n} for a, n in prefixes]
+        descr.append("Addr: " + ",".join(f"{a}/{n}" for a, n in prefixes))
+    return "; ".join(descr) or "ALL", match
 
-    mode = scope.policy.mode
-    out = []
-    for built in listeners_for(sim, scope).values():
-        address, _, _port = built.name.rpartition("_")
-        shared = built.user_defined or built.name.startswith("0.0.0.0_")
-        chains = []
-        if built.inspects_http:
-            first = built.http[0][0].hostname if built.http else built.name
-            chains.append(_http_chain(str(built.port) if shared else f"{first}:{built.port}"))
-        for svc, p in built.sni:
-            chains.append(_tcp_chain(f"SNI: {svc.hostname}", f"outbound|{built.port}||{svc.hostname}",
-                                     {"serverNames": [svc.hostname]}))
-        if built.tcp:
-            svc = built.tcp[0][0]
-            chains.append(_tcp_chain("ALL", f"outbound|{built.port}||{svc.hostname}", {}))
-        elif shared:
-            chains.append(_tcp_chain("ALL", _catch_all(mode), {}))
-        out.append(Listener(built.name, address, built.port, tuple(chains)))
-    return out
+
+def _chain(chain: envoy.FilterChain, listener: envoy.EnvoyListener, policy: Any, matched: bool) -> Chain:
+    """One of the listener's filter chains as Envoy holds it (``buildListenerFromEntry``): a matched
+    one with its ``filterChainMatch``; the match-all one, or the PassthroughFilterChain, without."""
+    text, match = _chain_match(chain) if matched else ("ALL", {})
+    out: dict[str, Any] = {"filterChainMatch": match} if matched else {}
+    if chain.kind == "http":
+        route = chain.rds or str(listener.port)
+        out["filters"] = [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": f"outbound_{listener.name}",
+                                                          "rds": {"routeConfigName": route}}}]
+        return Chain(text, f"Route: {route}", out, "http")
+    clusters = chain.clusters if chain.kind == "tcp" else ((envoy.passthrough_cluster(policy), 0),)
+    if chain.kind == "passthrough":
+        out["name"] = "PassthroughFilterChain"
+    out["filters"] = [_tcp_filter(clusters)]
+    destination, kind = _tcp_destination(clusters)
+    return Chain(text, destination, out, kind)
+
+
+def _listener(built: envoy.EnvoyListener, policy: Any) -> Listener:
+    matched = built.matched_chains()
+    chains = tuple(_chain(c, built, policy, True) for c in matched)
+    default = _chain(built.default_chain(), built, policy, False)
+    if not chains:
+        chains, default = (default,), None
+    address = built.bind[len(envoy.UNIX_PREFIX):] if built.bind.startswith(envoy.UNIX_PREFIX) else built.bind
+    return Listener(built.name, address, built.port, chains, "OUTBOUND", default, built.bind_to_port)
 
 
 def _inbound_ports(sim: Simulator, w: Workload, chosen: Any) -> list[tuple[int, str]]:
@@ -255,17 +308,20 @@ def _inbound_ports(sim: Simulator, w: Workload, chosen: Any) -> list[tuple[int, 
     return out
 
 
-def _fixed_listeners(mode: str, inbound: Sequence[tuple[int, str]], gateway: bool) -> list[Listener]:
+def _fixed_listeners(policy: Any, inbound: Sequence[tuple[int, str]], gateway: bool) -> list[Listener]:
     static = [Listener("0.0.0.0_15021", "0.0.0.0", 15021, (Chain("ALL", "Inline Route: /healthz/ready*", {
-        "filters": [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": "agent"}}]}),), ""),
+        "filters": [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": "agent"}}]}, "http"),), ""),
               Listener("0.0.0.0_15090", "0.0.0.0", 15090, (Chain("ALL", "Inline Route: /stats/prometheus*", {
-                  "filters": [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": "stats"}}]}),), "")]
+                  "filters": [{"name": _HCM, "typedConfig": {"@type": _HCM_TYPE, "statPrefix": "stats"}}]}, "http"),),
+                       "")]
     if gateway:
         return static
-    outbound = Listener("virtualOutbound", "0.0.0.0", 15001, (
-        _tcp_chain("ALL", _catch_all(mode), {}),
-        Chain("Addr: *:15001", _NO_FILTER, {"filterChainMatch": {"destinationPort": 15001}, "filters": []})))
-    chains = [Chain("Addr: *:15006", _NO_FILTER, {"filterChainMatch": {"destinationPort": 15006}, "filters": []})]
+    outbound_listener = Listener("virtualOutbound", "0.0.0.0", 15001, (
+        _tcp_chain("ALL", envoy.passthrough_cluster(policy), None, "virtualOutbound-catchall-tcp"),
+        Chain("Addr: *:15001", _NO_FILTER, {"filterChainMatch": {"destinationPort": 15001}, "filters": [],
+                                             "name": "virtualOutbound-blackhole"}, "none")), bind_to_port=True)
+    chains = [Chain("Addr: *:15006", _NO_FILTER, {"filterChainMatch": {"destinationPort": 15006}, "filters": []},
+                    "none")]
     any_address = {"prefixRanges": [{"addressPrefix": "0.0.0.0", "prefixLen": 0}]}
     for transport, alpn, text in (
             ("tls", ["istio-http/1.0", "istio-http/1.1", "istio-h2"],
@@ -287,116 +343,139 @@ def _fixed_listeners(mode: str, inbound: Sequence[tuple[int, str]], gateway: boo
                                                "istio-h2"]}))
         chains.append(_tcp_chain(f"Trans: raw_buffer; Addr: *:{number}", cluster,
                                  {"destinationPort": number, "transportProtocol": "raw_buffer"}))
-    inbound_listener = Listener("virtualInbound", "0.0.0.0", 15006, tuple(chains), "INBOUND")
-    return [outbound, inbound_listener] + static
+    inbound_listener = Listener("virtualInbound", "0.0.0.0", 15006, tuple(chains), "INBOUND", bind_to_port=True)
+    return [outbound_listener, inbound_listener] + static
 
 
-def _virtual_service_for(scope: Scope, hostname: str) -> Any:
-    from ..core.hosts import subset_of
+# -- routes ---------------------------------------------------------------------------------------
 
-    for sl in scope.listeners:
-        for vs in sl.virtual_services:
-            if any(hostname == h or subset_of(hostname, h) for h in vs.hosts):
-                return vs
-    return None
+def _string_match(m: Any) -> dict:
+    if m is None:
+        return {"presentMatch": True}
+    key = {"exact": "exact", "prefix": "prefix", "regex": "safeRegex"}.get(m.kind, "exact")
+    return {key: {"regex": m.value} if key == "safeRegex" else m.value}
 
 
-def _route_configs(sim: Simulator, scope: Scope, w: Workload, inbound: Sequence[tuple[int, str]],
-                   gateway: bool) -> list[RouteConfig]:
-    from ..core.traffic import listeners_for
+def _route_match(route: envoy.Route) -> tuple[str, dict]:
+    """``TranslateRouteMatch`` and istioctl's ``describeMatch``: the path specifier (``prefix`` ``/``
+    when none; ``pathSeparatedPrefix`` for a Gateway API prefix), headers and query parameters."""
+    m: HTTPMatchRequest | None = route.match
+    out: dict[str, Any] = {"prefix": "/"}
+    text = "/*"
+    if m is None:
+        return text, out
+    uri = m.uri
+    if uri is not None and uri.kind == "exact":
+        out, text = {"path": uri.value}, uri.value
+    elif uri is not None and uri.kind == "regex":
+        out, text = {"safeRegex": {"regex": uri.value}}, f"regex {uri.value}"
+    elif uri is not None and uri.kind == "prefix" and route.path_separated and uri.value != "/":
+        path = uri.value.rstrip("/") if uri.value.endswith("/") else uri.value
+        out, text = {"pathSeparatedPrefix": path}, f"PathPrefix:{path}"
+    elif uri is not None and uri.kind == "prefix":
+        out, text = {"prefix": uri.value}, f"{uri.value}*"
+    out["caseSensitive"] = not m.ignore_uri_case
+    headers = [{"name": name, "stringMatch": _string_match(sm)} if sm is not None else {"name": name, "presentMatch": True}
+               for name, sm in m.headers]
+    headers += [{"name": name, "invertMatch": True, **({"stringMatch": _string_match(sm)} if sm is not None
+                                                      else {"presentMatch": True})} for name, sm in m.without_headers]
+    headers.sort(key=lambda h: h["name"])
+    for pseudo, sm in ((":method", m.method), (":authority", m.authority), (":scheme", m.scheme)):
+        if sm is not None:
+            headers.append({"name": pseudo, "stringMatch": _string_match(sm)})
+    if headers:
+        out["headers"] = headers
+    if m.query_params:
+        out["queryParameters"] = [{"name": name, "stringMatch": _string_match(sm)} if sm is not None
+                                  else {"name": name, "presentMatch": True} for name, sm in m.query_params]
+    return text, out
 
+
+def _route_action(route: envoy.Route) -> dict:
+    if route.action == "redirect":
+        red: Any = route.redirect
+        redirect: dict[str, Any] = {"responseCode": {301: "MOVED_PERMANENTLY", 302: "FOUND", 303: "SEE_OTHER",
+                                                     307: "TEMPORARY_REDIRECT", 308: "PERMANENT_REDIRECT"}.get(
+            red.code or 301, str(red.code))}
+        for key, value in (("pathRedirect", red.uri), ("hostRedirect", red.authority), ("schemeRedirect", red.scheme),
+                           ("portRedirect", red.port)):
+            if value:
+                redirect[key] = value
+        return {"redirect": redirect}
+    if route.action == "direct_response":
+        dr: Any = route.direct_response
+        out: dict[str, Any] = {"status": dr.status}
+        if dr.body:
+            out["body"] = {"inlineString": dr.body}
+        return {"directResponse": out}
+    if route.action == "weighted":
+        action: dict[str, Any] = {"weightedClusters": {"clusters": [{"name": c, "weight": w} for c, w in route.clusters]}}
+    else:
+        action = {"cluster": route.clusters[0][0] if route.clusters else ""}
+    if route.mirrors:
+        action["requestMirrorPolicies"] = [{"cluster": c} for c in route.mirrors]
+    return {"route": action}
+
+
+def _route(route: envoy.Route) -> Route:
+    text, match = _route_match(route)
+    vs = route.virtual_service
+    return Route(route.name, text, _route_action(route), f"{vs.name}.{vs.namespace}" if vs is not None else "", match)
+
+
+def _virtual_host(v: envoy.VirtualHost) -> VirtualHost:
+    return VirtualHost(v.name, tuple(v.domains), tuple(_route(r) for r in v.routes))
+
+
+def _route_configs(out_cfg: Outbound, inbound: Sequence[tuple[int, str]], gateway: bool) -> list[RouteConfig]:
     out: list[RouteConfig] = []
     if not gateway:
-        tables: list[RouteTable] = list(route_tables(listeners_for(sim, scope)).values())
-        tables.sort(key=lambda t: (not t.name.isdigit(), int(t.name) if t.name.isdigit() else 0))
+        tables = sorted(out_cfg.route_tables, key=lambda t: (not t.name.isdigit(),
+                                                              int(t.name) if t.name.isdigit() else 0, t.name))
+        catch_all = _virtual_host(envoy.catch_all_virtual_host(out_cfg.proxy.scope.policy))
         for table in tables:
-            vhosts = []
-            for svc, p in table.services:
-                vs = _virtual_service_for(scope, svc.hostname)
-                target, port, vs_name = svc, table.port, ""
-                if vs is not None:
-                    vs_name = f"{vs.name}.{vs.namespace}"
-                    dest = next((d for d in vs.destinations if scope.service(d.host) is not None), None)
-                    if dest is not None:
-                        target = scope.service(dest.host)
-                        port = dest.port or (table.port if target.port(table.port) else
-                                             (target.ports[0].port if target.ports else table.port))
-                cluster = f"outbound|{port}||{target.hostname}"
-                vhosts.append(VirtualHost(f"{svc.hostname}:{table.port}",
-                                          tuple(virtual_host_domains(svc, w.namespace, sim.domain)),
-                                          (Route("default", "/*", {"cluster": cluster}, vs_name),)))
-            if table.catch_all:
-                if scope.policy.mode == ALLOW_ANY:
-                    vhosts.append(VirtualHost("allow_any", ("*",),
-                                              (Route("allow_any", "/*", {"cluster": "PassthroughCluster"}),)))
-                else:
-                    vhosts.append(VirtualHost("block_all", ("*",),
-                                              (Route("block_all", "/*", {"directResponse": {"status": 502}}),)))
-            out.append(RouteConfig(table.name, tuple(vhosts), outbound=True))
+            vhosts = tuple(_virtual_host(v) for v in table.virtual_hosts)
+            if table.catch_all is not None:
+                vhosts += (catch_all,)
+            out.append(RouteConfig(table.name, vhosts, outbound=True))
         for number, protocol in inbound:
             if is_http(protocol) or protocol == AUTO:
                 out.append(RouteConfig(f"inbound|{number}||", (VirtualHost(
-                    f"inbound|http|{number}", ("*",), (Route("default", "/*", {"cluster": f"inbound|{number}||"}),)),)))
+                    f"inbound|http|{number}", ("*",), (Route("default", "/*", {"route": {"cluster": f"inbound|{number}||"}}),)),)))
         out.append(RouteConfig("InboundPassthroughCluster", (VirtualHost(
-            "inbound|http|0", ("*",), (Route("default", "/*", {"cluster": "InboundPassthroughCluster"}),)),)))
-    for path in ("/healthz/ready*", "/stats/prometheus*"):
+            "inbound|http|0", ("*",), (Route("default", "/*", {"route": {"cluster": "InboundPassthroughCluster"}}),)),)))
+    for path in ("/healthz/ready", "/stats/prometheus"):
         cluster = "agent" if path.startswith("/healthz") else "prometheus_stats"
-        out.append(RouteConfig("", (VirtualHost("backend", ("*",), (Route("", path, {"cluster": cluster}),)),)))
+        out.append(RouteConfig("", (VirtualHost("backend", ("*",), (
+            Route("", f"{path}*", {"route": {"cluster": cluster}}, match_json={"prefix": path}),)),)))
     return out
 
 
-def _target_port(svc: RegistryService, port: int, pod: Workload) -> int:
-    for sp in getattr(svc.obj, "ports", ()):
-        if sp.port != port:
-            continue
-        target = sp.target_port
-        if target is None:
-            return port
-        if isinstance(target, int) or str(target).isdigit():
-            return int(target)
-        for cp in pod.ports:
-            if cp.name == target:
-                return cp.container_port
-        return port
-    return port
+# -- endpoints ------------------------------------------------------------------------------------
 
-
-def _endpoints(sim: Simulator, clusters: Sequence[Cluster], inbound_defaults: dict) -> tuple[list[Endpoint], list]:
+def _endpoints(out_cfg: Outbound, clusters: Sequence[Cluster], inbound_defaults: dict) -> tuple[list[Endpoint], list]:
     out: list[Endpoint] = []
     notes: list[str] = []
+    for c, group in zip(out_cfg.clusters, out_cfg.endpoints):
+        for e in group:
+            out.append(Endpoint(e.address, e.port, c.name, assumed=e.address.startswith(ASSUMED_ENDPOINT)))
     for c in clusters:
-        svc = c.service
-        if c.direction == "outbound" and svc is not None and c.type != "ORIGINAL_DST":
-            if svc.kind == "Service" and svc.obj.type == "ExternalName":  # type: ignore[union-attr]
-                out.append(Endpoint(svc.obj.external_name or svc.hostname, c.port, c.name))  # type: ignore[union-attr]
-                continue
-            if svc.kind != "Service":
-                if c.type in ("STRICT_DNS", "LOGICAL_DNS"):
-                    out.append(Endpoint(svc.hostname, c.port, c.name))
-                else:
-                    out.append(Endpoint(f"<endpoint of ServiceEntry {svc.namespace}/{svc.name}>", c.port, c.name))
-                continue
-            pods = service_pods(sim, svc)
-            if not pods:
-                out.append(Endpoint(f"<IP of a pod of {svc.namespace}/{svc.name}>", c.port, c.name, assumed=True))
-                continue
-            for pod in pods:
-                address = pod.pod_ip or f"<IP of {pod.namespace}/{pod.name}>"
-                out.append(Endpoint(address, _target_port(svc, c.port or 0, pod), c.name))
-        elif c.direction == "inbound" and c.type == "STATIC" and c.port in inbound_defaults:
+        if c.direction == "inbound" and c.type == "STATIC" and c.port in inbound_defaults:
             host, _, port = inbound_defaults[c.port].rpartition(":")
             out.append(Endpoint(host or inbound_defaults[c.port], int(port) if port.isdigit() else None, c.name))
         elif c.name in _STATIC_ENDPOINTS:
-            address, port = _STATIC_ENDPOINTS[c.name]
-            out.append(Endpoint(address, port, c.name))
+            address, port_number = _STATIC_ENDPOINTS[c.name]
+            out.append(Endpoint(address, port_number, c.name))
     if any(e.assumed for e in out):
         notes.append("some Service selects no Pod in the manifests: one endpoint is assumed for it "
-                     "(<IP of a pod of NS/NAME>)")
-    if any(e.address.startswith("<IP of ") and not e.assumed for e in out):
-        notes.append("some Pods have no status.podIP in the manifests: their endpoints show <IP of NS/NAME>")
+                     f"({ASSUMED_ENDPOINT}NS/NAME>)")
+    if any(e.address.startswith("<pod IP of ") for e in out):
+        notes.append("some Pods have no status.podIP in the manifests: their endpoints show <pod IP of NS/NAME>")
     out.sort(key=lambda e: (e.address, e.port or 0, e.cluster))
     return out, notes
 
+
+# -- the view -------------------------------------------------------------------------------------
 
 def proxy_view(sim: Simulator, workload: str | Workload, *, without_sidecar: bool = False) -> ProxyView:
     """What ``workload``'s proxy holds, with the Sidecar that governs it (or, ``without_sidecar``, with
@@ -412,15 +491,16 @@ def proxy_view(sim: Simulator, workload: str | Workload, *, without_sidecar: boo
     elif without_sidecar:
         notes.append("a gateway ignores Sidecar resources: --without-sidecar changes nothing")
     scope = sim.scope_for(chosen, w.namespace, gateway)
-    clusters = proxy_clusters(sim, w, scope=scope)
+    out_cfg = outbound(sim, scope, w, gateway, exact=True)
+    clusters = list(out_cfg.clusters) + ([] if gateway else _inbound_clusters(sim, w, chosen)) + fixed_clusters(gateway)
     inbound = [] if gateway else _inbound_ports(sim, w, chosen)
-    listeners = ([] if gateway else _outbound_listeners(sim, scope)) + _fixed_listeners(scope.policy.mode, inbound,
-                                                                                         gateway)
+    listeners = [_listener(built, scope.policy) for built in out_cfg.listeners]
+    listeners += _fixed_listeners(scope.policy, inbound, gateway)
     listeners.sort(key=lambda lst: (lst.port, lst.address, lst.kind))
-    routes = _route_configs(sim, scope, w, inbound, gateway)
+    routes = _route_configs(out_cfg, inbound, gateway)
     defaults = {} if gateway else {int(i.port["number"]): i.default_endpoint
                                    for i in sim.ingress(w, chosen) if i.port and i.default_endpoint}
-    endpoints, endpoint_notes = _endpoints(sim, clusters, defaults)
+    endpoints, endpoint_notes = _endpoints(out_cfg, clusters, defaults)
     if gateway:
         notes.append("a gateway's own listeners and routes come from Gateway resources, which are not read: "
                      "only the bootstrap's are shown")
@@ -476,7 +556,7 @@ def listeners_table(view: ProxyView, *, address: str = "", port: int = 0, verbos
     rows = [("ADDRESSES", "PORT", "MATCH", "DESTINATION") if verbose else ("ADDRESSES", "PORT", "TYPE")]
     for lst in _filter_listeners(view, address, port):
         if verbose:
-            for chain in sorted(lst.chains, key=lambda c: c.destination, reverse=True):
+            for chain in sorted(lst.all_chains, key=lambda c: c.destination, reverse=True):
                 rows.append((lst.address, str(lst.port), chain.match, chain.destination))
         else:
             rows.append((lst.address, str(lst.port), lst.kind))
@@ -561,9 +641,14 @@ def _cluster_json(c: Cluster) -> dict:
             {"name": "tlsMode-disabled", "match": {}, "transportSocket": {"name": "envoy.transport_sockets.raw_buffer"}}]
     if c.direction and c.service is not None:
         svc = c.service
-        out["metadata"] = {"filterMetadata": {"istio": {
-            "services": [{"host": svc.hostname, "name": svc.name, "namespace": svc.namespace}],
-            "default_original_port": c.port}}}
+        istio: dict[str, Any] = {"services": [{"host": svc.hostname, "name": svc.name, "namespace": svc.namespace}],
+                                 "default_original_port": c.port}
+        if c.destination_rule:
+            name, _, namespace = c.destination_rule.partition(".")
+            istio["config"] = f"/apis/networking.istio.io/v1/namespaces/{namespace}/destination-rule/{name}"
+        if c.subset:
+            istio["subset"] = c.subset
+        out["metadata"] = {"filterMetadata": {"istio": istio}}
     return out
 
 

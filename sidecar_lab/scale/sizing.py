@@ -74,15 +74,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..core import envoy
 from ..core.errors import UsageError
-from ..core.model import Mesh, Sidecar, Workload
+from ..core.model import EMPTY, Mesh, Sidecar, Workload
 from ..core.resolver import RegistryService, Scope, Simulator, selector_matches
 
 __all__ = [
     "ProxyConfig", "Comparison", "Cluster", "proxy_config", "proxy_configs", "compare", "mesh_totals", "push_fanout",
     "estimate", "scaling_series", "push_fanout_counts", "with_sidecar", "proxy_workloads", "service_host",
-    "proxy_clusters", "outbound_clusters", "cluster_counts", "parse_cluster_name", "mib_to_mb", "RouteTable",
-    "route_tables", "service_pods",
+    "proxy_clusters", "outbound_clusters", "cluster_counts", "parse_cluster_name", "mib_to_mb", "Outbound",
+    "outbound", "fixed_clusters", "ASSUMED_ENDPOINT",
     "FIXED_CLUSTERS", "GATEWAY_FIXED_CLUSTERS", "FIXED_LISTENERS", "GATEWAY_FIXED_LISTENERS", "BASE_MEMORY_MIB",
     "MEMORY_KIB", "XDS_BYTES", "ASSUMPTIONS", "ITEMS", "COST_ITEMS", "SCALE_MODES", "comparison_text",
     "totals_text", "ESTIMATE_NOTE", "MIB", "MB",
@@ -240,12 +241,12 @@ class Comparison:
 # -- per-simulator caches --------------------------------------------------------------
 
 class _Cache:
-    __slots__ = ("outbound", "clusters", "endpoints", "pods_by_ns", "controllers_by_ns", "uniform", "sees")
+    __slots__ = ("outbound", "counts", "clusters", "pods_by_ns", "controllers_by_ns", "uniform", "sees")
 
     def __init__(self) -> None:
-        self.outbound: dict[tuple[int, bool], tuple[Scope, dict]] = {}
-        self.clusters: dict[tuple[int, bool], tuple[Scope, tuple]] = {}
-        self.endpoints: dict[tuple, tuple[Workload, ...]] = {}
+        self.outbound: dict[tuple, tuple[Scope, tuple, "Outbound"]] = {}
+        self.counts: dict[int, tuple["Outbound", dict]] = {}
+        self.clusters: dict[tuple[int, bool], tuple[tuple, tuple]] = {}
         self.pods_by_ns: dict[str, list[Workload]] | None = None
         self.controllers_by_ns: dict[str, list[Workload]] | None = None
         self.uniform: bool | None = None
@@ -269,41 +270,6 @@ def _index_workloads(sim: Simulator, cache: _Cache) -> None:
     cache.pods_by_ns, cache.controllers_by_ns = pods, controllers
 
 
-def service_pods(sim: Simulator, svc: RegistryService) -> tuple[Workload, ...]:
-    """The workloads behind a Kubernetes Service's endpoints: the Pods it selects, else the controllers
-    whose pod template it selects (each standing for one pod); empty for anything else."""
-    if svc.kind != "Service":
-        return ()
-    cache = _cache(sim)
-    key = (svc.namespace, svc.name)
-    hit = cache.endpoints.get(key)
-    if hit is not None:
-        return hit
-    selector = svc.obj.selector  # type: ignore[union-attr]
-    found: tuple[Workload, ...] = ()
-    if selector:
-        _index_workloads(sim, cache)
-        found = tuple(w for w in cache.pods_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                      if selector_matches(selector, w.labels))
-        if not found:
-            found = tuple(w for w in cache.controllers_by_ns.get(svc.namespace, ())  # type: ignore[union-attr]
-                          if selector_matches(selector, w.labels))
-    cache.endpoints[key] = found
-    return found
-
-
-def _service_endpoints(sim: Simulator, svc: RegistryService) -> tuple[int, bool]:
-    """EDS endpoints per port of ``svc``, and whether the count was assumed."""
-    if svc.kind != "Service":
-        return (0, False) if svc.resolution == "NONE" else (1, False)
-    if svc.resolution == "Passthrough":
-        return 0, False
-    if svc.obj.type == "ExternalName":  # type: ignore[union-attr]
-        return 1, False
-    pods = service_pods(sim, svc)
-    return (len(pods), False) if pods else (1, True)
-
-
 # -- clusters ----------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +290,13 @@ class Cluster:
     #: The DestinationRule applied, as istioctl shows it (``NAME.NAMESPACE``), or "".
     destination_rule: str = ""
     service: RegistryService | None = field(default=None, compare=False, repr=False)
+    #: The labels of its subset (``getSubSetLabels``): only endpoints holding them belong to it.
+    subset_labels: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def has_endpoints(self) -> bool:
+        """Envoy is given its endpoints (EDS or DNS); an ORIGINAL_DST cluster has none."""
+        return self.direction == "outbound" and self.type in ("EDS", "STRICT_DNS", "LOGICAL_DNS")
 
 
 _CLUSTER_NAME = re.compile(r"^(?P<direction>outbound|inbound)\|(?P<port>\d*)\|(?P<subset>[^|]*)\|(?P<host>.*)$")
@@ -363,39 +336,34 @@ def _mesh_external(svc: RegistryService) -> bool:
     return svc.kind == "ServiceEntry" and getattr(svc.obj, "location", "") == "MESH_EXTERNAL"
 
 
-def _outbound_cluster(name: str, by_host: Mapping[str, RegistryService], gateway: bool) -> Cluster:
-    parsed = parse_cluster_name(name)
-    if parsed is None or parsed[0] != "outbound":
-        raise ValueError(f"not an outbound cluster name: {name!r}")
-    _, port, subset, host = parsed
-    svc = by_host.get(host)
-    if svc is None:
-        return Cluster(name, "outbound", port, subset, host)
-    return Cluster(name, "outbound", port, subset, host, _cluster_type(svc, gateway), not _mesh_external(svc),
-                   service=svc)
-
-
-def outbound_clusters(sim: Simulator, scope: Scope, gateway: bool = False) -> tuple[Cluster, ...]:
-    """The outbound clusters of a proxy using ``scope``, in istiod's order (``buildOutboundClusters``):
-    one ``outbound|P||host`` per port of every service the scope imports (UDP ports are not in the
-    registry; ExternalName aliases get none). Cached per scope.
-
-    This is the one place that lists them: when the core lists DestinationRule subset clusters
-    (``outbound|P|subset|host``), the list below comes from it, and everything else — the counts,
-    the endpoints, ``proxy-config clusters`` — follows.
-    """
+def outbound_clusters(sim: Simulator, scope: Scope, gateway: bool = False,
+                      labels: Mapping[str, str] = EMPTY) -> tuple[Cluster, ...]:
+    """The outbound clusters of a proxy using ``scope`` (with ``labels``: a DestinationRule's
+    ``workloadSelector`` may choose them), in istiod's order, as
+    :func:`sidecar_lab.core.envoy.outbound_clusters` names them — ``outbound|P||host`` per port of every
+    service the scope imports, ``outbound|P|subset|host`` per subset of the DestinationRule the proxy
+    uses — with what istioctl shows of each: type, mTLS, the DestinationRule. Cached."""
+    names = envoy.outbound_clusters(sim, scope, labels)  # the same tuple for proxies that share the rules
     cache = _cache(sim)
-    key = (id(scope), gateway)
+    key = (id(names), gateway)
     hit = cache.clusters.get(key)
-    if hit is not None and hit[0] is scope:
+    if hit is not None and hit[0] is names:
         return hit[1]
-    from ..core.envoy import outbound_clusters as envoy_outbound_clusters
-
-    names = envoy_outbound_clusters(sim, scope)  # subsets included, aliases excluded
     by_host = {svc.hostname: svc for svc in scope.services}
-    out = tuple(_outbound_cluster(name, by_host, gateway) for name in names)
-    cache.clusters[key] = (scope, out)
-    return out
+    rules: dict[str, Any] = {}
+    out = []
+    for name in names:
+        _, port, subset, host = parse_cluster_name(name)  # type: ignore[misc]
+        svc = by_host[host]
+        if host not in rules:
+            rules[host] = scope.destination_rule(host, labels) if scope.destination_rules else None
+        rule = rules[host]
+        shown = f"{rule.ref.name}.{rule.ref.namespace}" if rule is not None else ""
+        out.append(Cluster(name, "outbound", port, subset, host, _cluster_type(svc, gateway), not _mesh_external(svc),
+                           shown, svc, envoy.subset_labels(rule, subset)))
+    result = tuple(out)
+    cache.clusters[key] = (names, result)
+    return result
 
 
 def cluster_counts(clusters: Iterable[Cluster | str]) -> dict[str, int]:
@@ -428,76 +396,77 @@ def cluster_counts(clusters: Iterable[Cluster | str]) -> dict[str, int]:
     return out
 
 
-def _outbound(sim: Simulator, scope: Scope, gateway: bool) -> dict:
-    """The outbound part of a proxy's configuration: the same for every proxy using ``scope``."""
-    from ..core.traffic import listeners_for
-
-    cache = _cache(sim)
-    key = (id(scope), gateway)
-    hit = cache.outbound.get(key)
-    if hit is not None and hit[0] is scope:
-        return hit[1]
-    clusters = outbound_clusters(sim, scope, gateway)
-    counted = cluster_counts(clusters)
-    endpoints = 0
-    assumed = False
-    for c in clusters:
-        if c.service is None:
-            continue
-        per_port, guessed = _service_endpoints(sim, c.service)
-        endpoints += per_port
-        assumed = assumed or guessed
-    listeners = routes = vhosts = 0
-    if not gateway:
-        built = listeners_for(sim, scope)
-        listeners = len(built)
-        tables = route_tables(built)
-        routes = len(tables)
-        vhosts = sum(table.virtual_hosts for table in tables.values())
-    out = {"gateway": gateway, "services": len(scope.services), "clusters": counted["outbound_clusters"],
-           "mtls_clusters": counted["mtls_clusters"], "subset_clusters": counted["subset_clusters"],
-           "endpoints": endpoints, "listeners": listeners, "routes": routes, "virtual_hosts": vhosts,
-           "assumed": assumed}
-    cache.outbound[key] = (scope, out)
-    return out
-
+# -- the outbound configuration ------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class RouteTable:
-    """One outbound RDS route table: its name, the listener port, the (service, port) of each virtual
-    host in order, and whether it ends with the catch-all virtual host (``allow_any``/``block_all``)."""
+class Outbound:
+    """The outbound part of one proxy's configuration, as :mod:`sidecar_lab.core.envoy` builds it:
+    what ``proxy-config`` lays out and ``size`` counts, so the two cannot disagree."""
 
-    name: str
-    port: int
-    services: tuple = ()
-    catch_all: bool = False
+    proxy: envoy.Proxy
+    gateway: bool
+    clusters: tuple[Cluster, ...]
+    #: The endpoints of each cluster (aligned with ``clusters``): none for an ORIGINAL_DST cluster;
+    #: one assumed (:data:`ASSUMED_ENDPOINT`) for a Service whose workloads are not in the manifests.
+    endpoints: tuple[tuple[envoy.Endpoint, ...], ...]
+    #: Outbound listeners (none for a gateway: its own come from Gateway resources, which are not read).
+    listeners: tuple[envoy.EnvoyListener, ...]
+    #: The RDS route tables the listeners name.
+    route_tables: tuple[envoy.RouteTable, ...]
 
     @property
-    def virtual_hosts(self) -> int:
-        return len(self.services) + self.catch_all
+    def assumed(self) -> bool:
+        return any(e.address.startswith(ASSUMED_ENDPOINT) for group in self.endpoints for e in group)
+
+    def counts(self) -> dict:
+        counted = cluster_counts(self.clusters)
+        return {"services": len(self.proxy.scope.services), "clusters": counted["outbound_clusters"],
+                "mtls_clusters": counted["mtls_clusters"], "subset_clusters": counted["subset_clusters"],
+                "endpoints": sum(len(group) for group in self.endpoints), "listeners": len(self.listeners),
+                "routes": len(self.route_tables),
+                "virtual_hosts": sum(len(t.virtual_hosts) + (t.catch_all is not None) for t in self.route_tables),
+                "assumed": self.assumed}
 
 
-def route_tables(built: Mapping[str, Any]) -> dict[str, RouteTable]:
-    """The route tables of a proxy's outbound listeners (:func:`sidecar_lab.core.traffic.listeners_for`):
-    one table ``P`` per ``0.0.0.0_P`` (or user-defined) listener that inspects HTTP, with the catch-all;
-    one ``host:P`` per sniffed VIP listener. One virtual host per hostname."""
-    collected: dict[str, tuple[int, list, bool]] = {}
-    for listener in built.values():
-        if not listener.inspects_http:
-            continue
-        if listener.user_defined or listener.name.startswith("0.0.0.0_"):
-            name, catch_all = str(listener.port), True
-        else:
-            first = listener.http[0][0].hostname if listener.http else listener.name
-            name, catch_all = f"{first}:{listener.port}", False
-        _port, services, _ = collected.setdefault(name, (listener.port, [], catch_all))
-        seen = {s.hostname for s, _p in services}
-        for s, p in listener.http:
-            if s.hostname not in seen:
-                services.append((s, p))
-                seen.add(s.hostname)
-    return {name: RouteTable(name, port, tuple(services), catch_all)
-            for name, (port, services, catch_all) in collected.items()}
+#: How an endpoint the manifests do not show is written: ``<IP of a pod of NS/NAME>``.
+ASSUMED_ENDPOINT = "<IP of a pod of "
+
+
+def _endpoints(sim: Simulator, c: Cluster) -> tuple[envoy.Endpoint, ...]:
+    svc = c.service
+    if svc is None or not c.has_endpoints:
+        return ()
+    found = envoy.cluster_endpoints(sim, svc, c.port or 0, c.subset_labels)
+    if not found and svc.kind == "Service" and not envoy.service_workloads(sim, svc):
+        return (envoy.Endpoint(f"{ASSUMED_ENDPOINT}{svc.namespace}/{svc.name}>", c.port),)
+    return found
+
+
+def outbound(sim: Simulator, scope: Scope, w: Workload, gateway: bool = False, *, exact: bool = False) -> Outbound:
+    """The outbound configuration istiod sends ``w``'s proxy when it uses ``scope``: clusters with
+    their endpoints, listeners, route tables. Pods whose configuration can only differ in what it
+    does not read share one (cached); ``exact`` builds it for the pod itself (its namespace's short
+    names in the virtual hosts' domains, as ``proxy-config`` shows them)."""
+    names = envoy.outbound_clusters(sim, scope, w.labels)
+    if gateway:
+        proxy = envoy.Proxy(scope, EMPTY, scope.config_namespace)
+    else:
+        proxy = envoy.proxy_for(sim, scope, w, exact=exact)
+    cache = _cache(sim)
+    key = (id(scope), gateway, id(names), tuple(sorted(proxy.labels.items())), proxy.namespace, proxy.ip)
+    hit = cache.outbound.get(key)
+    if hit is not None and hit[0] is scope and hit[1] is names:
+        return hit[2]
+    clusters = outbound_clusters(sim, scope, gateway, w.labels)
+    listeners: tuple = ()
+    tables: tuple = ()
+    if not gateway:
+        built = envoy.proxy_listeners(sim, proxy)
+        listeners = tuple(built.values())
+        tables = envoy.proxy_route_tables(sim, proxy, built)
+    found = Outbound(proxy, gateway, clusters, tuple(_endpoints(sim, c) for c in clusters), listeners, tables)
+    cache.outbound[key] = (scope, names, found)
+    return found
 
 
 def _governing(sim: Simulator, w: Workload) -> tuple[str, str, Sidecar | None]:
@@ -542,6 +511,15 @@ def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dic
                        assumptions=tuple(assumptions))
 
 
+def _counts(sim: Simulator, scope: Scope, w: Workload, gateway: bool) -> dict:
+    found = outbound(sim, scope, w, gateway)
+    cache = _cache(sim).counts
+    hit = cache.get(id(found))
+    if hit is None or hit[0] is not found:
+        hit = cache[id(found)] = (found, found.counts())
+    return hit[1]
+
+
 def proxy_config(sim: Simulator, workload: str | Workload, *, scope: Scope | None = None) -> ProxyConfig:
     """What ``workload``'s proxy receives with the manifests as they are (or with ``scope``)."""
     w = sim.workload(workload)
@@ -553,9 +531,8 @@ def proxy_config(sim: Simulator, workload: str | Workload, *, scope: Scope | Non
         scope = sim.scope_for(chosen, w.namespace, gateway)
     else:
         level, chosen = "custom", scope.sidecar
-    out = _outbound(sim, scope, gateway)
     inbound = 0 if gateway else _inbound_ports(sim, w, chosen)
-    return _make(w, proxy, level, chosen, out, inbound, w.kind != "Pod")
+    return _make(w, proxy, level, chosen, _counts(sim, scope, w, gateway), inbound, w.kind != "Pod")
 
 
 def _inbound_clusters(sim: Simulator, w: Workload, chosen: Sidecar | None) -> list[Cluster]:
@@ -571,6 +548,12 @@ def _inbound_clusters(sim: Simulator, w: Workload, chosen: Sidecar | None) -> li
     return out
 
 
+def fixed_clusters(gateway: bool) -> list[Cluster]:
+    """The clusters every sidecar (or gateway) has: :data:`FIXED_CLUSTERS` (:data:`GATEWAY_FIXED_CLUSTERS`)."""
+    return [Cluster(name, "", None, "", name, _FIXED_TYPES[name])
+            for name in (GATEWAY_FIXED_CLUSTERS if gateway else FIXED_CLUSTERS)]
+
+
 def proxy_clusters(sim: Simulator, workload: str | Workload, *, scope: Scope | None = None) -> list[Cluster]:
     """Every cluster of ``workload``'s proxy (outbound, inbound, fixed), as :func:`proxy_config` counts
     them; ``scope`` replaces the one its Sidecar gives (as :func:`proxy_config`). Empty without a proxy."""
@@ -583,12 +566,10 @@ def proxy_clusters(sim: Simulator, workload: str | Workload, *, scope: Scope | N
         scope = sim.scope_for(chosen, w.namespace, gateway)
     else:
         chosen = scope.sidecar
-    out = list(outbound_clusters(sim, scope, gateway))
+    out = list(outbound_clusters(sim, scope, gateway, w.labels))
     if not gateway:
         out += _inbound_clusters(sim, w, chosen)
-    out += [Cluster(name, "", None, "", name, _FIXED_TYPES[name])
-            for name in (GATEWAY_FIXED_CLUSTERS if gateway else FIXED_CLUSTERS)]
-    return out
+    return out + fixed_clusters(gateway)
 
 
 # -- the whole mesh ----------------------------------------------------------------------
@@ -649,7 +630,7 @@ def _proxy_configs(sim: Simulator, workloads: Iterable[Workload] | None) -> tupl
         gateway = proxy == "gateway"
         scopes.add((id(scope), gateway))
         inbound = 0 if gateway else _inbound_ports(sim, w, chosen)
-        out.append(_make(w, proxy, level, chosen, _outbound(sim, scope, gateway), inbound, w.kind != "Pod"))
+        out.append(_make(w, proxy, level, chosen, _counts(sim, scope, w, gateway), inbound, w.kind != "Pod"))
     return out, len(scopes)
 
 
