@@ -45,7 +45,7 @@ from .resolver import RegistryService, Scope, ScopeListener, Simulator, selector
 
 __all__ = [
     "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy", "Endpoint",
-    "build_listeners", "proxy_listeners", "proxy_for", "route_table", "proxy_route_tables", "outbound_clusters",
+    "build_listeners", "proxy_listeners", "proxy_key", "proxy_of_key", "route_table", "proxy_route_tables", "outbound_clusters",
     "cluster_name", "destination_cluster", "cluster_endpoints", "service_workloads", "subset_labels",
     "catch_all_virtual_host", "passthrough_cluster", "extract_listener_port", "egress_listener_for_rds",
     "select_listener", "select_filter_chain", "is_ip", "source_dependence", "select_virtual_host", "select_route",
@@ -250,7 +250,7 @@ def cluster_endpoints(sim: Simulator, svc: RegistryService, port: int,
     the Pods its ``workloadSelector`` selects. Whether a proxy uses them (not for an ORIGINAL_DST
     cluster) is the caller's to say. Cached per simulator."""
     cache = sim.__dict__.setdefault("_endpoint_cache", {})
-    key = (svc.kind, svc.namespace, svc.name, svc.hostname, port, tuple(sorted(labels.items())))
+    key = (svc.kind, svc.namespace, svc.name, svc.hostname, port, tuple(sorted(labels.items())) if labels else ())
     hit = cache.get(key)
     if hit is not None:
         return hit
@@ -753,16 +753,20 @@ def build_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
     return built
 
 
-def proxy_for(sim: Simulator, scope: Scope, w: Workload, *, exact: bool = True) -> Proxy:
-    """The :class:`Proxy` istiod builds ``w``'s configuration for. With ``exact=False``, only what the
-    scope's configuration reads of the pod is kept (its labels, namespace, address), so that pods
-    whose configuration is the same share one Proxy value — and its cached listeners and routes."""
-    if exact:
-        return Proxy.of(scope, w)
+def proxy_key(sim: Simulator, scope: Scope, w: Workload) -> tuple:
+    """What beyond its scope the outbound configuration of ``w``'s proxy reads — its labels, its
+    namespace, its own address, each None where the scope does not read it — worked out once per scope.
+    Pods of one scope with equal keys get the same listeners, route tables and clusters."""
     found = _dependence(sim, scope)
-    own = bool(w.pod_ip) and w.pod_ip in found.endpoint_ips
-    return Proxy(scope, w.labels if found.labels else EMPTY,
-                 w.namespace if found.namespace else scope.config_namespace, w.pod_ip if own else None)
+    return (tuple(sorted(w.labels.items())) if found.labels else None,
+            w.namespace if found.namespace else None,
+            w.pod_ip if w.pod_ip and w.pod_ip in found.endpoint_ips else None)
+
+
+def proxy_of_key(scope: Scope, key: tuple) -> Proxy:
+    """A :class:`Proxy` that stands for every pod of ``scope`` with this :func:`proxy_key`."""
+    labels, namespace, ip = key
+    return Proxy(scope, dict(labels) if labels is not None else EMPTY, namespace or scope.config_namespace, ip)
 
 
 def proxy_listeners(sim: Simulator, proxy: Proxy) -> dict[str, EnvoyListener]:
@@ -978,8 +982,10 @@ def alt_virtual_hosts(hostname: str, proxy_namespace: str, domain: str, absolute
         names = [hostname[:first], hostname[:ih] + ".svc", hostname[:ih]]
     else:
         names = [hostname[:ih], hostname[:ih] + ".svc"]
+    if port is None:
+        return out + names
     for name in names:
-        out.extend(_with_port(name, port))
+        out += (name, f"{name}:{port}")
     return out
 
 
@@ -989,11 +995,11 @@ def _vhost_domains(svc: RegistryService, proxy: Proxy, domain: str, absolute_fqd
     tables of HTTP_PROXY and unix socket listeners (``port``)."""
     domains: list[str] = []
     alts: list[str] = []
-    for name in [svc.hostname] + [a for a, _ in svc.aliases]:
+    for name in (svc.hostname, *(a for a, _ in svc.aliases)):
         alt = alt_virtual_hosts(name, proxy.namespace, domain, absolute_fqdn, port)
-        domains.extend(_with_port(name, port))
-        domains.extend(alt)
-        alts.extend(alt)
+        domains += _with_port(name, port)
+        domains += alt
+        alts += alt
     if _istio_resolution(svc) == "Passthrough" and svc.kind == "Service":
         domains.extend(["*." + d for d in list(domains)])
     for address in _service_address(svc):
@@ -1182,12 +1188,14 @@ def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int, egress: ScopeListene
     socket listener) every port of every service, domains with their ports, merged
     (``mergeAllVirtualHosts``: port 80's virtual hosts whole, the others with their ``host:port`` domains)."""
     every_port = port == 0
+    # The services of the port (istiod copies each with that one port; its other ports are skipped below).
     by_name: dict[str, RegistryService] = {}
     for svc in egress.services:
-        if every_port:
+        if every_port or svc.port(port) is not None:
             by_name[svc.hostname] = svc
-        elif svc.port(port) is not None:
-            by_name[svc.hostname] = svc.trimmed(port) or svc
+
+    def http_ports(svc: RegistryService) -> list[int]:
+        return [p.port for p in svc.ports if (every_port or p.port == port) and _is_http_or_sniffed(p.protocol)]
     vses = list(egress.virtual_services)
     if port != 80:
         vses = [vs for vs in vses if _vs_matches_a_service(vs, by_name)]
@@ -1203,9 +1211,8 @@ def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int, egress: ScopeListene
             continue
         by_port: dict[int, list[RegistryService]] = {}
         for svc in found:
-            for p in svc.ports:
-                if _is_http_or_sniffed(p.protocol):
-                    by_port.setdefault(p.port, []).append(svc)
+            for p in http_ports(svc):
+                by_port.setdefault(p, []).append(svc)
         if not by_port and port == 80:
             by_port[80] = []
         for p, svcs in by_port.items():
@@ -1216,10 +1223,9 @@ def _virtual_hosts(sim: Simulator, proxy: Proxy, port: int, egress: ScopeListene
     for svc in by_name.values():
         if svc.is_alias:
             continue
-        for p in svc.ports:
-            if _is_http_or_sniffed(p.protocol):
-                route = Route("default", None, "cluster", ((cluster_name(p.port, svc.hostname), 0),))
-                wrappers.append((p.port, [svc], [], [route], None))
+        for p in http_ports(svc):
+            route = Route("default", None, "cluster", ((cluster_name(p, svc.hostname), 0),))
+            wrappers.append((p, [svc], [], [route], None))
     known = set()
     for p, svcs, _, _, _ in wrappers:
         for svc in svcs:

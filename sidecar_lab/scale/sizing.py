@@ -10,31 +10,36 @@ what istiod would send its Envoy, and estimates what that costs in MiB. The coun
 What is counted (exact, from the manifests)
 -------------------------------------------
 
-* **clusters** (CDS), listed by :func:`proxy_clusters`: one ``outbound|P||host`` per port of
-  every visible service (istiod's ``buildOutboundClusters``: multi-port services give one cluster
-  per port, UDP ports none, ExternalName aliases none), and one ``outbound|P|subset|host`` per
-  DestinationRule subset and port (the core lists them: :func:`sidecar_lab.core.envoy.outbound_clusters`);
-  one ``inbound|P||`` per ingress port of a sidecar (the Sidecar's
-  ``ingress``, else the ports of the Services selecting it); and the fixed ones:
-  :data:`FIXED_CLUSTERS` for a sidecar (``BlackHoleCluster``, ``InboundPassthroughCluster``,
+:func:`outbound` takes one proxy's configuration from :mod:`sidecar_lab.core.envoy` — the one
+``check`` walks — and ``sidecar-lab proxy-config`` (:mod:`sidecar_lab.scale.proxyconfig`) lays the same
+object out, so every count below is a number of rows ``proxy-config`` prints:
+
+* **clusters** (CDS), listed by :func:`proxy_clusters`: the outbound ones as
+  :func:`sidecar_lab.core.envoy.outbound_clusters` names them (one ``outbound|P||host`` per port of
+  every visible service — multi-port services give one per port, UDP ports and ExternalName aliases
+  none — and one ``outbound|P|subset|host`` per subset of the DestinationRule the proxy uses, a
+  ``workloadSelector`` rule for the pods it selects); one ``inbound|P||`` per ingress port of a
+  sidecar (the Sidecar's ``ingress``, else the ports of the Services selecting it); and the fixed
+  ones: :data:`FIXED_CLUSTERS` for a sidecar (``BlackHoleCluster``, ``InboundPassthroughCluster``,
   ``PassthroughCluster`` and the bootstrap's ``agent``, ``prometheus_stats``, ``sds-grpc``,
   ``xds-grpc``), :data:`GATEWAY_FIXED_CLUSTERS` for a gateway (no passthrough clusters: it has no
   original-destination listeners). **mTLS clusters** are the outbound clusters istiod gives an
   auto-mTLS transport socket (every service but a ``MESH_EXTERNAL`` ServiceEntry,
   ``cluster_tls.go`` ``buildAutoMtlsSettings``).
-* **listeners** (LDS): the outbound listeners :func:`sidecar_lab.core.traffic.listeners_for` builds
-  (``0.0.0.0_P`` per HTTP port, ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one
-  per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS` (``virtualOutbound``,
-  ``virtualInbound``, and the bootstrap's ``0.0.0.0_15090`` Prometheus and ``0.0.0.0_15021``
-  health listeners). Inbound ports are filter chains of ``virtualInbound``, not listeners.
-* **routes** (RDS): one route table per outbound listener that inspects HTTP: table ``P`` for
-  ``0.0.0.0_P`` (and user-defined egress ports), table ``host:P`` for a sniffed port bound to a
-  VIP. **virtual hosts**: one per HTTP service on that table, plus the catch-all
-  (``allow_any``/``block_all``) in each ``P`` table.
-* **endpoints** (EDS): for every outbound cluster, the Pods the Kubernetes Service selects (a
-  controller with no Pod in the manifests counts as one); at least 1 when none is known
-  (assumption ``endpoints-assumed``). Headless services and ServiceEntries with
-  ``resolution: NONE`` use ``ORIGINAL_DST`` clusters (no endpoints); other ServiceEntries count 1.
+* **listeners** (LDS): :func:`sidecar_lab.core.envoy.proxy_listeners` (``0.0.0.0_P`` per HTTP port,
+  ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one per endpoint address of a headless
+  service but the proxy's own, one per unix socket, ...) plus :data:`FIXED_LISTENERS`
+  (``virtualOutbound``, ``virtualInbound``, and the bootstrap's ``0.0.0.0_15090`` Prometheus and
+  ``0.0.0.0_15021`` health listeners). Inbound ports are filter chains of ``virtualInbound``.
+* **routes** (RDS): :func:`sidecar_lab.core.envoy.proxy_route_tables`, the tables the listeners' HTTP
+  filter chains name (``P``, ``host:P`` for a sniffed VIP listener, a socket's name). **virtual
+  hosts**: the core's in each, plus the catch-all (``allow_any``/``block_all``) in every table but a
+  ``host:P`` one.
+* **endpoints** (EDS): :func:`sidecar_lab.core.envoy.cluster_endpoints` for every EDS or DNS cluster
+  (a subset's: the pods with its labels; none for ORIGINAL_DST clusters: headless services,
+  ServiceEntries with ``resolution: NONE``); one assumed (:data:`ASSUMED_ENDPOINT`, assumption
+  ``endpoints-assumed``) for a Service none of whose workloads are in the manifests, and a
+  controller without Pods stands for one.
 
 Gateways see every service (Sidecars do not apply to them); their listeners come from
 ``Gateway`` resources, which the lab does not read, so only the bootstrap's two are counted.
@@ -119,7 +124,7 @@ XDS_BYTES: Mapping[str, int] = {"clusters": 1400, "mtls_clusters": 600, "listene
 ASSUMPTIONS: Mapping[str, str] = {
     "estimate": "memory (MiB) and xDS bytes are estimates from a linear model calibrated to published "
                 "measurements (docs/sizing.md), not measurements",
-    "endpoints-assumed": "some visible Service has no Pod in the manifests: counted as 1 endpoint per port",
+    "endpoints-assumed": "some visible Service has no Pod in the manifests: counted as 1 endpoint per cluster",
     "controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
     "gateway-listeners": "a gateway's listeners come from Gateway resources, which are not read: only the "
                          "bootstrap's two listeners are counted",
@@ -244,8 +249,8 @@ class _Cache:
     __slots__ = ("outbound", "counts", "clusters", "pods_by_ns", "controllers_by_ns", "uniform", "sees")
 
     def __init__(self) -> None:
-        self.outbound: dict[tuple, tuple[Scope, tuple, "Outbound"]] = {}
-        self.counts: dict[int, tuple["Outbound", dict]] = {}
+        self.outbound: dict[tuple, tuple[Scope, "Outbound"]] = {}
+        self.counts: dict[tuple, tuple[Scope, dict]] = {}
         self.clusters: dict[tuple[int, bool], tuple[tuple, tuple]] = {}
         self.pods_by_ns: dict[str, list[Workload]] | None = None
         self.controllers_by_ns: dict[str, list[Workload]] | None = None
@@ -442,22 +447,32 @@ def _endpoints(sim: Simulator, c: Cluster) -> tuple[envoy.Endpoint, ...]:
     return found
 
 
+def _outbound_key(sim: Simulator, scope: Scope, w: Workload, gateway: bool, exact: bool) -> tuple:
+    if exact:
+        return (id(scope), gateway, "exact", tuple(sorted(w.labels.items())), w.namespace, w.pod_ip)
+    if gateway:  # no listeners: only a DestinationRule's workloadSelector reads the labels
+        return (id(scope), gateway, id(envoy.outbound_clusters(sim, scope, w.labels)))
+    return (id(scope), gateway) + envoy.proxy_key(sim, scope, w)
+
+
 def outbound(sim: Simulator, scope: Scope, w: Workload, gateway: bool = False, *, exact: bool = False) -> Outbound:
     """The outbound configuration istiod sends ``w``'s proxy when it uses ``scope``: clusters with
     their endpoints, listeners, route tables. Pods whose configuration can only differ in what it
-    does not read share one (cached); ``exact`` builds it for the pod itself (its namespace's short
-    names in the virtual hosts' domains, as ``proxy-config`` shows them)."""
-    names = envoy.outbound_clusters(sim, scope, w.labels)
-    if gateway:
-        proxy = envoy.Proxy(scope, EMPTY, scope.config_namespace)
-    else:
-        proxy = envoy.proxy_for(sim, scope, w, exact=exact)
+    does not read share one (cached; :func:`sidecar_lab.core.envoy.proxy_key`); ``exact`` builds it
+    for the pod itself (its namespace's short names in the virtual hosts' domains, as ``proxy-config``
+    shows them)."""
+    key = _outbound_key(sim, scope, w, gateway, exact)
     cache = _cache(sim)
-    key = (id(scope), gateway, id(names), tuple(sorted(proxy.labels.items())), proxy.namespace, proxy.ip)
     hit = cache.outbound.get(key)
-    if hit is not None and hit[0] is scope and hit[1] is names:
-        return hit[2]
-    clusters = outbound_clusters(sim, scope, gateway, w.labels)
+    if hit is not None and hit[0] is scope:
+        return hit[1]
+    if exact:
+        proxy = envoy.Proxy.of(scope, w)
+    elif gateway:
+        proxy = envoy.Proxy(scope, w.labels, scope.config_namespace)
+    else:
+        proxy = envoy.proxy_of_key(scope, key[2:])
+    clusters = outbound_clusters(sim, scope, gateway, proxy.labels)
     listeners: tuple = ()
     tables: tuple = ()
     if not gateway:
@@ -465,7 +480,7 @@ def outbound(sim: Simulator, scope: Scope, w: Workload, gateway: bool = False, *
         listeners = tuple(built.values())
         tables = envoy.proxy_route_tables(sim, proxy, built)
     found = Outbound(proxy, gateway, clusters, tuple(_endpoints(sim, c) for c in clusters), listeners, tables)
-    cache.outbound[key] = (scope, names, found)
+    cache.outbound[key] = (scope, found)
     return found
 
 
@@ -512,11 +527,11 @@ def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dic
 
 
 def _counts(sim: Simulator, scope: Scope, w: Workload, gateway: bool) -> dict:
-    found = outbound(sim, scope, w, gateway)
-    cache = _cache(sim).counts
-    hit = cache.get(id(found))
-    if hit is None or hit[0] is not found:
-        hit = cache[id(found)] = (found, found.counts())
+    key = _outbound_key(sim, scope, w, gateway, False)
+    cache = _cache(sim)
+    hit = cache.counts.get(key)
+    if hit is None or hit[0] is not scope:
+        hit = cache.counts[key] = (scope, outbound(sim, scope, w, gateway).counts())
     return hit[1]
 
 
