@@ -342,34 +342,9 @@ class EnvoyListener:
     user_defined: bool = False
     #: For a headless service's per-endpoint listener: that endpoint's address.
     endpoint_ip: str | None = None
-    #: (service, port) of every HTTP or sniffed service port that reached this listener while it was
-    #: built (its route table serves them), whether or not it added a filter chain.
-    served: list = field(default_factory=list)
-
-    # Views kept for the sizing model (scale.sizing) ------------------------------------------
-    @property
-    def http(self) -> list:
-        """(service, port) of the HTTP and sniffed service ports this listener's route table serves."""
-        return list(self.served)
-
-    @property
-    def tcp(self) -> list:
-        """(service, port) of each TCP chain that matches without a server name."""
-        return [(c.service, self.port) for c in self.chains if c.kind == "tcp" and c.service is not None
-                and (not c.sni or "*" in c.sni)]
-
-    @property
-    def sni(self) -> list:
-        """(service, port) of each TCP chain matched by server name (TLS without a VIP)."""
-        return [(c.service, self.port) for c in self.chains if c.kind == "tcp" and c.service is not None
-                and c.sni and "*" not in c.sni]
-
-    @property
-    def inspects_http(self) -> bool:
-        return any(c.kind == "http" for c in self.chains)
-
     @property
     def route_names(self) -> tuple[str, ...]:
+        """The route tables (RDS) its HTTP filter chains name, in order."""
         return tuple(dict.fromkeys(c.rds for c in self.chains if c.kind == "http" and c.rds))
 
     def default_chain(self) -> FilterChain:
@@ -491,8 +466,6 @@ class _Builder:
         current = self.listeners.get(key)
         if current is not None and current.locked:
             return
-        if current is not None and kind in ("HTTP", AUTO):
-            current.served.append((svc, port))
         entry_protocol = protocol
         conflict = "none"
         if protocol == "HTTP_PROXY":
@@ -523,13 +496,8 @@ class _Builder:
         if current is not None and conflict != "none" and _well_known_conflict(protocol, current.protocol):
             return
         if conflict in ("none", "AutoOverHTTP"):
-            if current is not None:
-                served = current.served
-            else:
-                served = [(svc, port)] if kind in ("HTTP", AUTO) or protocol == "HTTP_PROXY" else []
             self.listeners[key] = EnvoyListener(f"{bind}_{port}", port, bind, bind_to_port, entry_protocol, chains,
-                                                user_defined=user, endpoint_ip=bind if endpoint else None,
-                                                served=served)
+                                                user_defined=user, endpoint_ip=bind if endpoint else None)
             return
         assert current is not None
         _merge_chains(current, chains)
