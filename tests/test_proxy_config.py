@@ -1,8 +1,7 @@
 """`sidecar-lab proxy-config`: a proxy's configuration from the simulator's model, in istioctl's columns.
 
-The view is built from the same functions as `check` and `size` (scope_for, listeners_for,
-proxy_clusters), so every count agrees with `size` and every ROUTED request's listener, route and
-cluster appear in it.
+The view lays out scale.sizing.outbound, which takes everything from core.envoy (the configuration
+`check` walks and `size` counts; tests/test_three_faces.py holds the three together).
 """
 
 from __future__ import annotations
@@ -13,14 +12,12 @@ import pytest
 import yaml
 
 from builders import ns, pod, se, sidecar, sim, svc
-from sidecar_lab import Simulator, UsageError, load, scenario_paths
+from sidecar_lab import UsageError
 from sidecar_lab.cli import main
-from sidecar_lab.core.results import Verdict
-from sidecar_lab.core.traffic import check, matrix_targets
+from sidecar_lab.core.traffic import check
 from sidecar_lab.scale.proxyconfig import (
     _describe_domains, _tabwrite, istioctl_command, proxy_view, section_json, section_table,
 )
-from sidecar_lab.scale.sizing import proxy_config
 
 CLIENT = pod("client", "app", {"app": "client"}, ip="10.244.0.2")
 MESH = (ns("app"), ns("data"), CLIENT,
@@ -30,47 +27,9 @@ MESH = (ns("app"), ns("data"), CLIENT,
         svc("raw", "data", ports=((7000, None),), cluster_ip="10.96.0.40"), pod("raw-0", "data", {"app": "raw"}, ip="10.244.1.2"),
         se("ext", "app", hosts=("api.example.com",), ports=((443, "TLS"),)))
 SCOPED = MESH + (sidecar("default", "app", egress=[{"hosts": ["./*"]}], otp={"mode": "REGISTRY_ONLY"}),)
-SEED_STEPS = ["01-no-sidecar", "04-namespace-registry-only", "06-workload-hosts"]
 
 
-def _seed(step):
-    return Simulator(load(scenario_paths("seed/cluster", f"seed/steps/{step}")))
-
-
-# -- the same model as size and check --------------------------------------------------------------
-
-@pytest.mark.parametrize("objects, workload", [(MESH, "app/client"), (SCOPED, "app/client"), (MESH, "app/web-0"),
-                                               (SCOPED, "app/web-0")])
-def test_every_count_agrees_with_size(objects, workload):
-    s = sim(*objects)
-    view, config = proxy_view(s, workload), proxy_config(s, workload)
-    assert len(view.clusters) == config.clusters
-    assert sum(c.mtls for c in view.clusters) == config.mtls_clusters
-    assert len(view.listeners) == config.listeners
-    outbound = [t for t in view.routes if t.outbound]
-    assert len(outbound) == config.routes
-    assert sum(len(t.virtual_hosts) for t in outbound) == config.virtual_hosts
-    assert len([e for e in view.endpoints if e.cluster.startswith("outbound|")]) == config.endpoints
-
-
-@pytest.mark.parametrize("step", SEED_STEPS)
-def test_every_routed_request_finds_its_listener_route_and_cluster_in_the_view(step):
-    s = _seed(step)
-    view = proxy_view(s, "istioinaction/sleep")
-    listeners = {lst.name for lst in view.listeners}
-    routes = {t.name: {v.name for v in t.virtual_hosts} for t in view.routes}
-    clusters = {c.name for c in view.clusters}
-    routed = 0
-    for target in matrix_targets(s):
-        r = check(s, "istioinaction/sleep", target)
-        if r.verdict != Verdict.ROUTED:
-            continue
-        routed += 1
-        assert r.envoy.listener in listeners and r.envoy.cluster in clusters
-        if r.envoy.route is not None and r.envoy.listener.startswith("0.0.0.0_"):
-            assert r.envoy.route in routes[r.envoy.listener.rpartition("_")[2]]
-    assert routed
-
+# -- with and without the Sidecar ------------------------------------------------------------------
 
 def test_without_its_sidecar_the_proxy_sees_the_whole_mesh_buildSidecarOutboundListeners():
     s = sim(*SCOPED)
@@ -149,6 +108,56 @@ def test_virtual_host_domains_generateVirtualHostDomains_and_describeRouteDomain
     vhost = next(v for v in table.virtual_hosts if v.name == "web.app.svc.cluster.local:8080")
     assert list(vhost.domains) == domains
     assert _describe_domains(domains) == shown
+
+
+WEB_RULES = (
+    {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": {"name": "web", "namespace": "app"},
+     "spec": {"host": "web", "subsets": [{"name": "v1", "labels": {"version": "v1"}},
+                                         {"name": "v2", "labels": {"version": "v2"}}]}},
+    {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "web", "namespace": "app"},
+     "spec": {"hosts": ["web"], "http": [
+         {"name": "beta", "match": [{"uri": {"prefix": "/v2"}}], "route": [{"destination": {"host": "web", "subset": "v2"}}]},
+         {"match": [{"headers": {"x-debug": {"exact": "1"}}}], "directResponse": {"status": 418}},
+         {"route": [{"destination": {"host": "web", "subset": "v1"}, "weight": 80},
+                    {"destination": {"host": "web", "subset": "v2"}, "weight": 20}]}]}})
+VERSIONED = tuple(o for o in MESH if o["metadata"]["name"] not in ("web-0", "web-1")) + (
+    pod("web-0", "app", {"app": "web", "version": "v1"}, ip="10.244.0.3"),
+    pod("web-1", "app", {"app": "web", "version": "v2"}, ip="10.244.0.4"))
+
+
+def test_routes_are_the_virtual_services_routes_for_this_proxy_TranslateRoute():
+    # Each route of the VirtualService, in order, with its match, its action and its name in the last
+    # column: the routes check takes (istioctl's describeMatch ignores headers).
+    view = proxy_view(sim(*VERSIONED, *WEB_RULES), "app/client")
+    rows = [line.split() for line in section_table(view, "routes", name="8080").splitlines()[1:]]
+    web = [r for r in rows if r[1] == "web.app.svc.cluster.local:8080"]
+    assert [(r[-2], r[-1]) for r in web] == [("/v2*", "web.app"), ("/*", "web.app"), ("/*", "web.app")]
+    (table,) = section_json(view, "routes", name="8080")
+    vhost = next(v for v in table["virtualHosts"] if v["name"] == "web.app.svc.cluster.local:8080")
+    beta, debug, split = vhost["routes"]
+    assert beta["name"] == "beta" and beta["match"] == {"prefix": "/v2", "caseSensitive": True}
+    assert beta["route"] == {"cluster": "outbound|8080|v2|web.app.svc.cluster.local"}
+    assert debug["match"]["headers"] == [{"name": "x-debug", "stringMatch": {"exact": "1"}}]
+    assert debug["directResponse"] == {"status": 418}
+    assert split["route"]["weightedClusters"]["clusters"] == [
+        {"name": "outbound|8080|v1|web.app.svc.cluster.local", "weight": 80},
+        {"name": "outbound|8080|v2|web.app.svc.cluster.local", "weight": 20}]
+    assert check(sim(*VERSIONED, *WEB_RULES), "app/client", "http://web.app:8080/v2/x").envoy.cluster == \
+        beta["route"]["cluster"]
+
+
+def test_subset_clusters_show_their_destination_rule_and_only_their_pods_as_endpoints_getSubSetLabels():
+    view = proxy_view(sim(*VERSIONED, *WEB_RULES), "app/client")
+    rows = [line.split() for line in section_table(view, "clusters", fqdn="web.app").splitlines()[1:]]
+    assert rows == [["web.app.svc.cluster.local", "8080", "-", "outbound", "EDS", "web.app"],
+                    ["web.app.svc.cluster.local", "8080", "v1", "outbound", "EDS", "web.app"],
+                    ["web.app.svc.cluster.local", "8080", "v2", "outbound", "EDS", "web.app"]]
+    by_cluster: dict = {}
+    for e in view.endpoints:
+        by_cluster.setdefault(e.cluster, []).append(e.text)
+    assert by_cluster["outbound|8080|v1|web.app.svc.cluster.local"] == ["10.244.0.3:8080"]
+    assert by_cluster["outbound|8080|v2|web.app.svc.cluster.local"] == ["10.244.0.4:8080"]
+    assert by_cluster["outbound|8080||web.app.svc.cluster.local"] == ["10.244.0.3:8080", "10.244.0.4:8080"]
 
 
 def test_endpoints_are_the_pods_ips_and_target_ports_and_the_bootstraps():

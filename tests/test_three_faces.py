@@ -19,7 +19,7 @@ from sidecar_lab import Simulator, load, scenario_paths
 from sidecar_lab.core.results import Verdict
 from sidecar_lab.core.traffic import check, matrix_targets
 from sidecar_lab.scale.proxyconfig import proxy_view, section_json, section_table
-from sidecar_lab.scale.sizing import proxy_config, proxy_configs, proxy_workloads
+from sidecar_lab.scale.sizing import compare, proxy_config, proxy_configs, proxy_workloads
 
 SEED_STEPS = ["01-no-sidecar", "02-root-registry-only", "03-namespace-allow-any", "04-namespace-registry-only",
               "05-workload-allow-any", "06-workload-hosts"]
@@ -60,18 +60,28 @@ def assert_faces_agree(s: Simulator, workload, targets) -> int:
             assert e.cluster in clusters, where
         for cluster, _weight, exists in e.weighted_clusters:
             assert (cluster in clusters) == exists, where
-    config = proxy_config(s, workload)
-    assert len(_rows(section_table(view, "clusters"))) == config.clusters
-    assert len(_rows(section_table(view, "listeners", verbose=False))) == config.listeners
-    outbound_tables = {t.name for t in view.routes if t.outbound}
-    rows = [row for row in _rows(section_table(view, "routes", verbose=False)) if row and row[0] in outbound_tables]
-    assert len(rows) == config.routes
-    assert sum(int(row[-1]) for row in rows) == config.virtual_hosts
-    endpoints = [row for row in _rows(section_table(view, "endpoints")) if row[-1].startswith("outbound|")]
-    assert len(endpoints) == config.endpoints
-    assert sum(c.mtls for c in view.clusters) == config.mtls_clusters
-    assert sum(bool(c.subset) for c in view.clusters) == config.subset_clusters
+    assert row_counts(view) == size_counts(proxy_config(s, workload))
+    if view.sidecar is not None:  # size --workload's "no Sidecar" column is proxy-config --without-sidecar
+        without = proxy_view(s, workload, without_sidecar=True)
+        assert row_counts(without) == size_counts(compare(s, workload).without)
     return through
+
+
+def row_counts(view) -> dict:
+    """What proxy-config prints: the rows of its tables (routes and endpoints: the outbound ones)."""
+    outbound_tables = {t.name for t in view.routes if t.outbound}
+    tables = [row for row in _rows(section_table(view, "routes", verbose=False)) if row and row[0] in outbound_tables]
+    return {"clusters": len(_rows(section_table(view, "clusters"))),
+            "listeners": len(_rows(section_table(view, "listeners", verbose=False))),
+            "routes": len(tables), "virtual_hosts": sum(int(row[-1]) for row in tables),
+            "endpoints": len([row for row in _rows(section_table(view, "endpoints")) if row[-1].startswith("outbound|")]),
+            "mtls_clusters": sum(c.mtls for c in view.clusters),
+            "subset_clusters": sum(bool(c.subset) for c in view.clusters)}
+
+
+def size_counts(config) -> dict:
+    return {key: getattr(config, key) for key in ("clusters", "listeners", "routes", "virtual_hosts", "endpoints",
+                                                  "mtls_clusters", "subset_clusters")}
 
 
 def assert_mesh_agrees(s: Simulator, targets) -> int:

@@ -45,7 +45,8 @@ from .resolver import RegistryService, Scope, ScopeListener, Simulator, selector
 
 __all__ = [
     "FilterChain", "EnvoyListener", "Route", "VirtualHost", "RouteTable", "Proxy", "Endpoint",
-    "build_listeners", "proxy_listeners", "proxy_key", "proxy_of_key", "route_table", "proxy_route_tables", "outbound_clusters",
+    "build_listeners", "proxy_listeners", "proxy_key", "proxy_of_key", "route_table", "proxy_route_tables",
+    "outbound_clusters",
     "cluster_name", "destination_cluster", "cluster_endpoints", "service_workloads", "subset_labels",
     "catch_all_virtual_host", "passthrough_cluster", "extract_listener_port", "egress_listener_for_rds",
     "select_listener", "select_filter_chain", "is_ip", "source_dependence", "select_virtual_host", "select_route",
@@ -261,7 +262,8 @@ def cluster_endpoints(sim: Simulator, svc: RegistryService, port: int,
                 out.append(Endpoint(w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>", _target_port(svc, port, w), w))
     else:
         entry = svc.obj
-        target = next((p.target_port or p.number for p in entry.ports if p.number == port), port)  # type: ignore[union-attr]
+        ports = entry.ports  # type: ignore[union-attr]
+        target = next((p.target_port or p.number for p in ports if p.number == port), port)
         dns = svc.resolution in ("DNS", "DNS_ROUND_ROBIN")
         for address in entry.endpoint_addresses:  # type: ignore[union-attr]
             if address.startswith(UNIX_PREFIX):
@@ -687,8 +689,8 @@ def _dependence(sim: Simulator, scope: Scope) -> _Dependence:
     labels = _routes_need_labels(scope) or _needs_labels(scope) or any(
         r.workload_selector is not None and r.namespace == scope.config_namespace
         for rules in scope.destination_rules.values() for r in rules)
-    ips = frozenset(listener.endpoint_ip for listener in build_listeners(sim, Proxy(scope, EMPTY, scope.config_namespace)).values()
-                    if listener.endpoint_ip)
+    listeners = build_listeners(sim, Proxy(scope, EMPTY, scope.config_namespace)).values()
+    ips = frozenset(listener.endpoint_ip for listener in listeners if listener.endpoint_ip)
     found = _Dependence(labels, _reads_source_namespace(scope), ips)
     cache[id(scope)] = (scope, found)
     return found
@@ -900,10 +902,9 @@ def extract_listener_port(name: str) -> tuple[int, bool] | None:
     """``extractListenerPort``: a route table's listener port and whether it is a sniffed service's own
     table (``host:P``); port 0 for a unix socket's table (named by the socket); None for a name istiod
     builds no table for."""
-    unix = name.startswith(UNIX_PREFIX)
-    text = name if unix else name[name.find(":") + 1:]
-    if unix:
+    if name.startswith(UNIX_PREFIX):
         return 0, False
+    text = name[name.find(":") + 1:]
     if not text.isdigit():
         return None
     return int(text), ":" in name

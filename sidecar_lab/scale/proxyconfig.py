@@ -349,11 +349,12 @@ def _fixed_listeners(policy: Any, inbound: Sequence[tuple[int, str]], gateway: b
 
 # -- routes ---------------------------------------------------------------------------------------
 
-def _string_match(m: Any) -> dict:
+def _matcher(name: str, m: Any, **extra: Any) -> dict:
+    """A header or query parameter matcher: a string match, or a presence match when ``m`` is None."""
     if m is None:
-        return {"presentMatch": True}
+        return {"name": name, **extra, "presentMatch": True}
     key = {"exact": "exact", "prefix": "prefix", "regex": "safeRegex"}.get(m.kind, "exact")
-    return {key: {"regex": m.value} if key == "safeRegex" else m.value}
+    return {"name": name, **extra, "stringMatch": {key: {"regex": m.value} if key == "safeRegex" else m.value}}
 
 
 def _route_match(route: envoy.Route) -> tuple[str, dict]:
@@ -375,19 +376,15 @@ def _route_match(route: envoy.Route) -> tuple[str, dict]:
     elif uri is not None and uri.kind == "prefix":
         out, text = {"prefix": uri.value}, f"{uri.value}*"
     out["caseSensitive"] = not m.ignore_uri_case
-    headers = [{"name": name, "stringMatch": _string_match(sm)} if sm is not None else {"name": name, "presentMatch": True}
-               for name, sm in m.headers]
-    headers += [{"name": name, "invertMatch": True, **({"stringMatch": _string_match(sm)} if sm is not None
-                                                      else {"presentMatch": True})} for name, sm in m.without_headers]
+    headers = [_matcher(name, sm) for name, sm in m.headers]
+    headers += [_matcher(name, sm, invertMatch=True) for name, sm in m.without_headers]
     headers.sort(key=lambda h: h["name"])
-    for pseudo, sm in ((":method", m.method), (":authority", m.authority), (":scheme", m.scheme)):
-        if sm is not None:
-            headers.append({"name": pseudo, "stringMatch": _string_match(sm)})
+    headers += [_matcher(pseudo, sm) for pseudo, sm in ((":method", m.method), (":authority", m.authority),
+                                                        (":scheme", m.scheme)) if sm is not None]
     if headers:
         out["headers"] = headers
     if m.query_params:
-        out["queryParameters"] = [{"name": name, "stringMatch": _string_match(sm)} if sm is not None
-                                  else {"name": name, "presentMatch": True} for name, sm in m.query_params]
+        out["queryParameters"] = [_matcher(name, sm) for name, sm in m.query_params]
     return text, out
 
 
@@ -409,7 +406,8 @@ def _route_action(route: envoy.Route) -> dict:
             out["body"] = {"inlineString": dr.body}
         return {"directResponse": out}
     if route.action == "weighted":
-        action: dict[str, Any] = {"weightedClusters": {"clusters": [{"name": c, "weight": w} for c, w in route.clusters]}}
+        action: dict[str, Any] = {"weightedClusters": {
+            "clusters": [{"name": c, "weight": w} for c, w in route.clusters]}}
     else:
         action = {"cluster": route.clusters[0][0] if route.clusters else ""}
     if route.mirrors:
@@ -427,6 +425,11 @@ def _virtual_host(v: envoy.VirtualHost) -> VirtualHost:
     return VirtualHost(v.name, tuple(v.domains), tuple(_route(r) for r in v.routes))
 
 
+def _inbound_routes(cluster: str, vhost: str) -> RouteConfig:
+    """``buildSidecarInboundHTTPRouteConfig``: one virtual host, every request to the inbound cluster."""
+    return RouteConfig(cluster, (VirtualHost(vhost, ("*",), (Route("default", "/*", {"route": {"cluster": cluster}}),)),))
+
+
 def _route_configs(out_cfg: Outbound, inbound: Sequence[tuple[int, str]], gateway: bool) -> list[RouteConfig]:
     out: list[RouteConfig] = []
     if not gateway:
@@ -440,10 +443,8 @@ def _route_configs(out_cfg: Outbound, inbound: Sequence[tuple[int, str]], gatewa
             out.append(RouteConfig(table.name, vhosts, outbound=True))
         for number, protocol in inbound:
             if is_http(protocol) or protocol == AUTO:
-                out.append(RouteConfig(f"inbound|{number}||", (VirtualHost(
-                    f"inbound|http|{number}", ("*",), (Route("default", "/*", {"route": {"cluster": f"inbound|{number}||"}}),)),)))
-        out.append(RouteConfig("InboundPassthroughCluster", (VirtualHost(
-            "inbound|http|0", ("*",), (Route("default", "/*", {"route": {"cluster": "InboundPassthroughCluster"}}),)),)))
+                out.append(_inbound_routes(f"inbound|{number}||", f"inbound|http|{number}"))
+        out.append(_inbound_routes("InboundPassthroughCluster", "inbound|http|0"))
     for path in ("/healthz/ready", "/stats/prometheus"):
         cluster = "agent" if path.startswith("/healthz") else "prometheus_stats"
         out.append(RouteConfig("", (VirtualHost("backend", ("*",), (
