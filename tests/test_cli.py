@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -634,6 +635,30 @@ def test_lang_ko_translates_the_reasons_and_what_curl_shows(capsys):
                              "--lang", "ko"])
     assert CATALOG["ko"]["curl.block-all"] in out
     assert "BLOCKED" in out and "block_all" in out  # verdicts and Envoy's names stay as they are
+
+
+# the English words resolve and check write around the names (not field names, kinds or values: those stay)
+ENGLISH_LINE_WORDS = {"scope", "ports", "via", "selected", "shadowed", "rejected", "listener", "route", "cluster",
+                      "mode", "to", "proxy", "sidecar", "gateway", "none", "root", "workload", "namespace", "why",
+                      "verdict", "note", "candidates", "implicit"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["resolve", *STEP6, "--workload", "istioinaction/sleep"],
+    ["resolve", str(SEED / "cluster"), str(SEED / "steps" / "03-namespace-allow-any"), "--workload", "istioinaction/sleep"],
+    ["resolve", str(SEED / "cluster"), str(SEED / "steps" / "02-root-registry-only"),
+     "--workload", "istio-system/istio-ingressgateway"],
+    ["resolve", str(SEED / "examples" / "productpage.yaml"), str(SEED / "examples" / "partial-ip-tables.yaml"),
+     "--workload", "prod-us1/productpage"],
+    ["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"],
+], ids=["resolve-workload", "resolve-namespace", "resolve-gateway", "resolve-ingress", "check"])
+def test_lang_ko_says_the_words_around_the_names_in_korean_too(capsys, argv):
+    """Not only the reasons: scope, candidates' outcome and level, ports, via, mode and Envoy's listener, route and
+    cluster are said in Korean; Istio's names (Sidecar, egress, capture, REGISTRY_ONLY, hosts) stay."""
+    _, out, _ = run(capsys, argv + ["--lang", "ko"])
+    standalone = set(re.findall(r"(?<![\w./|:*-])[A-Za-z]+(?![\w./|:*-])", out))
+    assert not standalone & ENGLISH_LINE_WORDS, sorted(standalone & ENGLISH_LINE_WORDS)
+    assert re.search(r"\[범위:? (워크로드|네임스페이스|루트|게이트웨이|내장 기본값)\]", out), out
 
 
 def test_an_unknown_lang_is_one_error_line(capsys):
