@@ -749,6 +749,49 @@ def test_every_sentence_of_a_check_has_a_korean_entry():
         assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
 
 
+def _admission_hints() -> list[str]:
+    """Every hint core/validation.py writes after one of Istio's messages, as a template ({0}, {1}... for an
+    f-string's fields): the ``hint=`` arguments, what is assigned to ``hint``, what ``_host_form_hint`` returns."""
+    import ast
+
+    tree = ast.parse((ROOT / "sidecar_lab" / "core" / "validation.py").read_text(encoding="utf-8"))
+
+    def strings(node):
+        if isinstance(node, ast.IfExp):
+            yield from strings(node.body)
+            yield from strings(node.orelse)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value.replace("{", "{{").replace("}", "}}")
+        elif isinstance(node, ast.JoinedStr):
+            fields = iter(range(100))
+            yield "".join(v.value.replace("{", "{{").replace("}", "}}") if isinstance(v, ast.Constant)
+                          else "{%d}" % next(fields) for v in node.values)
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "hint":
+            found += strings(node.value)
+        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "hint":
+            found += strings(node.value)
+        elif isinstance(node, ast.FunctionDef) and node.name == "_host_form_hint":
+            found += [t for r in ast.walk(node) if isinstance(r, ast.Return) and r.value for t in strings(r.value)]
+    return found
+
+
+def test_every_admission_hint_is_said_in_korean_with_its_values():
+    """Istio's own message stays as kubectl prints it; the hint we add after it follows the language."""
+    hints = _admission_hints()
+    assert len(hints) >= 12, hints
+    for template in hints:
+        fields = re.findall(r"\{(\d+)\}", template)
+        values = [f"value{n}x" for n in fields]
+        english = template.format(*values)
+        korean = ex.hint_text(english, "ko")
+        assert re.search(r"[가-힣]", korean), english
+        assert all(v in korean for v in values), (english, korean)
+        assert ex.hint_text(english, "en") == english
+
+
 @pytest.fixture()
 def korean(monkeypatch):
     monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
