@@ -26,8 +26,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def _enum(kind: str, value: str, lang: str) -> str:
-    """An enum value (scope, level, outcome, proxy) as the text says it: in English the value itself, as the JSON
-    has it; another language says it in its own words (the value itself when it has none)."""
+    """An enum value (scope, level, outcome, proxy, pool origin) as the text says it: in English the value
+    itself, as the JSON has it; another language in its own words (the value itself when it has none)."""
     key = f"text.{kind}.{value}"
     found = label(key, lang)
     return value if found == key else found
@@ -88,7 +88,7 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
                 bits.append(t("forward-to", endpoint=i.default_endpoint))
             if i.implicit:
                 bits.append(t("implicit-from", services=", ".join(i.services)))
-            pool = t("none") if i.connection_pool is None else t("pool-from", origin=i.connection_pool_from)
+            pool = t("none") if i.connection_pool is None else t("pool-from", origin=_enum("pool", i.connection_pool_from, lang))
             bits.append(t("pool", pool=pool))
             lines.append(f"    {desc}  [{'; '.join(bits)}]")
     for n in r.notes:
