@@ -661,6 +661,17 @@ def test_lang_ko_says_the_words_around_the_names_in_korean_too(capsys, argv):
     assert re.search(r"\[범위:? (워크로드|네임스페이스|루트|게이트웨이|내장 기본값)\]", out), out
 
 
+def test_the_korean_readmes_tour_shows_what_the_command_prints(capsys, monkeypatch):
+    """README.ko.md's example is the command's real output, so the two cannot drift apart."""
+    block = re.search(r"```console\n\$ (sidecar-lab .*?)\n(?! )(.*?)```", (ROOT / "README.ko.md").read_text(encoding="utf-8"),
+                      re.S)
+    argv = block[1].replace("\\\n", " ").split()[1:]
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "--lang" in argv
+    assert out.rstrip("\n") == block[2].rstrip("\n")
+
+
 def test_an_unknown_lang_is_one_error_line(capsys):
     code, out, err = run(capsys, ["check", *STEP6, "--from", "istioinaction/sleep", "--to", "google.com",
                                   "--lang", "fr"])
