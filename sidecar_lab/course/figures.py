@@ -81,13 +81,32 @@ _HANGUL_FAMILIES = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto
 
 @functools.lru_cache(maxsize=1)
 def hangul_font() -> str | None:
-    """The family name of an installed font that has Hangul glyphs, or None (cached)."""
+    """The family name of an installed font that has Hangul glyphs, or None (cached).
+
+    matplotlib keeps its font list in a cache file made the first time it ran: a font installed later
+    (``apt-get install fonts-nanum`` after the course's first figure) is not in it. When the list has no Hangul
+    font, the system's font files it does not know yet are added to it and looked at too, so that installing a
+    font and restarting the kernel is enough."""
     from matplotlib import font_manager
+
+    found = _hangul_font_in(font_manager.fontManager.ttflist)
+    if found is None:
+        known = {entry.fname for entry in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                try:
+                    font_manager.fontManager.addfont(path)
+                except Exception:  # noqa: BLE001 - an unreadable font file is simply not a candidate
+                    continue
+        found = _hangul_font_in(font_manager.fontManager.ttflist)
+    return found
+
+
+def _hangul_font_in(ttflist) -> str | None:
     from matplotlib.ft2font import FT2Font
 
     order = {name.lower(): i for i, name in enumerate(_HANGUL_FAMILIES)}
-    entries = sorted(font_manager.fontManager.ttflist,
-                     key=lambda e: (order.get(e.name.lower(), len(order)), e.name, e.fname))
+    entries = sorted(ttflist, key=lambda e: (order.get(e.name.lower(), len(order)), e.name, e.fname))
     tried: set[str] = set()
     for entry in entries:
         # "Last Resort" maps every code point to a placeholder box: it has no real Hangul glyph.
