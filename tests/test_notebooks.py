@@ -293,6 +293,22 @@ def test_notebooks_that_follow_the_blog_quote_its_section_titles(name):
     assert re.search(r'\*\*"[^"]*[가-힣a-z ]+"\*\*', read(name).cells[0].source)
 
 
+HANGUL = re.compile("[가-힣]")
+#: The Korean notebooks already translated (their title is Korean): what is left of English prose shows up here.
+KOREAN_DONE = [n for n in NAMES if n.startswith("ko/") and HANGUL.search(read(n).cells[0].source.splitlines()[0])]
+
+
+@pytest.mark.parametrize("name", KOREAN_DONE)
+def test_a_translated_korean_notebook_has_no_english_prose_cell_left(name):
+    """Every Markdown cell says something in Korean: a solution's *why* (its code and the builder's 풀이
+    aside), the traps, the credit; a cell left in English is one the translator missed."""
+    for cell in read(name).cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"```.*?```", "", cell.source, flags=re.S).replace("<summary>풀이</summary>", "")
+        assert HANGUL.search(text), f"{name}: {cell.source[:120]!r}"
+
+
 @pytest.mark.parametrize("lang", EDITIONS)
 def test_live_cells_are_tagged_and_guarded(lang):
     nb = read(f"{lang}/07-live.ipynb")
