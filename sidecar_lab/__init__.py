@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 
+
+from .core import __version__
 from .core.errors import ClusterError, ManifestError, SidecarLabError, UsageError
 from .core.loader import load, load_objects, load_text
 from .core.messages import get_language, set_language
@@ -18,7 +20,6 @@ from .core.resources import data_dir, notebooks_dir, scenario_paths
 from .core.results import RequestResult, Resolution, Verdict
 from .core.versions import DEFAULT_VERSION as DEFAULT_ISTIO_VERSION
 
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__", "load", "load_text", "load_objects", "resolve", "check", "Simulator", "Mesh", "Sidecar",

@@ -233,7 +233,7 @@ def test_a_new_edition_starts_from_the_english_prose_with_empty_code_cells(tmp_p
 def test_first_cell_states_objectives_and_time(name):
     first = read(name).cells[0]
     assert first.cell_type == "markdown" and first.metadata.get("role") == "header"
-    # "about 15 minutes", "약 15분": no \b after the number, Hangul is a word character too
+    # "about 15 minutes", "약 15분": Korean writes 15분 with no space, and Hangul is a word character
     assert re.search(r"(?<!\d)\d+\s*(minutes|분)", first.source.split("\n\n")[1]), "the time, in minutes, after the title"
     assert "\n- " in first.source, "the objectives, as a list"
     if name.startswith("en/"):

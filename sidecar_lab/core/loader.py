@@ -1,7 +1,8 @@
 """Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.core.model.Mesh`.
 
-Files, directories (every ``*.yaml``/``*.yml`` below, in sorted path order)
-and ``-`` for standard input; multi-document YAML and ``kind: List``. Objects
+Files, directories (every ``*.yaml``/``*.yml``/``*.json`` below, in sorted path order)
+and ``-`` for standard input; multi-document YAML, JSON (``kubectl get -o json``, read by
+:mod:`sidecar_lab.core.jsonio`) and ``kind: List``. Objects
 of kinds the simulator does not use are skipped; anything malformed in a kind
 it does use is a :class:`~sidecar_lab.core.errors.ManifestError` naming the file,
 the line and the field path — a Sidecar is never dropped silently.
@@ -18,11 +19,14 @@ the line and the field path — a Sidecar is never dropped silently.
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ManifestError
 from .model import (
@@ -31,7 +35,8 @@ from .model import (
     ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
     Workload, frozen_map,
 )
-from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_path_text
+from .jsonio import json_error, looks_like_json, read_json_documents
+from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_manifest_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
 
@@ -63,11 +68,16 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+#: The files a directory contributes, as ``kubectl apply -f DIR`` reads them.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def manifest_files(paths: Sequence[str]) -> list[str]:
-    """Expand directories into their YAML files (sorted); keep files and ``-`` as given.
+    """Expand directories into their manifest files (``*.yaml``, ``*.yml``, ``*.json``,
+    sorted); keep files and ``-`` as given.
 
     A directory that cannot be read (itself or any directory below it), or that holds no
-    ``*.yaml``/``*.yml`` file at all, is a ManifestError naming it: nothing is skipped silently.
+    ``*.yaml``/``*.yml``/``*.json`` file at all, is a ManifestError naming it: nothing is skipped silently.
     Whether a file may be read at all (only regular files, within the size limit) is decided when
     it is read (:func:`sidecar_lab.core.yamlio.read_manifest_bytes`).
     """
@@ -91,10 +101,10 @@ def _directory_manifests(path: str) -> list[str]:
     for root, dirs, files in os.walk(path, onerror=unreadable):
         dirs.sort()
         for name in files:
-            if name.endswith((".yaml", ".yml")):
+            if name.endswith(MANIFEST_SUFFIXES):
                 found.append(os.path.join(root, name))
     if not found:
-        raise ManifestError("no manifests here: the directory holds no *.yaml or *.yml file", file=path)
+        raise ManifestError("no manifests here: the directory holds no *.yaml, *.yml or *.json file", file=path)
     return sorted(found)
 
 
@@ -106,15 +116,59 @@ def load(paths: Sequence[str] | str, *, stdin: Any = None, max_file_size: int | 
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    builder = _Builder()
+    return load_inputs(read_inputs(paths, stdin=stdin, max_file_size=max_file_size))
+
+
+def read_inputs(paths: Sequence[str], *, stdin: Any = None,
+                max_file_size: int | None = None) -> list[tuple[str, bytes | str]]:
+    """``(name, content)`` of every manifest file the paths name, not yet decoded (directories
+    expanded, ``-`` read once, each within ``max_file_size``); :func:`load_inputs` builds the Mesh."""
+    out: list[tuple[str, bytes | str]] = []
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
-            raw = read_limited(stdin if stdin is not None else sys.stdin, "<stdin>", max_file_size)
-            text = decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw
-            builder.add_text(text, "<stdin>")
+            out.append(("<stdin>", read_limited(stdin if stdin is not None else sys.stdin, "<stdin>",
+                                                max_file_size)))
         else:
-            builder.add_text(read_path_text(path, max_file_size), path)
-    return builder.build()
+            out.append((path, read_manifest_bytes(path, max_file_size)))
+    return out
+
+
+def load_inputs(inputs: Iterable[tuple[str, bytes | str]]) -> Mesh:
+    """A Mesh from ``(name, content)`` pairs, as :func:`read_inputs` gives them.
+
+    A list is consumed as it is read (emptied), so that each file's bytes can be freed once decoded.
+    """
+    builder = _Builder()
+    with collector_paused():
+        if isinstance(inputs, list):
+            inputs = _draining(inputs)
+        for name, content in inputs:
+            text = decode_text(content, name) if isinstance(content, bytes) else content
+            del content
+            builder.add_text(text, name)
+        return builder.build()
+
+
+def _draining(items: list) -> Iterator:
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    Reading creates hundreds of thousands of objects and no garbage cycles; each collection pass
+    would walk all of them again, which makes reading a large mesh about twice as slow.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_text(text: str, file: str = "<memory>") -> Mesh:
@@ -128,9 +182,29 @@ def load_objects(objects: Iterable[Mapping], origin: str = "<cluster>") -> Mesh:
     """Build a Mesh from already-parsed objects (for example read from a live cluster)."""
     builder = _Builder()
     builder.origins.append(origin)
-    for i, obj in enumerate(objects):
-        builder.add_document(Document(obj, origin, i + 1))
-    return builder.build()
+    with collector_paused():
+        for i, obj in enumerate(objects):
+            builder.add_document(Document(obj, origin, i + 1))
+        return builder.build()
+
+
+def read_manifest_documents(text: str, file: str) -> Iterator[Document]:
+    """The documents of a manifest text: JSON when it looks like JSON (``kubectl get -o json``), else YAML.
+
+    JSON that does not parse is read as YAML (flow-style YAML looks like JSON too); when YAML
+    refuses it as well, the JSON error is the one reported.
+    """
+    if not looks_like_json(text):
+        yield from read_documents(text, file)
+        return
+    try:
+        documents = list(read_json_documents(text, file))
+    except json.JSONDecodeError as exc:
+        try:
+            documents = list(read_documents(text, file))
+        except ManifestError:
+            raise json_error(exc, file) from None
+    yield from documents
 
 
 class _View:
@@ -147,14 +221,16 @@ class _View:
     def get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
         value = self.data
         for i, key in enumerate(path):
-            if isinstance(key, int):
+            if key.__class__ is int:
                 value = value[key]
                 continue
-            if not isinstance(value, dict):
+            if value.__class__ is not dict and not isinstance(value, dict):
                 raise self.error(f"expected a mapping, got {_type_name(value)}", path[:i])
             value = value.get(key)
             if value is None:
                 return default
+        if value.__class__ is want:  # the common case, answered without building the tuple below
+            return value
         wanted = want if isinstance(want, tuple) else (want,)
         if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
             names = " or ".join(_TYPE_NAMES.get(w, w.__name__) for w in wanted)
@@ -235,6 +311,13 @@ def list_items(doc: Document) -> list[tuple[dict, tuple]]:
     return out
 
 
+def _release(data: dict, path: tuple) -> None:
+    """Drop the List item at ``path`` from its parent list (later items keep their indexes)."""
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = None
+
+
 def check_metadata(view: _View) -> None:
     """``metadata`` of every kind the simulator reads, checked as the API server would type-check it.
 
@@ -287,14 +370,22 @@ class _Builder:
     # -- documents ---------------------------------------------------------
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
-        for doc in read_documents(text, file):
-            self.add_document(doc)
+        for doc in read_manifest_documents(text, file):
+            self.add_document(doc, consume=True)
 
-    def add_document(self, doc: Document) -> None:
+    def add_document(self, doc: Document, *, consume: bool = False) -> None:
+        """Every object of the document; with ``consume`` (a document the loader parsed itself) each
+        List item is let go once built, so a large List is never held twice, as data and as model."""
         if not isinstance(doc.data, dict):
             raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
-        for data, prefix in list_items(doc):
+        objects = list_items(doc)
+        for i, (data, prefix) in enumerate(objects):
             self.add_object(_View(doc, data, prefix))
+            if consume and prefix:
+                objects[i] = None  # type: ignore[call-overload]
+                _release(doc.data, prefix)
+
+
 
     def add_object(self, view: _View) -> None:
         data = view.data
@@ -468,9 +559,8 @@ class _Builder:
             path, message = problems[0]
             raise view.error(message, tuple(path))
         prefix_len = len(view.prefix)
-        positions = {path[prefix_len:]: line for path, line in view.doc.positions().items()
-                     if path[:prefix_len] == view.prefix and len(path) > prefix_len
-                     and path[prefix_len] == "spec"}
+        positions = {path[prefix_len:]: line
+                     for path, line in view.doc.positions_under(view.prefix + ("spec",)).items()}
         sidecar = Sidecar(namespace, name, sidecar_spec(raw), frozen_map(raw), view.data["apiVersion"],
                           created, created_text,
                           frozen_map(view.str_map(("metadata", "annotations"))), source,

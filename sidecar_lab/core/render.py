@@ -136,3 +136,28 @@ def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[
     if istio_version:
         lines.append(f"{label('text.istio', lang)} {istio_version}")
     return "\n".join(lines)
+
+
+def matrix_summary_text(sources: Sequence, keys: Sequence[tuple], targets: Sequence[str],
+                        cells: Sequence[Sequence[dict]], lang: str | None = None,
+                        istio_version: str | None = None) -> str:
+    """One line per group of workloads that share a scope, and how many destinations each verdict covers."""
+    from .output import matrix_groups
+
+    groups = matrix_groups(list(sources), list(keys), list(cells))
+    head = ["namespace", "proxy", "Sidecar", "workloads", *VERDICT_GLYPHS]
+    rows = [[g["namespace"], g["proxy"],
+             f"{g['sidecar']['namespace']}/{g['sidecar']['name']}" if g["sidecar"] else "-",
+             f"{len(g['workloads']):,}", *(f"{g['verdicts'][v]:,}" for v in VERDICT_GLYPHS)] for g in groups]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cols: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+
+    total = len(sources) * len(targets)
+    lines = [f"{len(sources):,} workloads in {len(groups):,} groups (namespace, proxy, Sidecar) x "
+             f"{len(targets):,} destinations = {total:,} requests; each group's count of destinations per verdict",
+             line(head), *(line(r) for r in rows)]
+    if istio_version:
+        lines.append(f"{label('text.istio', lang)} {istio_version}")
+    return "\n".join(lines)

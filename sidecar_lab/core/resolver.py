@@ -154,6 +154,26 @@ class Scope:
         return None
 
 
+class PerSidecar(Mapping):
+    """A read-only mapping from each Sidecar's ref to a value computed the first time it is asked for."""
+
+    def __init__(self, sidecars: Mapping[ObjectRef, Sidecar], compute) -> None:
+        self._sidecars, self._compute, self._values = sidecars, compute, {}
+
+    def __getitem__(self, ref: ObjectRef):
+        try:
+            return self._values[ref]
+        except KeyError:
+            value = self._values[ref] = self._compute(self._sidecars[ref])
+            return value
+
+    def __iter__(self):
+        return iter(self._sidecars)
+
+    def __len__(self) -> int:
+        return len(self._sidecars)
+
+
 class Simulator:
     """The simulator for one set of manifests and one Istio release; it indexes them once and caches scopes.
 
@@ -179,9 +199,12 @@ class Simulator:
             key = (w.namespace, w.name)
             if key not in self._workloads or w.kind == "Pod":
                 self._workloads[key] = w
-        self.validation = {s.ref: validate_sidecar(dict(s.raw_spec), s.namespace, release=self.rules)
-                           for s in mesh.sidecars}
-        self.admitted = {ref: not any(m.level == "Error" for m in msgs) for ref, msgs in self.validation.items()}
+        by_ref = {s.ref: s for s in mesh.sidecars}
+        # Validated when first asked for: a question about one workload looks at a few Sidecars only.
+        self.validation: Mapping[ObjectRef, list] = PerSidecar(
+            by_ref, lambda s: validate_sidecar(dict(s.raw_spec), s.namespace, release=self.rules))
+        self.admitted: Mapping[ObjectRef, bool] = PerSidecar(
+            by_ref, lambda s: not any(m.level == "Error" for m in self.validation[s.ref]))
         #: istiod's order of objects: creation second, then the release's tie-break (name, namespace).
         self.order_key = creation_order(self.rules)
         # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
@@ -204,6 +227,8 @@ class Simulator:
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
+        self._selections: dict[tuple, tuple] = {}
+        self._ingresses: dict[tuple, tuple] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
 
@@ -242,11 +267,14 @@ class Simulator:
     # -- registry ------------------------------------------------------------
     def _build_registry(self) -> list[RegistryService]:
         out: list[RegistryService] = []
+        registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
         for svc in self.mesh.services:
-            ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
-                                                                     protocol=p.protocol), p.name)
-                          for p in svc.ports)
-            ports = tuple(p for p in ports if p.protocol != "UDP")  # Istio builds nothing for UDP
+            ports = registry_ports.get(svc.ports)
+            if ports is None:
+                ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
+                                                                         protocol=p.protocol), p.name)
+                              for p in svc.ports)
+                ports = registry_ports[svc.ports] = tuple(p for p in ports if p.protocol != "UDP")  # none for UDP
             if svc.type == "ExternalName":
                 addresses, resolution = (), "DNS"
             elif svc.headless:
@@ -323,7 +351,18 @@ class Simulator:
 
     # -- selection -----------------------------------------------------------
     def select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
-        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate."""
+        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate.
+
+        The walk reads only the workload's namespace and labels (and the proxy kind), so pods of one
+        Deployment, which share both, share its answer.
+        """
+        key = (w.namespace, proxy, tuple(w.labels.items()))
+        hit = self._selections.get(key)
+        if hit is None:
+            hit = self._selections[key] = self._select(w, proxy)
+        return hit[0], hit[1], list(hit[2])
+
+    def _select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
         ns = w.namespace
         local = self.sidecars_by_ns.get(ns, [])
         root_defaults = [] if ns == self.root else [
@@ -627,6 +666,15 @@ class Simulator:
         return notes
 
     def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
+        """The workload's inbound listeners: they read its namespace, labels and container ports and
+        the Sidecar, so pods of one Deployment share them."""
+        key = (w.namespace, tuple(w.labels.items()), w.ports, id(sidecar))  # the value keeps the Sidecar alive
+        hit = self._ingresses.get(key)
+        if hit is None:
+            hit = self._ingresses[key] = (sidecar, self._ingress(w, sidecar))
+        return hit[1]
+
+    def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
         pool_from = "sidecar"
         mesh_pool = self.mesh.mesh_config.default_connection_pool

@@ -53,6 +53,7 @@ def _cached_text(key: str, params: tuple, lang: str) -> str:
 
 
 _SHARED_JSON: dict[int, tuple] = {}
+_SHARED_VALUES: dict[int, list] = {}
 
 
 def _shared_json(items: tuple) -> list:
@@ -63,8 +64,21 @@ def _shared_json(items: tuple) -> list:
     value = [i.to_json() for i in items]
     if len(_SHARED_JSON) > 4096:
         _SHARED_JSON.clear()
+        _SHARED_VALUES.clear()
     _SHARED_JSON[id(items)] = (items, value)
+    _SHARED_VALUES[id(value)] = value
     return value
+
+
+def is_shared_json(value: object) -> bool:
+    """True when ``value`` is a JSON list that many results share (a scope's egress or visible
+    services): a writer may encode it once and repeat the text (``core.output``)."""
+    return _SHARED_VALUES.get(id(value)) is value
+
+
+def shared_json_values() -> Mapping[int, list]:
+    """``id`` → list of every JSON list :func:`is_shared_json` accepts (for writers' inner loops)."""
+    return _SHARED_VALUES
 
 
 def _ref_json(ref: ObjectRef | None) -> dict | None:
@@ -81,9 +95,9 @@ class Candidate:
     reason: Step
     source: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
         return {"namespace": self.sidecar.namespace, "name": self.sidecar.name, "level": self.level,
-                "outcome": self.outcome, "reason": self.reason.text(), "reason_code": self.reason.key,
+                "outcome": self.outcome, "reason": self.reason.text(lang), "reason_code": self.reason.key,
                 "origin": self.source}
 
 
@@ -181,20 +195,21 @@ class Resolution:
     def mode(self) -> str | None:
         return self.policy.mode if self.policy else None
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
+        lang = language(lang)  # once for the record, not once per sentence
         w = self.workload
         return {
             "workload": {"namespace": w.namespace, "name": w.name, "kind": w.kind, "labels": dict(w.labels)},
             "proxy": self.proxy,
             "scope": self.scope,
             "sidecar": _ref_json(self.sidecar),
-            "candidates": [c.to_json() for c in self.candidates],
+            "candidates": [c.to_json(lang) for c in self.candidates],
             "outbound_traffic_policy": self.policy.to_json() if self.policy else None,
             "egress": _shared_json(self.egress),
             "visible_services": _shared_json(self.visible_services),
             "ingress": [i.to_json() for i in self.ingress],
-            "notes": [n.text() for n in self.notes],
-            "explanation": [self.proxy_reason.text(), self.scope_reason.text()],
+            "notes": [n.text(lang) for n in self.notes],
+            "explanation": [self.proxy_reason.text(lang), self.scope_reason.text(lang)],
             "istio_version": self.istio_version,
         }
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import UsageError
 from .hosts import subset_of
@@ -31,7 +33,8 @@ from .resolver import RegistryPort, RegistryService, Scope, Simulator, selector_
 from .results import EnvoyPath, RequestResult, Resolution, Step, Target, Verdict
 from .versions import Rules
 
-__all__ = ["parse_target", "is_absolute", "check", "matrix_targets", "EnvoyListener", "listeners_for"]
+__all__ = ["parse_target", "is_absolute", "check", "matrix_targets", "matrix_cells", "source_key",
+           "EnvoyListener", "listeners_for"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TARGET = re.compile(r"^(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^/:?#\s]+)"
@@ -169,13 +172,69 @@ def _endpoint_ips(sim: Simulator, svc: RegistryService) -> list[str]:
     return ips or [f"<pod IP of {svc.namespace}/{svc.name}>"]
 
 
+class _Index:
+    """Look-ups that ``check`` makes for every request, each built once per simulator when first
+    needed (a request used to scan every workload and Service, which made a matrix grow with their
+    square, while one ``check`` needs only a few of them)."""
+
+    def __init__(self, sim: Simulator) -> None:
+        # Not the simulator itself: it keys the weak dictionary that holds this index.
+        self.mesh, self.declared_namespaces = sim.mesh, sim.namespaces
+        self.selected: dict[int, tuple[RegistryService, list[Workload]]] = {}
+
+    @cached_property
+    def workloads_by_namespace(self) -> dict[str, list[Workload]]:
+        out: dict[str, list[Workload]] = {}
+        for w in self.mesh.workloads:  # in the mesh's order, as the scans were
+            out.setdefault(w.namespace, []).append(w)
+        return out
+
+    @cached_property
+    def workloads_by_ip(self) -> dict[str, list[Workload]]:
+        out: dict[str, list[Workload]] = {}
+        for w in self.mesh.workloads:
+            if w.pod_ip:
+                out.setdefault(w.pod_ip, []).append(w)
+        return out
+
+    @cached_property
+    def services(self) -> dict[tuple[str, str], object]:
+        out: dict[tuple[str, str], object] = {}
+        for svc in self.mesh.services:
+            out.setdefault((svc.namespace, svc.name), svc)
+        return out
+
+    @cached_property
+    def namespaces(self) -> set[str]:
+        mesh = self.mesh
+        names = set(self.declared_namespaces)
+        for group in (mesh.workloads, mesh.services, mesh.sidecars, mesh.service_entries):
+            names.update(o.namespace for o in group)
+        return names
+
+
+_INDEXES: "weakref.WeakKeyDictionary[Simulator, _Index]" = weakref.WeakKeyDictionary()
+
+
+def _index(sim: Simulator) -> _Index:
+    index = _INDEXES.get(sim)
+    if index is None:
+        index = _INDEXES[sim] = _Index(sim)
+    return index
+
+
 def _selected_workloads(sim: Simulator, svc: RegistryService) -> list[Workload]:
     if svc.kind != "Service":
         return []
     selector = svc.obj.selector  # type: ignore[union-attr]
     if not selector:
         return []
-    return [w for w in sim.mesh.workloads if w.namespace == svc.namespace and selector_matches(selector, w.labels)]
+    index = _index(sim)
+    hit = index.selected.get(id(svc))
+    if hit is None or hit[0] is not svc:
+        hit = index.selected[id(svc)] = (svc, [w for w in index.workloads_by_namespace.get(svc.namespace, ())
+                                               if selector_matches(selector, w.labels)])
+    return hit[1]
 
 
 # -- DNS ---------------------------------------------------------------------------
@@ -190,10 +249,7 @@ class _Resolved:
 
 
 def _known_namespaces(sim: Simulator) -> set[str]:
-    names = set(sim.namespaces)
-    for group in (sim.mesh.workloads, sim.mesh.services, sim.mesh.sidecars, sim.mesh.service_entries):
-        names.update(o.namespace for o in group)
-    return names
+    return _index(sim).namespaces
 
 
 def is_absolute(target: str) -> bool:
@@ -219,9 +275,8 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str, absolute: bool = Fa
                 return _Resolved(text, svc, "vip", text)
             if svc.kind == "ServiceEntry" and text in svc.addresses:
                 return _Resolved(text, svc, "vip", text)
-        for w in sim.mesh.workloads:
-            if w.pod_ip == text:
-                return _Resolved(text, None, "pod", text)
+        if _index(sim).workloads_by_ip.get(text):
+            return _Resolved(text, None, "pod", text)
         return _Resolved(text, None, "external", text)
     # resolv.conf in a pod: search <ns>.svc.<domain> svc.<domain> <domain>, ndots:5.
     search = [f"{host}.{source_ns}.svc.{domain}", f"{host}.svc.{domain}", f"{host}.{domain}"]
@@ -234,7 +289,7 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str, absolute: bool = Fa
         suffix = f".svc.{domain}"
         if name.endswith(suffix) and len(parts) == 4 + domain.count("."):
             svc_name, ns = parts[0], parts[1]
-            found = next((s for s in sim.mesh.services if s.name == svc_name and s.namespace == ns), None)
+            found = _index(sim).services.get((ns, svc_name))
             if found is not None:
                 reg = sim.by_hostname.get(name, {}).get(ns)
                 if found.type == "ExternalName":
@@ -299,7 +354,7 @@ def _destination_sees(sim: Simulator, source: Workload, svc: RegistryService | N
     if svc is not None:
         pods = _selected_workloads(sim, svc)
     elif resolved.address == "pod" and resolved.ip:
-        pods = [w for w in sim.mesh.workloads if w.pod_ip == resolved.ip]
+        pods = list(_index(sim).workloads_by_ip.get(resolved.ip, ()))
     if not pods:
         return None, None
     with_proxy = [w for w in pods if sim.proxy_kind(w)[0] == "sidecar"]
@@ -532,3 +587,48 @@ def matrix_targets(sim: Simulator) -> list[str]:
             out.append(f"{scheme}://{svc.name}.{svc.namespace}:{p.port}")
     return out
 
+
+
+# -- many requests at once -----------------------------------------------------------
+
+def source_key(sim: Simulator, source: str | Workload) -> tuple:
+    """What of a source the verdict and Envoy path of its requests depend on, besides the target.
+
+    The namespace (the pod's DNS search list, ``exportTo``), whether it has a proxy and which
+    (sidecar, gateway, none), and the chosen Sidecar, which with the namespace is the proxy's
+    scope and outbound policy. Two workloads with the same key get the same ``verdict``,
+    ``envoy`` listener, route and cluster for every target, so :func:`matrix_cells` checks each
+    (key, target) pair once. What else ``check`` says of a source (its name, the address the
+    destination sees) is not part of a matrix cell.
+
+    A rule that makes the outcome depend on more of the source, such as a route matching the
+    source's labels (``sourceLabels``), must add what it reads here, or the matrix would share
+    cells that differ; ``tests/test_matrix.py`` compares every cell with its own ``check``.
+    """
+    w = sim.workload(source)
+    res = sim.resolve(w)
+    return (w.namespace, res.proxy, res.sidecar)
+
+
+def matrix_cells(sim: Simulator, sources: list[Workload], targets: list[str]) -> tuple[list[list[dict]], list[tuple]]:
+    """Every source against every target, as the matrix's cells, and each source's :func:`source_key`.
+
+    A cell is ``{"verdict", "cluster", "route", "listener"}``. Sources that share a key share
+    their row (the same list object): each (key, target) pair is checked once, so the cost grows
+    with the distinct scopes times the targets, not with every workload.
+    """
+    rows: dict[tuple, list[dict]] = {}
+    out: list[list[dict]] = []
+    keys: list[tuple] = []
+    for w in sources:
+        key = source_key(sim, w)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = []
+            for t in targets:
+                r = check(sim, w, t)
+                row.append({"verdict": r.verdict.value, "cluster": r.envoy.cluster, "route": r.envoy.route,
+                            "listener": r.envoy.listener})
+        out.append(row)
+        keys.append(key)
+    return out, keys
