@@ -88,7 +88,8 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
                 bits.append(t("forward-to", endpoint=i.default_endpoint))
             if i.implicit:
                 bits.append(t("implicit-from", services=", ".join(i.services)))
-            pool = t("none") if i.connection_pool is None else t("pool-from", origin=_enum("pool", i.connection_pool_from, lang))
+            pool = t("none") if i.connection_pool is None else \
+                t("pool-from", origin=_enum("pool", i.connection_pool_from, lang))
             bits.append(t("pool", pool=pool))
             lines.append(f"    {desc}  [{'; '.join(bits)}]")
     for n in r.notes:
@@ -107,9 +108,9 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
              f"  {t('verdict')} {c.verdict.value}"]
     if c.resolution.istio_version:
         lines.append(f"  {t('istio')}   {c.resolution.istio_version}")
-    lines.append(f"  {t('proxy')}   " + t("check-proxy", proxy=_enum("proxy", c.resolution.proxy, lang),
-                                                  sidecar=c.resolution.sidecar or t("none"),
-                                                  scope=_enum("scope", c.resolution.scope, lang), mode=c.resolution.mode or "-"))
+    proxy = t("check-proxy", proxy=_enum("proxy", c.resolution.proxy, lang), sidecar=c.resolution.sidecar or t("none"),
+              scope=_enum("scope", c.resolution.scope, lang), mode=c.resolution.mode or "-")
+    lines.append(f"  {t('proxy')}   {proxy}")
     if c.resolution.proxy == "sidecar":
         lines.append("  " + t("envoy", listener=e.listener or "-", route=e.route or "-", cluster=e.cluster or "-"))
     lines.append(f"  {t('client-sees')} {c.client_sees_text(lang)}")
