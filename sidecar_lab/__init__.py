@@ -45,11 +45,13 @@ def resolve(mesh: Mesh | Simulator, workload: str, istio_version: str | None = N
     return _simulator(mesh, istio_version).resolve(workload)
 
 
-def check(mesh: Mesh | Simulator, source: str, target: str, istio_version: str | None = None) -> RequestResult:
-    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL)."""
+def check(mesh: Mesh | Simulator, source: str, target: str, istio_version: str | None = None, *, headers=None,
+          method: str = "GET") -> RequestResult:
+    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL), with
+    optional request ``headers`` (``["x-user: a"]`` or a mapping) and ``method``."""
     from .core.traffic import check as _check
 
-    return _check(_simulator(mesh, istio_version), source, target)
+    return _check(_simulator(mesh, istio_version), source, target, headers=headers, method=method)
 
 
 def compare_versions(mesh: Mesh | Simulator, source: str, target: str | None = None,

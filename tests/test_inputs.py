@@ -102,6 +102,8 @@ def manifest_of(kind: str, **meta) -> dict:
            "metadata": {"name": "istio" if kind == "ConfigMap" else "x", **meta}}
     if kind == "ConfigMap":
         obj["data"] = {"mesh": "rootNamespace: istio-system\n"}
+    if kind == "DestinationRule":  # spec.host is required (the API server refuses a rule without it)
+        obj["spec"] = {"host": "x"}
     return obj
 
 

@@ -164,6 +164,24 @@ BAD_DOCUMENTS = [
                  "  hosts: [a]\n  http:\n  - route:\n    - destination:\n        host: 5\n", 9,
                  "spec.http[0].route[0].destination.host", "expected a string, got an integer",
                  id="VirtualService destination host is a number"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n"
+                 "  hosts: [a]\n  http:\n  - match:\n    - /api\n", 8, "spec.http[0].match[0]",
+                 "expected a mapping, got a string", id="VirtualService match is a string"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n"
+                 "  hosts: [a]\n  http:\n  - directResponse: {body: {string: x}}\n", 7,
+                 "spec.http[0].directResponse", "missing field: status", id="VirtualService directResponse without status"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr}\nspec:\n"
+                 "  subsets: []\n", 4, "spec.host", "a DestinationRule needs a host",
+                 id="DestinationRule without a host"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr}\nspec:\n"
+                 "  host: a\n  subsets:\n  - labels: {version: v1}\n", 7, "spec.subsets[0]", "missing field: name",
+                 id="DestinationRule subset without a name"),
+    pytest.param("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
+                 "  parentRefs:\n  - cart\n", 6, "spec.parentRefs[0]", "expected a mapping, got a string",
+                 id="HTTPRoute parentRef is a string"),
+    pytest.param("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
+                 "  rules:\n  - backendRefs:\n    - {name: cart, port: http}\n", 7, "spec.rules[0].backendRefs[0].port",
+                 "expected an integer, got a string", id="HTTPRoute backend port is a name"),
     pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
                  "  mesh: |\n    outboundTrafficPolicy:\n      mode: SOMETIMES\n", 5, "data.mesh",
                  "unknown outbound traffic mode 'SOMETIMES'", id="mesh config with an unknown outbound mode"),

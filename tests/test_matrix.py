@@ -94,5 +94,6 @@ def test_summary_text_is_one_line_per_group(capsys):
     assert lines[0].startswith("5 workloads in 5 groups (namespace, proxy, Sidecar) x 9 destinations = 45 requests")
     assert lines[1].split() == ["namespace", "proxy", "Sidecar", "workloads", *VERDICT_GLYPHS]
     row = next(line for line in lines if "istioinaction/workload" in line)
-    assert row.split() == ["istioinaction", "sidecar", "istioinaction/workload", "1", "1", "0", "8", "0", "0"]
+    assert row.split() == ["istioinaction", "sidecar", "istioinaction/workload", "1", "1", "0", "8", "0", "0",
+                           "0", "0", "0", "0"]  # one column per verdict: CLUSTER_NOT_FOUND ... REDIRECT none here
     assert len(lines) == 2 + 5 + 1 and lines[-1].startswith("istio: ")  # and the release that answered

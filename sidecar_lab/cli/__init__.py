@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="target", required=True, metavar="TARGET",
                    help="like a curl argument: http://httpbin.istioinaction:8000/ip, https://google.com, "
                         "tcp://db.default:5432, or HOST[:PORT]")
+    p.add_argument("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="a request header, as curl's -H (repeatable): 'x-user: a'; 'Host: ...' replaces the Host "
+                        "header. VirtualService matches on headers see it")
+    p.add_argument("-X", "--method", default="GET", metavar="METHOD",
+                   help="the request method, as curl's -X (default: GET)")
 
     p = sub.add_parser("matrix", help="every workload x every destination, each cell a check verdict")
     common(p)
@@ -327,18 +332,20 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.render import check_text
     from ..core.resolver import Simulator
-    from ..core.traffic import check, parse_target
+    from ..core.traffic import check, parse_headers, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
+    parse_headers(args.headers)
     versions = _comparing(args)
     if versions is not None:
         from ..core.version_compare import compare_check
 
-        comparison = compare_check(_load(args), args.source, args.target, versions)
+        comparison = compare_check(_load(args), args.source, args.target, versions,
+                                   headers=args.headers, method=args.method)
         print(_dump(comparison.to_json()) if args.format == "json" else comparison.text())
         return EXIT_OK
     sim = Simulator(_load(args), args.istio_version)
-    result = check(sim, args.source, args.target)
+    result = check(sim, args.source, args.target, headers=args.headers, method=args.method)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
 

@@ -3,9 +3,10 @@
 Codes, levels and wording follow Istio (``pkg/config/analysis/msg/messages.yaml``,
 ``analyzers/sidecar/selector.go``) and Kiali (``business/checkers/sidecars``). The
 project's own teaching findings use ``SLxxxx`` codes; each says why in one line and
-links the Istio issue or document behind it. Two conditions differ from istioctl on
-purpose (docs/model.md): IST0101 also looks at controllers' pod templates, and IST0103
-only at pods read from a cluster.
+links the Istio issue or document behind it. The ``IST`` codes fire exactly where istioctl
+fires them (IST0101 and IST0110 from Pods only); what the pod templates of controllers imply is
+said under the project's own codes (SL0011, SL0013). One condition differs from istioctl on
+purpose (docs/model.md): IST0103 looks only at pods read from a cluster.
 
 >>> from sidecar_lab.core.loader import load_text
 >>> mesh = load_text('''
@@ -24,7 +25,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .hosts import exported_to, is_wildcard, parse_host_entry, subset_of
+from .hosts import exported_to, is_wildcard, parse_host_entry, service_export_to, subset_of
 from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
 from .validation import ERROR
@@ -93,6 +94,12 @@ CODES: dict[str, tuple[str, str, str | None, str | None]] = {
     "SL0012": ("Warning", "IngressPortNotTargeted",
                "an ingress listener replaces the automatic inbound setup; no Service sends traffic to this port",
                "https://github.com/istio/istio/issues/40919"),
+    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate",
+               "istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as soon as "
+               "its pods run (IST0110), and istiod then takes the oldest", "https://github.com/istio/istio/issues/24741"),
+    "SL0014": ("Warning", "EgressCaptureNoneIsASocket",
+               "an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): traffic "
+               "iptables redirects never reaches it", "https://github.com/istio/istio/issues/34600"),
 }
 
 
@@ -179,9 +186,12 @@ class _Analyzer:
 
     # -- istioctl: sidecar.SelectorAnalyzer ------------------------------------------------------
     def selector_analyzer(self) -> None:
+        """``sidecar.SelectorAnalyzer`` exactly as istioctl runs it (it reads Pods only), then what the
+        pod templates of controllers say under the project's own codes (SL0011, SL0013)."""
         sort = self.sim.rules.analyzer_sorted_names
         selectorless: dict[str, list[Sidecar]] = {}
-        matches: dict[tuple, list[Sidecar]] = {}
+        pod_sidecars: dict[tuple, list[Sidecar]] = {}
+        template_sidecars: dict[tuple, list[Sidecar]] = {}
         pods_by_ns: dict[str, list[Workload]] = {}
         for w in self.mesh.workloads:
             pods_by_ns.setdefault(w.namespace, []).append(w)
@@ -192,35 +202,49 @@ class _Analyzer:
             if not labels:  # nil or no labels: istioctl's "no selector"
                 selectorless.setdefault(s.namespace, []).append(s)
                 continue
-            pods = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind == "Pod" and selector_matches(labels, w.labels)]
-            templates = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind != "Pod"
-                         and selector_matches(labels, w.labels)]
+            here = pods_by_ns.get(s.namespace, ())
+            pods = [w for w in here if w.kind == "Pod" and selector_matches(labels, w.labels)]
+            templates = [w for w in here if w.kind != "Pod" and selector_matches(labels, w.labels)]
             first_key = sorted(labels)[0]
-            if not pods and not templates:
+            if not pods:
                 self.emit("IST0101", s.ref, f'Referenced selector not found: "{_selector_string(labels)}"',
                           self.origin(s, ("spec", "workloadSelector", "labels", first_key)),
                           f"spec.workloadSelector.labels.{first_key}")
-                self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
-                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
-            elif not pods:
-                names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates])
-                self.emit("SL0011", s.ref, f"no Pod matches the selector \"{_selector_string(labels)}\", but the pod "
-                          f"template of {names} does: istioctl analyze would report IST0101 here",
-                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
-            for w in pods + templates:
-                matches.setdefault((w.namespace, w.name, w.kind), []).append(s)
-        by_key = {(w.namespace, w.name, w.kind): w for w in self.mesh.workloads}
-        for (ns, name, kind), sidecars in matches.items():
-            pod = by_key.get((ns, name, kind))
+                if templates:
+                    names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates])
+                    self.emit("SL0011", s.ref, f"no Pod in the inputs matches the selector \"{_selector_string(labels)}"
+                              f"\" (istioctl's IST0101 above), but the pod template of {names} does: the Sidecar "
+                              "selects its pods once they run", self.origin(s, ("spec", "workloadSelector", "labels")),
+                              "spec.workloadSelector.labels")
+                else:
+                    self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
+                              self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
+            for w in pods:
+                pod_sidecars.setdefault((w.namespace, w.name), []).append(s)
+            for w in templates:
+                template_sidecars.setdefault((w.namespace, w.name, w.kind), []).append(s)
+        pods_by_key = {(w.namespace, w.name): w for w in self.mesh.workloads if w.kind == "Pod"}
+        reported: set[frozenset] = set()
+        for (ns, name), sidecars in pod_sidecars.items():
+            pod = pods_by_key.get((ns, name))
             if pod is not None and pod.annotations.get("ambient.istio.io/redirection") == "enabled":
                 for s in sidecars:
                     self._ineffective(s, "selected workload is in ambient mode, the policy has no impact")
                 continue
             if len(sidecars) > 1:
+                reported.add(frozenset(s.ref for s in sidecars))
                 for s in sidecars:
-                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select the "
-                              f"same workload pod \"{name}\", which can lead to undefined behavior.",
+                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select "
+                              f"the same workload pod \"{name}\", which can lead to undefined behavior.",
                               self.origin(s), "metadata.name")
+        for (ns, name, kind), sidecars in template_sidecars.items():
+            if len(sidecars) > 1 and frozenset(s.ref for s in sidecars) not in reported:
+                oldest = min(sidecars, key=self.sim._sidecar_order)
+                for s in sidecars:
+                    self.emit("SL0013", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select "
+                              f"the pod template of {kind} {ns}/{name}: once its pods run, istioctl reports IST0110, "
+                              f"and istiod uses {oldest.name} (the oldest, then the first name)",
+                              self.origin(s), "spec.workloadSelector")
         for ns, sidecars in selectorless.items():
             namespace = self.sim.namespaces.get(ns)
             if namespace is not None and namespace.ambient and namespace.injection_label != "enabled" \
@@ -315,7 +339,9 @@ class _Analyzer:
             candidates = [svc for svc in self.mesh.services if subset_of(svc.hostname(self.sim.domain), name)]
         else:
             candidates = self._forms.get(name, [])
-        return any(exported_to(svc.export_to, svc.namespace, sidecar_ns) for svc in candidates)
+        default = self.mesh.mesh_config.default_service_export_to
+        return any(exported_to(service_export_to(svc.export_to, default), svc.namespace, sidecar_ns)
+                   for svc in candidates)
 
     # -- teaching findings -----------------------------------------------------------------------
     def teaching(self) -> None:
@@ -337,6 +363,7 @@ class _Analyzer:
             self._no_merge(s)
             self._policy_and_firewall(s)
             self._hosts(s)
+            self._egress_capture(s)
             self._ingress(s)
 
     def _empty_selector(self, s: Sidecar) -> None:
@@ -444,6 +471,20 @@ class _Analyzer:
                 self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
                           f"none of [{few(list(listener.hosts))}] has port {listener.port.number}",
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
+
+    def _egress_capture(self, s: Sidecar) -> None:
+        """``buildSidecarOutboundListeners``: captureMode NONE makes the listener a real socket on ``bind``
+        (``127.0.0.1`` without one, ``listener_address.go``), which redirected traffic never reaches."""
+        for i, listener in enumerate(s.spec.egress or ()):
+            if listener.capture_mode != "NONE":
+                continue
+            address = listener.bind or "127.0.0.1"
+            port = listener.port.number if listener.port and listener.port.number else None
+            where = f"{address}:{port}" if port else f"{address} (each service port)"
+            self.emit("SL0014", s.ref, f"egress listener {i} has captureMode NONE: istiod binds {where} as a real "
+                      "socket, which traffic redirected by iptables never reaches; the application must connect "
+                      f"to {address} itself", self.origin(s, ("spec", "egress", i, "captureMode")),
+                      f"spec.egress[{i}].captureMode")
 
     def _ingress(self, s: Sidecar) -> None:
         if not s.spec.ingress:

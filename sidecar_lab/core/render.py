@@ -11,7 +11,8 @@ from .results import RequestResult, Resolution
 __all__ = ["resolution_text", "check_text", "matrix_text", "VERDICT_GLYPHS"]
 
 #: One character per verdict, readable without colour.
-VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?"}
+VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?",
+                  "CLUSTER_NOT_FOUND": "C", "NO_ROUTE": "N", "DIRECT_RESPONSE": "F", "REDIRECT": "3"}
 _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applicable": "-", "rejected": "!"}
 
 
@@ -73,9 +74,17 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
     if r.proxy != "none":
         lines.append(f"  {t('visible', count=len(r.visible_services))}")
         for v in r.visible_services:
-            ports = ",".join(str(p) for p in v.ports)
+            ports = ",".join(str(p) for p in v.ports) or "-"
+            extra = ""
+            if v.alias_for:
+                extra += "; " + t("alias-of", host=v.alias_for)
+            if v.aliases:
+                extra += "; " + t("aliases", hosts=", ".join(v.aliases))
+            if v.destination_rule is not None:
+                subsets = ", " + t("subsets", subsets=", ".join(v.subsets)) if v.subsets else ""
+                extra += "; " + t("destination-rule", rule=v.destination_rule) + subsets
             lines.append(f"    {v.host}  {t('ports', ports=ports)}  ({v.kind} {v.namespace}/{v.name}; "
-                         f"{t('via', via=v.via)})")
+                         f"{t('via', via=v.via)}{extra})")
     if r.ingress:
         lines.append(f"  {t('ingress')}")
         for i in r.ingress:
@@ -112,7 +121,19 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
               scope=_enum("scope", c.resolution.scope, lang), mode=c.resolution.mode or "-")
     lines.append(f"  {t('proxy')}   {proxy}")
     if c.resolution.proxy == "sidecar":
-        lines.append("  " + t("envoy", listener=e.listener or "-", route=e.route or "-", cluster=e.cluster or "-"))
+        entry = e.route_entry if e.route_entry else (t("unnamed") if e.route_entry == "" else "-")
+        table = ""
+        if e.route_config and entry == e.route:  # the catch-all: its virtual host and route share the name
+            table = " " + t("route-table-only", table=e.route_config)
+        elif e.route_config:
+            table = " " + t("route-table", table=e.route_config, route=entry)
+        lines.append("  " + t("envoy", listener=e.listener or "-", route=f"{e.route or '-'}{table}",
+                              cluster=e.cluster or "-"))
+        if e.weighted_clusters:
+            split = ", ".join(f"{cl} {w}%" + ("" if ok else " " + t("missing")) for cl, w, ok in e.weighted_clusters)
+            lines.append(f"  {t('split')}   {split}")
+        if e.mirrors:
+            lines.append(f"  {t('mirror')}  {', '.join(e.mirrors)}")
     lines.append(f"  {t('client-sees')} {c.client_sees_text(lang)}")
     if c.destination_sees_source:
         lines.append(f"  {t('destination-sees')} {c.destination_sees_source}")

@@ -47,6 +47,10 @@ PALETTE: dict[str, str] = {
     "BLOCKED": OKABE_ITO["vermillion"],
     "DIRECT": OKABE_ITO["sky_blue"],
     "DNS_FAILURE": OKABE_ITO["reddish_purple"],
+    "CLUSTER_NOT_FOUND": OKABE_ITO["yellow"],
+    "NO_ROUTE": OKABE_ITO["black"],
+    "DIRECT_RESPONSE": OKABE_ITO["blue"],
+    "REDIRECT": "#5F5F5F",
     # candidate outcomes
     "selected": OKABE_ITO["blue"],
     "shadowed": "#8C8C8C",
