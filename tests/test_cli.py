@@ -612,6 +612,7 @@ LANG_CASES = [
     (["resolve", *STEP6, "--workload", "istioinaction/sleep"], "candidates, in precedence order:", "후보 (우선순위 순):"),
     (["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"], "why:", "이유:"),
     (["matrix", *STEP6], "legend:", "범례:"),
+    (["analyze", *STEP6], "no workload uses this Sidecar:", "이 Sidecar를 쓰는 워크로드가 없습니다:"),
 ]
 
 

@@ -334,10 +334,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     else:
         if not messages:
             print("\u2714 No validation issues found when analyzing the given manifests.")
-        for m in messages:
-            print(m.line())
-            if m.code.startswith("SL") and m.why:
-                print(f"    why: {m.why} ({m.reference})")
+        for m in messages:  # the course's own findings say why, in the language of --lang
+            print(m.explained() if m.code.startswith("SL") else m.line())
         print(_answered(sim.istio_version))
     return exit_code(messages, args.failure_threshold)
 

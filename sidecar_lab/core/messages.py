@@ -372,6 +372,117 @@ CATALOG["ko"].update({
 })
 
 
+# The analyzer (core.analyze): the sentences of the course's own findings (SLxxxx) and the one-line why of a
+# code. istioctl's and Kiali's own messages stay in their words, as those tools print them.
+CATALOG["en"].update({
+    "analyze.SL0001": ("workloadSelector: {{}} matches every pod of the namespace and takes precedence over the "
+                       "namespace-wide Sidecar, although istioctl counts it as selector-less"),
+    "analyze.SL0001.shadows": ("workloadSelector: {{}} matches every pod of the namespace and takes precedence over "
+                               "the namespace-wide Sidecar, although istioctl counts it as selector-less; it shadows "
+                               "the namespace-wide Sidecar {other}"),
+    "analyze.SL0002": "no workload uses this Sidecar: {uses}",
+    "analyze.SL0002.use": "{workload} uses {sidecar}",
+    "analyze.SL0003.mode": ("sets no outboundTrafficPolicy, so its workloads get the mesh mode {mesh_mode}, not {mode} "
+                            "from {other}: nothing is inherited"),
+    "analyze.SL0003.egress": ("has no egress, so its workloads see */* (every exported service), not [{hosts}] from "
+                              "{other}: nothing is inherited"),
+    "analyze.SL0004": ("outboundTrafficPolicy has no mode, which means REGISTRY_ONLY (the enum's zero value): "
+                       "unknown hosts are blocked"),
+    "analyze.SL0005": ("egress hosts restrict what this proxy is configured for, but the mode is ALLOW_ANY: services "
+                       "they do not import are still reached (plaintext passthrough, no mTLS). Set "
+                       "outboundTrafficPolicy.mode: REGISTRY_ONLY to block them"),
+    "analyze.SL0006": ("host {host} matches nothing: dnsNames are not expanded like DNS short names; "
+                       "did you mean {meant}?"),
+    "analyze.SL0007": "host {host} names namespace {namespace}, which none of the inputs define: it imports nothing",
+    "analyze.SL0008": ("host {host} names {service}, which is not exported to namespace {namespace} "
+                       "(exportTo: {export_to}): it is not imported"),
+    "analyze.SL0009": "the egress listener on port {port} imports no service: none of [{hosts}] has port {port}",
+    "analyze.SL0010": ("ingress port {port} has captureMode NONE and no bind: Envoy binds 0.0.0.0:{port} itself, "
+                       "clashing with an application listening on that port"),
+    "analyze.SL0011": ("no Pod matches the selector \"{selector}\", but the pod template of {templates} does: "
+                       "istioctl analyze would report IST0101 here"),
+    "analyze.SL0012": ("ingress port {port} is not a target port of any Service selecting this Sidecar's workloads: "
+                       "nothing will send traffic to it"),
+    "analyze.more": "{shown} and {count} more",
+    "analyze.why.IST0002": "istiod still reads egressProxy, so the field is deprecated, not ignored",
+    "analyze.why.IST0110": "istiod does not leave this undefined: the oldest Sidecar (then the first name) wins",
+    "analyze.why.IST0111": "istiod takes the oldest selector-less Sidecar and ignores the others entirely",
+    "analyze.why.KIA1006": ("in the root namespace only a selector-less Sidecar is a mesh default; this one affects "
+                            "only pods of the root namespace"),
+    "analyze.why.SL0001": ("istiod treats workloadSelector: {{}} as a selector matching every pod, so it outranks the "
+                           "namespace-wide Sidecar; istioctl counts it as selector-less"),
+    "analyze.why.SL0002": "istiod gives each workload exactly one Sidecar; a matching one that always loses has no effect",
+    "analyze.why.SL0003": ("a chosen Sidecar is used alone: an omitted field falls back to the built-in default, "
+                           "not to the namespace or root Sidecar"),
+    "analyze.why.SL0004": "REGISTRY_ONLY is the protobuf zero value, so a policy without a mode blocks unknown hosts",
+    "analyze.why.SL0005": "under ALLOW_ANY, services the hosts do not import are still reached as plaintext passthrough",
+    "analyze.why.SL0006": "egress dnsNames are matched literally against service hostnames: no short-name expansion",
+    "analyze.why.SL0007": "the namespace part of a host names where the service is defined; nothing is defined there",
+    "analyze.why.SL0008": "a Sidecar can only import what is exported to its namespace",
+    "analyze.why.SL0009": "a port-specific egress listener imports only services that have that port",
+    "analyze.why.SL0010": "with captureMode NONE, Envoy binds the port itself and clients must send to that address",
+    "analyze.why.SL0011": ("istioctl looks at Pods only; offline, a controller's pod template is what the Sidecar "
+                           "will select"),
+    "analyze.why.SL0012": ("an ingress listener replaces the automatic inbound setup; no Service sends traffic to "
+                           "this port"),
+})
+CATALOG["ko"].update({
+    "analyze.SL0001": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 Sidecar보다 "
+                       "우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다"),
+    "analyze.SL0001.shadows": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 "
+                               "Sidecar보다 우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다. 네임스페이스 "
+                               "전체 Sidecar {other}는 가려집니다"),
+    "analyze.SL0002": "이 Sidecar를 쓰는 워크로드가 없습니다: {uses}",
+    "analyze.SL0002.use": "{workload}에는 {sidecar} 적용",
+    "analyze.SL0003.mode": ("outboundTrafficPolicy를 지정하지 않아, 워크로드는 {other}의 {mode}가 아니라 메시 모드 "
+                            "{mesh_mode}를 받습니다: 아무것도 상속되지 않습니다"),
+    "analyze.SL0003.egress": ("egress가 없어, 워크로드에는 {other}의 [{hosts}]가 아니라 */*(export된 모든 서비스)가 "
+                              "보입니다: 아무것도 상속되지 않습니다"),
+    "analyze.SL0004": ("outboundTrafficPolicy에 mode가 없습니다. 이는 REGISTRY_ONLY(enum의 0 값)라서 알 수 없는 "
+                       "호스트는 차단됩니다"),
+    "analyze.SL0005": ("egress hosts는 이 프록시가 받는 설정을 좁힐 뿐인데 모드가 ALLOW_ANY입니다: import하지 않은 "
+                       "서비스에도 여전히 도달합니다(mTLS 없는 평문 passthrough). 막으려면 "
+                       "outboundTrafficPolicy.mode: REGISTRY_ONLY로 설정하세요"),
+    "analyze.SL0006": ("호스트 {host}에 일치하는 것이 없습니다: dnsName은 DNS 짧은 이름처럼 확장되지 않습니다. "
+                       "{meant}을(를) 뜻한 것 아닌가요?"),
+    "analyze.SL0007": ("호스트 {host}: 어느 입력에도 정의되지 않은 네임스페이스({namespace})를 가리키므로 "
+                       "아무것도 import하지 않습니다"),
+    "analyze.SL0008": ("호스트 {host}: 가리키는 서비스({service})가 네임스페이스 {namespace}에 export되지 않아"
+                       "(exportTo: {export_to}) import되지 않습니다"),
+    "analyze.SL0009": ("{port}번 포트의 egress 리스너가 import하는 서비스가 없습니다: [{hosts}] 중 {port}번 포트를 "
+                       "가진 것이 없습니다"),
+    "analyze.SL0010": ("ingress {port}번 포트가 captureMode NONE인데 bind가 없습니다: Envoy가 직접 0.0.0.0:{port}에 "
+                       "바인딩하므로, 그 포트에서 대기하는 애플리케이션과 충돌합니다"),
+    "analyze.SL0011": ("셀렉터 \"{selector}\"에 일치하는 Pod는 없지만 {templates}의 파드 템플릿은 일치합니다: "
+                       "istioctl analyze라면 여기서 IST0101을 보고합니다"),
+    "analyze.SL0012": ("ingress {port}번 포트는 이 Sidecar의 워크로드를 선택하는 어떤 Service의 target port도 "
+                       "아닙니다: 이 포트로 트래픽을 보낼 곳이 없습니다"),
+    "analyze.more": "{shown} 외 {count}개",
+    "analyze.why.IST0002": "istiod는 아직 egressProxy를 읽습니다. 이 필드는 무시되는 것이 아니라 폐기 예정일 뿐입니다",
+    "analyze.why.IST0110": "istiod에서 이 동작은 정해져 있습니다: 가장 오래된 Sidecar(같으면 이름이 앞선 것)가 이깁니다",
+    "analyze.why.IST0111": "istiod는 셀렉터 없는 Sidecar 중 가장 오래된 것을 쓰고 나머지는 통째로 무시합니다",
+    "analyze.why.KIA1006": ("루트 네임스페이스에서는 셀렉터 없는 Sidecar만 메시 전체 기본값이 됩니다. 이 Sidecar는 "
+                            "루트 네임스페이스의 파드에만 영향을 줍니다"),
+    "analyze.why.SL0001": ("istiod는 workloadSelector: {{}}를 모든 파드에 일치하는 셀렉터로 다루므로 네임스페이스 전체 "
+                           "Sidecar보다 우선합니다. istioctl은 셀렉터가 없는 것으로 셉니다"),
+    "analyze.why.SL0002": ("istiod는 워크로드마다 Sidecar를 정확히 하나만 적용합니다. 일치하더라도 늘 지는 Sidecar는 "
+                           "아무 효과가 없습니다"),
+    "analyze.why.SL0003": ("선택된 Sidecar 하나만 쓰입니다: 빠진 필드는 네임스페이스나 루트 Sidecar가 아니라 "
+                           "내장 기본값을 따릅니다"),
+    "analyze.why.SL0004": "REGISTRY_ONLY가 protobuf의 0 값이므로, mode 없는 정책은 알 수 없는 호스트를 차단합니다",
+    "analyze.why.SL0005": "ALLOW_ANY에서는 hosts가 import하지 않은 서비스에도 평문 passthrough로 여전히 도달합니다",
+    "analyze.why.SL0006": "egress의 dnsName은 서비스 호스트 이름과 글자 그대로 비교됩니다: 짧은 이름은 확장되지 않습니다",
+    "analyze.why.SL0007": ("호스트의 네임스페이스 부분은 서비스가 정의된 곳을 가리킵니다. 그곳에는 아무것도 정의되어 "
+                           "있지 않습니다"),
+    "analyze.why.SL0008": "Sidecar는 자기 네임스페이스로 export된 것만 import할 수 있습니다",
+    "analyze.why.SL0009": "포트를 지정한 egress 리스너는 그 포트를 가진 서비스만 import합니다",
+    "analyze.why.SL0010": "captureMode NONE이면 Envoy가 직접 포트에 바인딩하므로, 클라이언트는 그 주소로 보내야 합니다",
+    "analyze.why.SL0011": ("istioctl은 Pod만 봅니다. 오프라인에서는 컨트롤러의 파드 템플릿이 곧 Sidecar가 선택할 "
+                           "대상입니다"),
+    "analyze.why.SL0012": ("ingress 리스너는 자동 인바운드 설정을 대체합니다. 이 포트로 트래픽을 보내는 Service가 "
+                           "없습니다"),
+})
+
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
 LABELS: dict[str, dict[str, str]] = {"en": {
     # precedence levels
