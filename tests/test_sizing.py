@@ -360,3 +360,23 @@ def test_a_subset_cluster_name_is_read_with_its_service_mtls_and_type_buildSubse
     assert c.service is by_host["a.app.svc.cluster.local"]
     with pytest.raises(ValueError):
         _outbound_cluster("inbound|8080||", by_host, False)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_size_text_keeps_its_columns_aligned_in_every_language_counting_hangul_as_two_columns(lang, monkeypatch):
+    import re
+    import unicodedata
+
+    from sidecar_lab.scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", [lang])
+    s = sim(*THREE_HTTP, sidecar("c", "app", selector={"app": "client"}, egress=[{"hosts": ["./a.app.svc.cluster.local"]}]))
+    table = comparison_text(compare(s, "app/client")).splitlines()[1:11]  # the header and the nine rows
+    assert len({columns(line) for line in table}) == 1, table
+    totals = totals_text(proxy_configs(s), mesh_totals(s), mesh_totals(s)).splitlines()
+    rows = totals[:totals.index("")]
+    assert len({columns(line) for line in rows[1:]}) == 1 and columns(rows[0]) <= columns(rows[1]), rows
+    assert bool(re.search("[가-힣]", "\n".join(table))) == (lang == "ko")

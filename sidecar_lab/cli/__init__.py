@@ -19,7 +19,7 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
-from ..core.messages import LANGUAGES, using_language
+from ..core.messages import LANGUAGES, label, using_language
 
 __all__ = ["main", "build_parser"]
 
@@ -214,7 +214,7 @@ def _comparing(args: argparse.Namespace) -> tuple[str, ...] | None:
 
 
 def _answered(version: str) -> str:
-    return f"(answered with the rules of Istio {version})"
+    return label("text.answered", version=version)
 
 
 def _dump(value: Any, compact: bool = False) -> str:

@@ -765,3 +765,207 @@ def label(key: str, lang: str | None = None, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+# The scale tools' text (``sidecar-lab size`` and ``suggest``: scale.sizing, scale.suggest) and the scale figures
+# (scale.figures). Counts, Envoy's names, verdicts and field values stay as they are.
+LABELS["en"].update({
+    "text.answered": "(answered with the rules of Istio {version})",
+    "size.row.visible_services": "visible services",
+    "size.row.clusters": "clusters",
+    "size.row.mtls_clusters": "  with mTLS",
+    "size.row.listeners": "listeners",
+    "size.row.routes": "routes (tables)",
+    "size.row.virtual_hosts": "virtual hosts",
+    "size.row.endpoints": "endpoints",
+    "size.row.xds_bytes": "xDS bytes (estimate)",
+    "size.row.memory_mib": "memory MiB (estimate)",
+    "size.estimate-note": ("estimates, not measurements: a linear model (MiB) calibrated to published measurements "
+                           "of Istio proxies, each within 0.67-1.5x of its figure; see docs/sizing.md"),
+    "size.assumption": "assumption: {text}",
+    "size.assumption.estimate": ("memory (MiB) and xDS bytes are estimates from a linear model calibrated to "
+                                 "published measurements (docs/sizing.md), not measurements"),
+    "size.assumption.subsets-not-modelled": ("DestinationRule subsets are not read yet: each subset would add a "
+                                             "cluster per port"),
+    "size.assumption.endpoints-assumed": ("some visible Service has no Pod in the manifests: counted as 1 endpoint "
+                                          "per port"),
+    "size.assumption.controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
+    "size.assumption.gateway-listeners": ("a gateway's listeners come from Gateway resources, which are not read: "
+                                          "only the bootstrap's two listeners are counted"),
+    "size.assumption.traffic-not-modelled": ("memory that grows with traffic (connections, buffers, TLS sessions) is "
+                                             "not included"),
+    "size.assumption.no-proxy": "this workload has no proxy: it receives no configuration",
+    "size.no-proxy": "{workload}: no proxy — it receives no configuration from istiod",
+    "size.head.sidecar": "{workload} ({proxy}; scope {scope}; Sidecar {sidecar})",
+    "size.head.no-sidecar": "{workload} ({proxy}; scope {scope}; no Sidecar applies)",
+    "size.col.as-is": "as it is",
+    "size.col.no-sidecar": "no Sidecar",
+    "size.col.with": "with {sidecar}",
+    "size.col.saving": "saving",
+    "size.clusters-split": "clusters: {outbound} outbound + {inbound} inbound + {fixed} fixed ({names})",
+    "size.col.workload": "WORKLOAD",
+    "size.col.proxy": "PROXY",
+    "size.col.scope": "SCOPE",
+    "size.col.sidecar": "SIDECAR",
+    "size.col.services": "SERVICES",
+    "size.col.clusters": "CLUSTERS",
+    "size.col.listeners": "LISTENERS",
+    "size.col.routes": "ROUTES",
+    "size.col.vhosts": "VHOSTS",
+    "size.col.endpoints": "ENDPOINTS",
+    "size.col.mib": "MiB (est.)",
+    "size.totals": "mesh totals over {count} proxies:",
+    "size.col.with-sidecars": "with the Sidecars",
+    "size.col.without-sidecars": "without any Sidecar",
+    "suggest.head": "# Suggested Sidecar for {workload} ({mode}), from {count} call(s)",
+    "suggest.config": "proxy configuration (estimate):",
+    "suggest.col.now": "now",
+    "suggest.col.with": "with this Sidecar",
+    "suggest.proof": "proof (sidecar-lab check of each call with this Sidecar): {verdict}",
+    "suggest.proved": "every call stays ROUTED",
+    "suggest.not-proved": "{count} call(s) NOT ROUTED (not proved)",
+    "suggest.proof-row": "(now {before}; cluster {cluster})",
+    "suggest.newly-blocked": "newly blocked under REGISTRY_ONLY ({count} service port(s) reachable now):",
+    "suggest.newly-passthrough": "no longer routed, only passed through under ALLOW_ANY ({count}):",
+    "suggest.also-selects": "the selector also picks: {workloads}",
+    "suggest.ignored": "ignored: {where}{reason}: {line}",
+    "suggest.ignored-line": "line {number}: ",
+    "suggest.validation": "validation: {message}",
+    # the scale figures
+    "scale.mode.none": "no Sidecar",
+    "scale.mode.namespace": "namespace-scoped (./* + istio-system/*)",
+    "scale.mode.dependency": "dependency-scoped (declared calls)",
+    "scale.mode.mixed": "mixed",
+    "scale.axis.services": "services in the mesh",
+    "scale.config.title": "Configuration per proxy against mesh size",
+    "scale.config.clusters-title": "Envoy clusters of one proxy",
+    "scale.config.clusters": "clusters",
+    "scale.config.memory-title": "estimated proxy memory",
+    "scale.config.memory": "MiB (estimate)",
+    "scale.total.title": "Mesh-wide proxy configuration",
+    "scale.total.memory-title": "all proxies: estimated memory",
+    "scale.total.memory": "GiB (estimate)",
+    "scale.total.clusters-title": "all proxies: clusters",
+    "scale.total.clusters": "clusters (sum over proxies)",
+    "scale.push.title": "Proxies pushed when one service changes",
+    "scale.push.axis": "proxies pushed",
+    "scale.push.axis-mean": "proxies pushed (mean over services)",
+    "scale.estimate": ("memory is an estimate in MiB (a linear model calibrated to published measurements, "
+                       "docs/sizing.md), not a measurement"),
+    "alt.scale.config": ("Two line charts, x axis: services in the mesh from {first} to {last}. Left: clusters of "
+                         "one proxy; right: its estimated memory. Without a Sidecar both grow in proportion to the "
+                         "mesh; scoped proxies stay flat. At {last} services: {values}. {estimate}."),
+    "alt.scale.config.value": "{mode} {clusters} clusters (about {mib} MiB)",
+    "alt.scale.total": ("Two line charts on logarithmic axes, x axis: services in the mesh from {first} to {last}. "
+                        "Left: estimated memory of all {pods} proxies added up; right: clusters summed over all "
+                        "proxies. Without Sidecars the total grows with the square of the mesh size (every proxy "
+                        "sees every service); with scoped Sidecars it grows linearly. At {last} services: {values}. "
+                        "{estimate}."),
+    "alt.scale.total.value": "{mode} about {gib} GiB",
+    "alt.scale.push": ("Line chart, x axis (logarithmic): services in the mesh from {first} to {last}; y axis "
+                       "(logarithmic): {what}. Without a Sidecar every proxy is pushed, so it grows with the mesh; "
+                       "namespace-scoped, only the proxies of its namespace; dependency-scoped, only its callers; "
+                       "both stay flat. At {last} services: {values}."),
+    "alt.scale.push.what": "proxies whose configuration includes {service} and must be pushed when it changes",
+    "alt.scale.push.what-mean": ("the mean number of proxies whose configuration includes a service and must be "
+                                 "pushed when it changes"),
+    "alt.scale.push.value": "{mode} {count}",
+})
+LABELS["ko"].update({
+    "text.answered": "(Istio {version}의 규칙으로 답했습니다)",
+    "size.row.visible_services": "보이는 서비스",
+    "size.row.clusters": "클러스터",
+    "size.row.mtls_clusters": "  그중 mTLS",
+    "size.row.listeners": "리스너",
+    "size.row.routes": "라우트(테이블)",
+    "size.row.virtual_hosts": "가상 호스트",
+    "size.row.endpoints": "엔드포인트",
+    "size.row.xds_bytes": "xDS 바이트(추정)",
+    "size.row.memory_mib": "메모리 MiB(추정)",
+    "size.estimate-note": ("측정값이 아니라 추정값입니다: Istio 프록시의 공개된 측정값에 맞춘 선형 모델(MiB)로, "
+                           "각 측정값과 0.67~1.5배 안에서 맞습니다. docs/sizing.md 참고"),
+    "size.assumption": "가정: {text}",
+    "size.assumption.estimate": ("메모리(MiB)와 xDS 바이트는 공개된 측정값에 맞춘 선형 모델의 추정값이지 "
+                                 "측정값이 아닙니다(docs/sizing.md)"),
+    "size.assumption.subsets-not-modelled": ("DestinationRule subset은 아직 읽지 않습니다: subset마다 포트당 "
+                                             "클러스터가 하나씩 더 생깁니다"),
+    "size.assumption.endpoints-assumed": ("보이는 Service 가운데 매니페스트에 Pod가 없는 것이 있습니다: 포트당 "
+                                          "엔드포인트 1개로 셉니다"),
+    "size.assumption.controller-one-pod": "매니페스트에 Pod가 없는 Deployment/StatefulSet 등은 파드 하나로 셉니다",
+    "size.assumption.gateway-listeners": ("게이트웨이의 리스너는 Gateway 리소스에서 오는데 이를 읽지 않습니다: "
+                                          "부트스트랩의 리스너 두 개만 셉니다"),
+    "size.assumption.traffic-not-modelled": "트래픽에 따라 늘어나는 메모리(커넥션, 버퍼, TLS 세션)는 포함하지 않습니다",
+    "size.assumption.no-proxy": "이 워크로드에는 프록시가 없어 아무 설정도 받지 않습니다",
+    "size.no-proxy": "{workload}: 프록시가 없어 istiod에서 아무 설정도 받지 않습니다",
+    "size.head.sidecar": "{workload} ({proxy}, 범위 {scope}, Sidecar {sidecar})",
+    "size.head.no-sidecar": "{workload} ({proxy}, 범위 {scope}, 적용되는 Sidecar 없음)",
+    "size.col.as-is": "현재",
+    "size.col.no-sidecar": "Sidecar 없음",
+    "size.col.with": "{sidecar} 적용",
+    "size.col.saving": "절감",
+    "size.clusters-split": "클러스터: 아웃바운드 {outbound} + 인바운드 {inbound} + 고정 {fixed} ({names})",
+    "size.col.workload": "워크로드",
+    "size.col.proxy": "프록시",
+    "size.col.scope": "범위",
+    "size.col.sidecar": "Sidecar",
+    "size.col.services": "서비스",
+    "size.col.clusters": "클러스터",
+    "size.col.listeners": "리스너",
+    "size.col.routes": "라우트",
+    "size.col.vhosts": "가상 호스트",
+    "size.col.endpoints": "엔드포인트",
+    "size.col.mib": "MiB(추정)",
+    "size.totals": "메시 전체 합계 (프록시 {count}개):",
+    "size.col.with-sidecars": "Sidecar 적용",
+    "size.col.without-sidecars": "Sidecar 없음",
+    "suggest.head": "# {workload}에 제안하는 Sidecar ({mode}, 호출 {count}개 기준)",
+    "suggest.config": "프록시 설정 (추정):",
+    "suggest.col.now": "현재",
+    "suggest.col.with": "이 Sidecar 적용",
+    "suggest.proof": "검증 (이 Sidecar로 호출마다 sidecar-lab check): {verdict}",
+    "suggest.proved": "모든 호출이 ROUTED로 유지됩니다",
+    "suggest.not-proved": "호출 {count}개가 ROUTED가 아닙니다(검증 실패)",
+    "suggest.proof-row": "(현재 {before}, 클러스터 {cluster})",
+    "suggest.newly-blocked": "REGISTRY_ONLY로 새로 차단되는 것 (지금은 닿는 서비스 포트 {count}개):",
+    "suggest.newly-passthrough": "더는 라우팅되지 않고 ALLOW_ANY의 passthrough로만 나가는 것 ({count}개):",
+    "suggest.also-selects": "셀렉터가 함께 고르는 워크로드: {workloads}",
+    "suggest.ignored": "무시됨: {where}{reason}: {line}",
+    "suggest.ignored-line": "{number}번째 줄: ",
+    "suggest.validation": "어드미션 검증: {message}",
+    "scale.mode.none": "Sidecar 없음",
+    "scale.mode.namespace": "네임스페이스 범위 (./* + istio-system/*)",
+    "scale.mode.dependency": "의존 관계 범위 (선언한 호출만)",
+    "scale.mode.mixed": "혼합",
+    "scale.axis.services": "메시의 서비스 수",
+    "scale.config.title": "메시 크기에 따른 프록시 하나의 설정",
+    "scale.config.clusters-title": "프록시 하나의 Envoy 클러스터",
+    "scale.config.clusters": "클러스터",
+    "scale.config.memory-title": "프록시 메모리 추정치",
+    "scale.config.memory": "MiB (추정)",
+    "scale.total.title": "메시 전체의 프록시 설정",
+    "scale.total.memory-title": "모든 프록시: 메모리 추정치",
+    "scale.total.memory": "GiB (추정)",
+    "scale.total.clusters-title": "모든 프록시: 클러스터",
+    "scale.total.clusters": "클러스터 (프록시 전체 합)",
+    "scale.push.title": "서비스 하나가 바뀔 때 푸시받는 프록시",
+    "scale.push.axis": "푸시받는 프록시",
+    "scale.push.axis-mean": "푸시받는 프록시 (서비스 평균)",
+    "scale.estimate": ("메모리는 MiB 단위의 추정값입니다(공개된 측정값에 맞춘 선형 모델, docs/sizing.md). "
+                       "측정값이 아닙니다"),
+    "alt.scale.config": ("선 그래프 두 개, x축: 메시의 서비스 수 {first}~{last}개. 왼쪽: 프록시 하나의 클러스터 수, "
+                         "오른쪽: 그 프록시의 메모리 추정치. Sidecar가 없으면 둘 다 메시 크기에 비례해 늘고, 범위를 "
+                         "좁힌 프록시는 평평하게 유지됩니다. 서비스 {last}개일 때: {values}. {estimate}."),
+    "alt.scale.config.value": "{mode} 클러스터 {clusters}개(약 {mib} MiB)",
+    "alt.scale.total": ("로그 축 선 그래프 두 개, x축: 메시의 서비스 수 {first}~{last}개. 왼쪽: 프록시 {pods}개 전체의 "
+                        "메모리 추정치 합, 오른쪽: 모든 프록시의 클러스터 수 합. Sidecar가 없으면 합계가 메시 크기의 "
+                        "제곱으로 늘고(모든 프록시가 모든 서비스를 봅니다), 범위를 좁힌 Sidecar에서는 선형으로 "
+                        "늡니다. 서비스 {last}개일 때: {values}. {estimate}."),
+    "alt.scale.total.value": "{mode} 약 {gib} GiB",
+    "alt.scale.push": ("선 그래프, x축(로그): 메시의 서비스 수 {first}~{last}개, y축(로그): {what}. Sidecar가 없으면 "
+                       "모든 프록시가 푸시를 받으므로 메시와 함께 늘고, 네임스페이스 범위에서는 그 네임스페이스의 "
+                       "프록시만, 의존 관계 범위에서는 호출하는 쪽만 받아 둘 다 평평합니다. 서비스 {last}개일 때: "
+                       "{values}."),
+    "alt.scale.push.what": "설정에 {service} 항목이 있어, 그것이 바뀔 때 푸시를 받아야 하는 프록시 수",
+    "alt.scale.push.what-mean": "설정에 어떤 서비스 항목이 있어, 그것이 바뀔 때 푸시를 받아야 하는 프록시 수의 평균",
+    "alt.scale.push.value": "{mode} {count}개",
+})
