@@ -748,6 +748,46 @@ def test_every_sentence_of_a_check_has_a_korean_entry():
         assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
 
 
+def _tr_templates() -> list[str]:
+    """Every template a notebook's code prints through ``tr("...")`` (sidecar_lab.course.words), read from the
+    English sources' code cells."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "course" / "en").glob("[0-9][0-9]-*.md")):
+        for cell in _nb(path.read_text(encoding="utf-8")).cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "tr" and node.args:
+                    arg = node.args[0]
+                    branches = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
+                    found += [b.value for b in branches if isinstance(b, ast.Constant)]
+    return found
+
+
+def test_every_word_a_notebook_prints_through_tr_has_an_entry_in_every_edition():
+    from sidecar_lab.course.words import WORDS
+
+    templates = _tr_templates()
+    gallery = re.search(r"gallery = \{(.*?)\n\}", (ROOT / "course" / "en" / "06-diagnostics.md").read_text(), re.S)
+    templates += re.findall(r'^    "([^"]+)": ', gallery.group(1), re.M)  # tr(title) for title in gallery
+    assert len(templates) > 20
+    for lang in (e for e in EDITIONS if e != "en"):
+        missing = sorted({t for t in templates if t not in WORDS.get(lang, {})})
+        assert not missing, (lang, missing)
+        for template in templates:
+            said = WORDS[lang][template]
+            assert _fields(said) == _fields(template), template
+            assert re.search(r"[가-힣]", said) if lang == "ko" else said.strip(), template
+
+
+def _fields(template: str) -> list[str]:
+    import string
+
+    return sorted(f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
+
+
 @pytest.fixture()
 def korean(monkeypatch):
     monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])

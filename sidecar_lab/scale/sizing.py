@@ -86,7 +86,7 @@ __all__ = [
     "route_tables", "service_pods",
     "FIXED_CLUSTERS", "GATEWAY_FIXED_CLUSTERS", "FIXED_LISTENERS", "GATEWAY_FIXED_LISTENERS", "BASE_MEMORY_MIB",
     "MEMORY_KIB", "XDS_BYTES", "ASSUMPTIONS", "ITEMS", "COST_ITEMS", "SCALE_MODES", "comparison_text",
-    "totals_text", "ESTIMATE_NOTE", "MIB", "MB",
+    "totals_text", "mesh_totals_text", "ESTIMATE_NOTE", "MIB", "MB",
 ]
 
 #: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``): the catch-all
@@ -939,8 +939,13 @@ def totals_text(configs: Sequence[ProxyConfig], with_totals: Mapping, without_to
                "endpoints", "mib")
     lines = _table([label(f"size.col.{c}") for c in columns], rows, left=4)
     lines = [line[2:] for line in lines]
-    lines.append("")
-    lines.append(label("size.totals", count=f"{with_totals['proxies']:,}"))
+    return "\n".join(lines + ["", mesh_totals_text(with_totals, without_totals)])
+
+
+def mesh_totals_text(with_totals: Mapping, without_totals: Mapping) -> str:
+    """The mesh totals (:func:`mesh_totals`) with the Sidecars and without any, and the saving: the end of
+    ``sidecar-lab size --all``."""
+    lines = [label("size.totals", count=f"{with_totals['proxies']:,}")]
     total_rows = [(name, _num(with_totals[key]), _num(without_totals[key]),
                    _percent(without_totals[key], with_totals[key])) for name, key in _rows()]
     lines += _table(("", label("size.col.with-sidecars"), label("size.col.without-sidecars"), label("size.col.saving")),
