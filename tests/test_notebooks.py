@@ -480,13 +480,13 @@ class BlogCluster:
         return "", "curl: (7) Failed to connect (no observation for this request in the fake)\n", 7
 
 
-def _run_live_notebook(monkeypatch, kubeconfig: str):
+def _run_live_notebook(monkeypatch, kubeconfig: str, lang: str = "en"):
     monkeypatch.setenv("SIDECAR_LAB_KUBECONFIG", kubeconfig)
-    nb = read("en/07-live.ipynb")  # every cell, the skip-execution ones included
+    nb = read(f"{lang}/07-live.ipynb")  # every cell, the skip-execution ones included
     # nbclient itself skips cells tagged skip-execution: name another tag so that every cell runs.
     client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
                                      skip_cells_with_tag="sidecar-lab-never-skip",
-                                     resources={"metadata": {"path": str(NOTEBOOKS / "en")}})
+                                     resources={"metadata": {"path": str(NOTEBOOKS / lang)}})
     client.execute()
     return nb
 
@@ -502,34 +502,48 @@ def _outputs(cell) -> str:
     return "".join(parts)
 
 
-def test_live_notebook_replays_the_blog_against_a_fake_cluster(monkeypatch, tmp_path):
+#: What notebook 07's live cells say, by edition: (no cluster, how to get one, all match, the table's header,
+#: the blog agrees, no results yet).
+LIVE_WORDS = {
+    "en": ("No cluster reachable", "kind create cluster", "all match",
+           "| step | request | prediction | observation | match | the blog |", "agrees", "No walkthrough results yet"),
+    "ko": ("연결할 수 있는 클러스터가 없습니다", "kind create cluster", "모두 일치",
+           "| 단계 | 요청 | 예측 | 관찰 | 일치 | 블로그 |", "같음", "아직 단계별 결과가 없습니다"),
+}
+
+
+@pytest.mark.parametrize("lang", [e for e in EDITIONS if e in LIVE_WORDS])
+def test_live_notebook_replays_the_blog_against_a_fake_cluster(monkeypatch, tmp_path, lang):
     pytest.importorskip("kubernetes")
+    unreachable, _, all_match, header, agrees, _ = LIVE_WORDS[lang]
     with FakeKube() as kube:
         lab = BlogCluster(kube)
-        nb = _run_live_notebook(monkeypatch, str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        nb = _run_live_notebook(monkeypatch, str(kube.write_kubeconfig(tmp_path / "kubeconfig")), lang)
         assert not errors_of(nb), errors_of(nb)
         assert not kube.errors, kube.errors
         live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
         connect, deploy, walk, table, cleanup = live
-        assert "No cluster reachable" not in _outputs(connect)
+        assert unreachable not in _outputs(connect)
         assert "Kubernetes API" in _outputs(connect)
-        assert "MISMATCH" not in _outputs(walk) and _outputs(walk).count("all match") == 6
+        assert "MISMATCH" not in _outputs(walk) and _outputs(walk).count(all_match) == 6
         text = _outputs(table)
-        assert "| step | request | prediction | observation | match | the blog |" in text
+        assert header in text
         rows = [line for line in text.splitlines() if line.startswith("| 0")]
-        assert len(rows) == 11 and all("✔" in r and "agrees" in r for r in rows)
+        assert len(rows) == 11 and all("✔" in r and agrees in r for r in rows)
         assert "Sidecar istio-system/default" in _outputs(cleanup)
         assert not kube.list_objects("sidecars"), "cleanup left Sidecars behind"
         assert {step for step, _ in lab.curls} == {s.name for s in lab.steps}
 
 
-def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path):
-    nb = _run_live_notebook(monkeypatch, str(tmp_path / "missing-kubeconfig"))
+@pytest.mark.parametrize("lang", [e for e in EDITIONS if e in LIVE_WORDS])
+def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path, lang):
+    unreachable, how, _, _, _, no_results = LIVE_WORDS[lang]
+    nb = _run_live_notebook(monkeypatch, str(tmp_path / "missing-kubeconfig"), lang)
     assert not errors_of(nb), errors_of(nb)
     live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
-    assert "No cluster reachable" in _outputs(live[0]) and "kind create cluster" in _outputs(live[0])
+    assert unreachable in _outputs(live[0]) and how in _outputs(live[0])
     assert "Traceback" not in "".join(_outputs(c) for c in live)
-    assert "No walkthrough results yet" in _outputs(live[3])
+    assert no_results in _outputs(live[3])
 
 
 # ---------------------------------------------------------------------------------------------
