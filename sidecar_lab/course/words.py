@@ -8,10 +8,10 @@ the package's catalogs (``sidecar_lab.core.messages`` and the course's own).
 
 >>> from sidecar_lab.core.messages import using_language
 >>> with using_language("ko"):
-...     tr("step {step}: all match", step="03")
-'03단계: 모두 일치'
->>> tr("step {step}: all match", step="03")
-'step 03: all match'
+...     tr("step {step}: all match", step="03-namespace-allow-any")
+'단계 03-namespace-allow-any: 모두 일치'
+>>> tr("step {step}: all match", step="03-namespace-allow-any")
+'step 03-namespace-allow-any: all match'
 
 ``tests/test_notebooks.py`` fails when a ``tr("...")`` of the English sources has no entry in a language here.
 """
