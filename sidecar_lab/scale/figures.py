@@ -129,27 +129,36 @@ def _check(points: Sequence[dict]) -> None:
         raise ValueError("no points: pass the result of sidecar_lab.scale.sizing.scaling_series()")
 
 
+def _two_panels(w: _Words, points: Sequence[dict], key: str, panels: Sequence[tuple[Any, str, str]], title: str,
+                log: bool = False) -> tuple[Any, list[int], list[str]]:
+    """Two line charts against mesh size, one per ``(value of a setup's entry, title key, y-label key)``."""
+    fig = _figure()
+    xs = _x(points)
+    modes = _modes(points, key)
+    with w.drawing():
+        axes = fig.subplots(1, 2)
+        for ax, (value, ax_title, ylabel) in zip(axes, panels):
+            for mode in modes:
+                _plot(ax, xs, [value(p[key][mode]) for p in points], mode, w)
+            ax.set_title(w(ax_title))
+            ax.set_ylabel(w(ylabel))
+            ax.set_xlabel(w("scale.axis.services"))
+            if log:
+                ax.set_xscale("log")
+                ax.set_yscale("log")
+            ax.grid(True, which="both" if log else "major", alpha=0.3)
+        axes[0].legend(loc="upper left", fontsize="small")
+        fig.suptitle(w(title))
+    return fig, xs, modes
+
+
 def config_vs_mesh_size(points: Sequence[dict], *, lang: str | None = None) -> Any:
     """Clusters and estimated memory of one proxy against the number of services in the mesh."""
     _check(points)
     w = _Words(lang)
-    fig = _figure()
-    xs = _x(points)
-    modes = _modes(points, "per_proxy")
-    with w.drawing():
-        left, right = fig.subplots(1, 2)
-        for mode in modes:
-            _plot(left, xs, [p["per_proxy"][mode]["clusters"] for p in points], mode, w)
-            _plot(right, xs, [p["per_proxy"][mode]["memory_mib"] for p in points], mode, w)
-        left.set_title(w("scale.config.clusters-title"))
-        left.set_ylabel(w("scale.config.clusters"))
-        right.set_title(w("scale.config.memory-title"))
-        right.set_ylabel(w("scale.config.memory"))
-        for ax in (left, right):
-            ax.set_xlabel(w("scale.axis.services"))
-            ax.grid(True, alpha=0.3)
-        left.legend(loc="upper left", fontsize="small")
-        fig.suptitle(w("scale.config.title"))
+    fig, xs, modes = _two_panels(w, points, "per_proxy", [
+        (lambda e: e["clusters"], "scale.config.clusters-title", "scale.config.clusters"),
+        (lambda e: e["memory_mib"], "scale.config.memory-title", "scale.config.memory")], "scale.config.title")
     last = points[-1]
     values = "; ".join(w("alt.scale.config.value", mode=w.mode(m), clusters=f"{last['per_proxy'][m]['clusters']:,}",
                          mib=f"{last['per_proxy'][m]['memory_mib']:.0f}") for m in modes)
@@ -161,25 +170,9 @@ def mesh_total(points: Sequence[dict], *, lang: str | None = None) -> Any:
     """Estimated memory of every proxy of the mesh added up, and total clusters, against mesh size."""
     _check(points)
     w = _Words(lang)
-    fig = _figure()
-    xs = _x(points)
-    modes = _modes(points, "totals")
-    with w.drawing():
-        left, right = fig.subplots(1, 2)
-        for mode in modes:
-            _plot(left, xs, [p["totals"][mode]["memory_mib"] / 1024.0 for p in points], mode, w)
-            _plot(right, xs, [p["totals"][mode]["clusters"] for p in points], mode, w)
-        left.set_title(w("scale.total.memory-title"))
-        left.set_ylabel(w("scale.total.memory"))
-        right.set_title(w("scale.total.clusters-title"))
-        right.set_ylabel(w("scale.total.clusters"))
-        for ax in (left, right):
-            ax.set_xlabel(w("scale.axis.services"))
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.grid(True, which="both", alpha=0.3)
-        left.legend(loc="upper left", fontsize="small")
-        fig.suptitle(w("scale.total.title"))
+    fig, xs, modes = _two_panels(w, points, "totals", [
+        (lambda e: e["memory_mib"] / 1024.0, "scale.total.memory-title", "scale.total.memory"),
+        (lambda e: e["clusters"], "scale.total.clusters-title", "scale.total.clusters")], "scale.total.title", log=True)
     last = points[-1]
     values = "; ".join(w("alt.scale.total.value", mode=w.mode(m), gib=f"{last['totals'][m]['memory_mib'] / 1024.0:,.1f}")
                        for m in modes)
