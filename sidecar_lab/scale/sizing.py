@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -878,8 +879,6 @@ def _rows() -> list[tuple[str, str]]:
 
 def _width(text: str) -> int:
     """Columns ``text`` takes in a terminal: Hangul and other wide characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
