@@ -71,12 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib
 
     print(f"matplotlib {matplotlib.__version__}")
-    print(f"{'figure':<34} {'build':>8} {'+png':>8} {'cpu':>8}")
+    from matplotlib.figure import Figure
+
+    floor, _ = _median_ms(lambda: figures.to_png(Figure(figsize=(10.5, 4.25))), args.repeat)
+    print(f"floor: an empty figure of the ladder's size to PNG, {floor:.1f} ms")
+    print(f"{'figure':<34} {'build':>8} {'+png':>8} {'cpu':>8} {'x floor':>8}")
     for name, make in cases.items():
         build, _ = _median_ms(make, args.repeat)
         full, cpu = _median_ms(lambda: figures.to_png(make()), args.repeat)
         flag = "" if full < TARGET_MS else f"  over {TARGET_MS:.0f} ms"
-        print(f"{name:<34} {build:>8.1f} {full:>8.1f} {cpu:>8.1f}{flag}")
+        print(f"{name:<34} {build:>8.1f} {full:>8.1f} {cpu:>8.1f} {full / floor:>8.1f}{flag}")
     return 0
 
 

@@ -1,127 +1,106 @@
-"""How `sidecar-lab resolve --all` scales, next to a bare libyaml parse of the same file.
+"""How `sidecar-lab resolve --all` scales, beside the floors of reading the same file, for YAML and JSON.
 
-Generates two synthetic meshes (the default 1,000 namespaces, and twice that), then for
-each one times, best of --repeat runs, in fresh child processes:
+Generates two synthetic meshes (the default 1,000 namespaces, and twice that), writes each as
+YAML and as the JSON ``kubectl get ... -o json`` prints (one ``List``, keys sorted, 4-space indent),
+then times, best of --repeat runs, each in a fresh child process (interpreter start-up included):
 
-  parse    python -c "list(yaml.load_all(f, Loader=yaml.CSafeLoader))" FILE
-  resolve  python -m sidecar_lab resolve FILE --all --format json   (stdout to /dev/null)
+  read      reading the file's bytes                                     (floor)
+  events    libyaml's own event parse (yaml.parse with the C parser)     (floor, YAML)
+  load_all  PyYAML's yaml.load_all with CSafeLoader                      (for reference, YAML)
+  loads     json.loads of the file                                       (floor, JSON)
+  resolve   python -m sidecar_lab resolve FILE --all --format json --no-cache   (stdout to /dev/null)
+  shared    the same with --shared-scopes (each scope written once)
 
-Each measured child is started by a tiny wrapper process that times it and reports the
-child's own peak RSS (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of the wrapper, which has
-no other child). Both columns therefore include interpreter start-up.
+and the resident memory of a process holding only the loaded model, to compare with resolve's peak.
 
-Targets: resolve ≤ 2.0 × parse at each size, and resolve(2×) ≤ 2.2 × resolve(1×).
+Targets: resolve(YAML) <= 2.0 x load_all; resolve(2x) <= 2.2 x resolve(1x); resolve of the JSON
+at least 3x faster than of the YAML; resolve's peak memory <= 2x the loaded model.
+--baseline REF also times resolve with the package as it was at git REF (e.g. main), for a before/after.
 This is a report, not a test: it always exits 0.
 
     python benchmarks/scale.py                      # 1,000 and 2,000 namespaces
-    python benchmarks/scale.py --namespaces 20 --no-resolve
+    python benchmarks/scale.py --namespaces 100 --repeat 1 --baseline main
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sidecar_lab.scale.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, write_yaml  # noqa: E402
+from _common import (EVENTS, JSON_LOADS, LOAD_ALL, READ, Run, baseline_tree, command, environment,  # noqa: E402
+                     machine, measure, model_mb, python, temporary_directory)
+
+from sidecar_lab.scale.synthetic import SIDECAR_MODES, SyntheticMeshSpec, counts, generate_documents, write_yaml  # noqa: E402
 
 PARSE_TARGET = 2.0
 DOUBLING_TARGET = 2.2
-
-# Runs one command, then prints {"rc", "seconds", "maxrss_kb", "stderr"} as JSON.
-_WRAPPER = r"""
-import json, resource, subprocess, sys, time
-stdout = subprocess.DEVNULL
-started = time.perf_counter()
-done = subprocess.run(sys.argv[2:], stdout=stdout, stderr=subprocess.PIPE, timeout=float(sys.argv[1]))
-seconds = time.perf_counter() - started
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-if sys.platform == "darwin":
-    rss //= 1024  # bytes there, kilobytes on Linux
-print(json.dumps({"rc": done.returncode, "seconds": seconds, "maxrss_kb": rss,
-                  "stderr": done.stderr.decode("utf-8", "replace")[-2000:]}))
-"""
-
-_PARSE = "import sys, yaml; list(yaml.load_all(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader))"
+JSON_TARGET = 3.0
+MEMORY_TARGET = 2.0
 
 
-@dataclass
-class Run:
-    seconds: float | None = None  # best of the runs; None when the command failed
-    peak_mb: float | None = None  # the largest peak RSS seen
-    error: str | None = None
+def write_kubectl_json(spec: SyntheticMeshSpec, path: Path) -> int:
+    """The mesh as ``kubectl get ... -o json`` prints it."""
+    text = json.dumps({"apiVersion": "v1", "items": list(generate_documents(spec)), "kind": "List",
+                       "metadata": {"resourceVersion": ""}}, indent=4, sort_keys=True, ensure_ascii=False,
+                      default=str)
+    path.write_text(text + "\n", encoding="utf-8")
+    return len(text) + 1
 
 
-def measure(command: list[str], repeat: int, timeout: float) -> Run:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    best: float | None = None
-    peak = 0.0
-    for _ in range(repeat):
-        try:
-            out = subprocess.run([sys.executable, "-c", _WRAPPER, str(timeout), *command], cwd=REPO,
-                                 env=env, capture_output=True, text=True, timeout=timeout + 30)
-        except subprocess.TimeoutExpired:
-            return Run(error=f"timed out after {timeout:.0f} s")
-        if out.returncode != 0:  # the wrapper itself failed (e.g. the child timed out)
-            return Run(error=(out.stderr.strip().splitlines() or ["wrapper failed"])[-1])
-        report = json.loads(out.stdout)
-        if report["rc"] != 0:
-            lines = report["stderr"].strip().splitlines() or [f"exit code {report['rc']}"]
-            return Run(error=f"exit {report['rc']}: {lines[-1]}")
-        best = report["seconds"] if best is None else min(best, report["seconds"])
-        peak = max(peak, report["maxrss_kb"] / 1024)
-    return Run(seconds=best, peak_mb=peak)
-
-
-@dataclass
-class Row:
-    spec: SyntheticMeshSpec
-    size: int
-    generate_s: float
-    parse: Run
-    resolve: Run | None
-
-
-def bench(spec: SyntheticMeshSpec, directory: Path, args: argparse.Namespace) -> Row:
-    path = directory / f"mesh-{spec.namespaces}ns-{spec.sidecars}.yaml"
-    started = time.perf_counter()
-    size = write_yaml(spec, path)
-    generate_s = time.perf_counter() - started
-    print(f"  generated {path.name}: {size / 1e6:.1f} MB in {generate_s:.2f} s", flush=True)
-    parse = measure([sys.executable, "-c", _PARSE, str(path)], args.repeat, args.timeout)
-    print(f"  parse:   {fmt_s(parse)}", flush=True)
-    resolve = None
-    if not args.no_resolve:
-        resolve = measure([sys.executable, "-m", "sidecar_lab", "resolve", str(path), "--all",
-                           "--format", "json"], args.repeat, args.timeout)
-        print(f"  resolve: {fmt_s(resolve)}", flush=True)
-    return Row(spec, size, generate_s, parse, resolve)
-
-
-def fmt_s(run: Run | None) -> str:
-    if run is None:
-        return "skipped"
-    if run.error:
-        return f"failed ({run.error})"
-    return f"{run.seconds:.3f} s, peak {run.peak_mb:.0f} MB"
-
-
-def cell(value: float | None, pattern: str) -> str:
+def fmt(value: float | None, pattern: str = ".2f") -> str:
     return "-" if value is None else format(value, pattern)
 
 
-def verdict(value: float, target: float) -> str:
-    return "met" if value <= target else "NOT met"
+def ratio(a: Run | None, b: Run | None) -> float | None:
+    if a is None or b is None or a.seconds is None or b.seconds is None or not b.seconds:
+        return None
+    return a.seconds / b.seconds
+
+
+def verdict(value: float | None, target: float, at_most: bool = True) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value <= target if at_most else value >= target) else "NOT met"
+
+
+def bench(spec: SyntheticMeshSpec, directory: Path, args: argparse.Namespace, baseline_env: dict | None) -> dict:
+    row: dict = {"spec": spec}
+    yaml_path = directory / f"mesh-{spec.namespaces}ns.yaml"
+    json_path = directory / f"mesh-{spec.namespaces}ns.json"
+    started = time.perf_counter()
+    row["yaml_bytes"] = write_yaml(spec, yaml_path)
+    row["json_bytes"] = write_kubectl_json(spec, json_path)
+    print(f"  generated {yaml_path.name} ({row['yaml_bytes'] / 1e6:.1f} MB) and {json_path.name} "
+          f"({row['json_bytes'] / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s", flush=True)
+    r = args.repeat
+    steps = [
+        ("yaml read", python(READ, str(yaml_path))),
+        ("yaml events", python(EVENTS, str(yaml_path))),
+        ("yaml load_all", python(LOAD_ALL, str(yaml_path))),
+        ("yaml resolve", command("resolve", str(yaml_path), "--all", "--format", "json", "--no-cache")),
+        ("json read", python(READ, str(json_path))),
+        ("json loads", python(JSON_LOADS, str(json_path))),
+        ("json resolve", command("resolve", str(json_path), "--all", "--format", "json", "--no-cache")),
+        ("yaml shared", command("resolve", str(yaml_path), "--all", "--format", "json", "--no-cache",
+                                "--shared-scopes")),
+    ]
+    for name, cmd in steps:
+        row[name] = measure(cmd, r, args.timeout)
+        print(f"  {name:<14} {row[name]}", flush=True)
+    if baseline_env is not None:
+        for name, path in (("yaml baseline", yaml_path), ("json baseline", json_path)):
+            row[name] = measure(command("resolve", str(path), "--all", "--format", "json"), 1, args.timeout,
+                                env=baseline_env)
+            print(f"  {name:<14} {row[name]}  ({args.baseline})", flush=True)
+    row["model_mb"] = model_mb([str(yaml_path)])
+    print(f"  model          {fmt(row['model_mb'], '.0f')} MB resident with only the loaded model", flush=True)
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,60 +109,78 @@ def main(argv: list[str] | None = None) -> int:
                         help="size of the smaller mesh; the larger one has twice as many (default 1000)")
     parser.add_argument("--sidecars", choices=SIDECAR_MODES, default=SyntheticMeshSpec().sidecars)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement, best kept (default 3)")
-    parser.add_argument("--no-resolve", action="store_true", help="only generate and parse")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds allowed per run (default 600)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where to write the meshes (default: a temporary directory, removed after)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per run (default 900)")
+    parser.add_argument("--baseline", metavar="REF", help="also time resolve with the package at git REF (e.g. main)")
+    parser.add_argument("--only-small", action="store_true", help="only the smaller mesh (no doubling ratio)")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.namespaces < 1:
         parser.error("--repeat and --namespaces must be at least 1")
 
-    specs = [SyntheticMeshSpec(namespaces=n, sidecars=args.sidecars)
-             for n in (args.namespaces, 2 * args.namespaces)]
-    with tempfile.TemporaryDirectory(prefix="sidecar-lab-scale-") as tmp:
-        directory = args.out or Path(tmp)
-        directory.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {machine()}")
+    sizes = (args.namespaces,) if args.only_small else (args.namespaces, 2 * args.namespaces)
+    with temporary_directory("sidecar-lab-scale-") as tmp:
+        directory = Path(tmp)
+        baseline_env = None
+        if args.baseline:
+            tree = baseline_tree(args.baseline, directory / "baseline")
+            baseline_env = environment(tree) if tree else None
+            if tree is None:
+                print(f"--baseline {args.baseline}: no git history here; skipped")
         rows = []
-        for spec in specs:
-            print(f"mesh of {spec.namespaces} namespaces:", flush=True)
-            rows.append(bench(spec, directory, args))
+        for n in sizes:
+            spec = SyntheticMeshSpec(namespaces=n, sidecars=args.sidecars)
+            c = counts(spec)
+            print(f"mesh of {c['namespaces']:,} namespaces, {c['services']:,} services, {c['pods']:,} pods, "
+                  f"{c['sidecars']:,} sidecars:", flush=True)
+            rows.append(bench(spec, directory, args, baseline_env))
 
     print()
-    print(f"best of {args.repeat}; sidecars={args.sidecars}; times include interpreter start-up")
-    header = ("namespaces", "services", "pods", "sidecars", "file MB", "parse s", "resolve s",
-              "ratio", "parse MB", "resolve MB")
+    print(f"best of {args.repeat}; sidecars={args.sidecars}; every time includes interpreter start-up; "
+          f"machine: {machine()}")
+    header = ("namespaces", "input", "MB", "read s", "floor s", "resolve s", "x read", "x floor", "peak MB",
+              "x model")
     print(" | ".join(f"{h:>10}" for h in header))
     print("-+-".join("-" * 10 for _ in header))
     for row in rows:
-        n = counts(row.spec)
-        resolve_s = row.resolve.seconds if row.resolve else None
-        ratio = resolve_s / row.parse.seconds if resolve_s and row.parse.seconds else None
-        values = (f"{n['namespaces']:,}", f"{n['services']:,}", f"{n['pods']:,}", f"{n['sidecars']:,}",
-                  f"{row.size / 1e6:.1f}", cell(row.parse.seconds, ".3f"), cell(resolve_s, ".3f"),
-                  cell(ratio, ".2f"), cell(row.parse.peak_mb, ".0f"),
-                  cell(row.resolve.peak_mb if row.resolve else None, ".0f"))
-        print(" | ".join(f"{v:>10}" for v in values))
-
+        model = row["model_mb"]
+        for kind, floor in (("yaml", "yaml events"), ("json", "json loads")):
+            resolve = row[f"{kind} resolve"]
+            values = (f"{row['spec'].namespaces:,}", kind.upper(), f"{row[f'{kind}_bytes'] / 1e6:.1f}",
+                      fmt(row[f"{kind} read"].seconds, ".3f"), fmt(row[floor].seconds, ".3f"),
+                      fmt(resolve.seconds, ".3f"), fmt(ratio(resolve, row[f"{kind} read"]), ".1f"),
+                      fmt(ratio(resolve, row[floor]), ".2f"), fmt(resolve.peak_mb, ".0f"),
+                      fmt(resolve.peak_mb / model if resolve.peak_mb and model else None, ".2f"))
+            print(" | ".join(f"{v:>10}" for v in values))
+    print("(floor: libyaml's event parse for YAML, json.loads for JSON; x model: resolve's peak over the "
+          "resident size of a process holding only the loaded model)")
     print()
-    small, large = rows
-    if args.no_resolve:
-        print("resolve not run (--no-resolve): no targets checked")
-        if small.parse.seconds and large.parse.seconds:
-            print(f"parse doubling ratio: {large.parse.seconds / small.parse.seconds:.2f} (for reference)")
-        return 0
     for row in rows:
-        if row.resolve and row.resolve.error:
-            print(f"resolve failed at {row.spec.namespaces} namespaces: {row.resolve.error}")
-        elif row.resolve and row.parse.seconds:
-            ratio = row.resolve.seconds / row.parse.seconds
-            print(f"resolve/parse at {row.spec.namespaces:,} namespaces: {ratio:.2f} "
-                  f"(target <= {PARSE_TARGET}) -> {verdict(ratio, PARSE_TARGET)}")
-    if small.resolve and large.resolve and small.resolve.seconds and large.resolve.seconds:
-        doubling = large.resolve.seconds / small.resolve.seconds
-        print(f"resolve doubling ratio {large.spec.namespaces:,}/{small.spec.namespaces:,} namespaces: "
-              f"{doubling:.2f} (target <= {DOUBLING_TARGET}) -> {verdict(doubling, DOUBLING_TARGET)}")
-    else:
-        print("resolve doubling ratio: not available (resolve failed)")
+        n = f"{row['spec'].namespaces:,} namespaces"
+        yaml_resolve, json_resolve = row["yaml resolve"], row["json resolve"]
+        r = ratio(yaml_resolve, row["yaml load_all"])
+        print(f"{n}: resolve/PyYAML load_all {fmt(r)} (target <= {PARSE_TARGET}) -> {verdict(r, PARSE_TARGET)}; "
+              f"resolve/libyaml events {fmt(ratio(yaml_resolve, row['yaml events']))}; "
+              f"resolve/read {fmt(ratio(yaml_resolve, row['yaml read']), '.1f')}")
+        speedup = ratio(yaml_resolve, json_resolve)
+        print(f"{n}: JSON input {fmt(speedup)}x faster than YAML (target >= {JSON_TARGET}) -> "
+              f"{verdict(speedup, JSON_TARGET, at_most=False)}; JSON resolve/json.loads "
+              f"{fmt(ratio(json_resolve, row['json loads']))}")
+        for kind in ("yaml", "json"):
+            peak = row[f"{kind} resolve"].peak_mb
+            m = peak / row["model_mb"] if peak and row["model_mb"] else None
+            print(f"{n}: {kind.upper()} resolve peak {fmt(peak, '.0f')} MB = {fmt(m)}x the loaded model "
+                  f"({fmt(row['model_mb'], '.0f')} MB) (target <= {MEMORY_TARGET}) -> {verdict(m, MEMORY_TARGET)}")
+        shared = row["yaml shared"]
+        print(f"{n}: --shared-scopes {shared} against {yaml_resolve}")
+        if "yaml baseline" in row:
+            for kind in ("yaml", "json"):
+                before, after = row[f"{kind} baseline"], row[f"{kind} resolve"]
+                print(f"{n}: {kind.upper()} resolve at {args.baseline}: {before}; now {after} "
+                      f"({fmt(ratio(before, after))}x faster)")
+    if len(rows) == 2 and all(r["yaml resolve"].seconds for r in rows):
+        doubling = rows[1]["yaml resolve"].seconds / rows[0]["yaml resolve"].seconds
+        print(f"resolve doubling ratio: {doubling:.2f} (target <= {DOUBLING_TARGET}) -> "
+              f"{verdict(doubling, DOUBLING_TARGET)}")
     return 0
 
 

@@ -72,9 +72,11 @@ def bench(spec: SyntheticMeshSpec, args: argparse.Namespace, directory: Path) ->
     else:
         load_s, mesh = timed(lambda: load_objects(docs, origin="<synthetic>"), 1)
     print(f"  load:    {load_s:.2f} s", flush=True)
+    floor_s, _ = timed(lambda: Simulator(mesh), args.repeat)
+    print(f"  floor:   {floor_s:.2f} s  (a Simulator indexing the mesh once)", flush=True)
     with_s, with_totals = timed(lambda: estimate(mesh, False), args.repeat)
     print(f"  with:    {with_s:.2f} s  ({with_totals['proxies']:,} proxies, "
-          f"{with_totals.get('distinct_scopes', '?')} distinct scopes)", flush=True)
+          f"{with_totals.get('distinct_scopes', '?')} distinct scopes; {with_s / floor_s:.1f}x the floor)", flush=True)
     without_s, without_totals = timed(lambda: estimate(mesh, True), args.repeat)
     print(f"  without: {without_s:.2f} s  ({without_totals['distinct_scopes']} distinct scope(s): every "
           f"namespace sees the same */*)", flush=True)

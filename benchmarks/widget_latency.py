@@ -5,15 +5,25 @@ changes, cycling through the three Sidecars' toggles, modes and egress hosts and
 picker. Each change is timed from setting the control's ``.value`` to the end of the widget's
 refresh (simulator, verdicts, figure rendered to PNG and set on the ``Image``, table, YAML).
 
-The widget renders a figure once per distinct content (a repeated state costs no drawing), so
-the cycle's first pass is reported apart: it is the cost of changes never seen before.
+Two passes over the same 50 changes:
 
-    python benchmarks/widget_latency.py [--changes 50] [--dpi 72]
+  as met      the widget as a learner meets it: a state seen before is served from the widget's
+              caches (figures rendered once per distinct content, one simulator per scenario)
+  first-seen  every cache that holds a state's results is cleared before each change (rendered
+              figures, scenario simulators, explanation texts, shared JSON), so each change costs
+              what a change never seen before costs. Process-wide warm-up (matplotlib's import,
+              fonts) is not cleared: a learner pays it once, before the first change.
+
+Target: p95 < 100 ms for first-seen changes. The CPU time of the process is printed beside the
+wall time (steadier on a busy machine).
+
+    python benchmarks/widget_latency.py [--changes 50] [--dpi 72] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -64,10 +74,47 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def clear_state_caches() -> None:
+    """Forget every result the widgets keep per state (not the fonts and imports)."""
+    from sidecar_lab.core import results
+    from sidecar_lab.course import scenario, widgets
+
+    widgets._RENDERED.clear()
+    scenario._SIMULATORS.clear()
+    scenario._extra.cache_clear()
+    results._cached_text.cache_clear()
+    results._SHARED_JSON.clear()
+    results._SHARED_VALUES.clear()
+
+
+def run_changes(explorer, changes: int, clear: bool) -> tuple[list[float], list[float], list[float]]:
+    """Wall and CPU ms of each change, and the wall ms of the changes to a state not seen before."""
+    timings, cpu, first_pass = [], [], []
+    seen: set = set()
+    for i in range(changes):
+        name, value = CYCLE[i % len(CYCLE)]
+        widget = control(explorer, name)
+        if clear:
+            clear_state_caches()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        widget.value = value                  # the observer runs the refresh synchronously
+        elapsed = (time.perf_counter() - start) * 1000
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        assert explorer.error is None, (name, value, explorer.error)
+        assert explorer.image.value is not None and len(explorer.image.value) > 0
+        timings.append(elapsed)
+        state = (explorer.scenario, explorer.workload)
+        if state not in seen:
+            first_pass.append(elapsed)
+            seen.add(state)
+    return timings, cpu, first_pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--dpi", type=int, default=None, help="PNG resolution (default: the widget's)")
+    parser.add_argument("--profile", action="store_true", help="print a profile of the first-seen pass")
     args = parser.parse_args(argv)
 
     from sidecar_lab.course import widgets
@@ -80,32 +127,34 @@ def main(argv: list[str] | None = None) -> int:
         explorer.dpi = args.dpi
     assert explorer.error is None, explorer.error
 
-    timings: list[float] = []
-    first_pass: list[float] = []
-    seen: set = set()
-    for i in range(args.changes):
-        name, value = CYCLE[i % len(CYCLE)]
-        widget = control(explorer, name)
-        start = time.perf_counter()
-        widget.value = value                  # the observer runs the refresh synchronously
-        elapsed = (time.perf_counter() - start) * 1000
-        assert explorer.error is None, (name, value, explorer.error)
-        assert explorer.image.value is not None and len(explorer.image.value) > 0
-        timings.append(elapsed)
-        state = (explorer.scenario, explorer.workload)
-        if state not in seen:
-            first_pass.append(elapsed)
-            seen.add(state)
+    met, met_cpu, first_pass = run_changes(explorer, args.changes, clear=False)
+    if args.profile:
+        import cProfile
+        import pstats
 
-    p50, p95 = percentile(timings, 0.50), percentile(timings, 0.95)
-    print(f"PrecedenceExplorer on the seed scenario: {len(timings)} control changes "
-          f"(build {build_ms:.0f} ms, dpi {explorer.dpi})")
-    print(f"  all changes:          p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {max(timings):6.1f} ms")
+        profiler = cProfile.Profile()
+        profiler.enable()
+    cleared, cleared_cpu, _ = run_changes(explorer, args.changes, clear=True)
+    if args.profile:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+    try:
+        load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "unknown"
+    print(f"PrecedenceExplorer on the seed scenario: {args.changes} control changes "
+          f"(build {build_ms:.0f} ms, dpi {explorer.dpi}); {os.cpu_count()} CPUs, load average {load}")
+    print(f"  as met (caches on):    p50 {percentile(met, 0.50):6.1f} ms   p95 {percentile(met, 0.95):6.1f} ms   "
+          f"max {max(met):6.1f} ms   (cpu p95 {percentile(met_cpu, 0.95):6.1f} ms)")
     if first_pass:
-        print(f"  first-seen states ({len(first_pass):2d}): p50 {percentile(first_pass, 0.5):6.1f} ms   "
+        print(f"    of which first-seen states ({len(first_pass):2d}): p50 {percentile(first_pass, 0.5):6.1f} ms   "
               f"p95 {percentile(first_pass, 0.95):6.1f} ms   mean {statistics.mean(first_pass):6.1f} ms")
-    ok = p95 < TARGET_P95_MS
-    print(f"  target p95 < {TARGET_P95_MS:.0f} ms: {'met' if ok else 'NOT met'}")
+    p95 = percentile(cleared, 0.95)
+    print(f"  first-seen (cleared):  p50 {percentile(cleared, 0.50):6.1f} ms   p95 {p95:6.1f} ms   "
+          f"max {max(cleared):6.1f} ms   (cpu p50 {percentile(cleared_cpu, 0.5):6.1f} ms, "
+          f"p95 {percentile(cleared_cpu, 0.95):6.1f} ms)")
+    print(f"  target p95 < {TARGET_P95_MS:.0f} ms for first-seen changes: {'met' if p95 < TARGET_P95_MS else 'NOT met'}")
     return 0
 
 

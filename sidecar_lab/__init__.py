@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 
+
+from .core import __version__
 from .core.errors import ClusterError, ManifestError, SidecarLabError, UsageError
 from .core.loader import load, load_objects, load_text
 from .core.messages import get_language, set_language
@@ -18,7 +20,6 @@ from .core.resources import data_dir, notebooks_dir, scenario_paths
 from .core.results import RequestResult, Resolution, Verdict
 from .core.versions import DEFAULT_VERSION as DEFAULT_ISTIO_VERSION
 
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__", "load", "load_text", "load_objects", "resolve", "check", "Simulator", "Mesh", "Sidecar",
@@ -44,11 +45,13 @@ def resolve(mesh: Mesh | Simulator, workload: str, istio_version: str | None = N
     return _simulator(mesh, istio_version).resolve(workload)
 
 
-def check(mesh: Mesh | Simulator, source: str, target: str, istio_version: str | None = None) -> RequestResult:
-    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL)."""
+def check(mesh: Mesh | Simulator, source: str, target: str, istio_version: str | None = None, *, headers=None,
+          method: str = "GET") -> RequestResult:
+    """What happens when ``source`` (``NS/NAME``) sends a request to ``target`` (a curl-like URL), with
+    optional request ``headers`` (``["x-user: a"]`` or a mapping) and ``method``."""
     from .core.traffic import check as _check
 
-    return _check(_simulator(mesh, istio_version), source, target)
+    return _check(_simulator(mesh, istio_version), source, target, headers=headers, method=method)
 
 
 def compare_versions(mesh: Mesh | Simulator, source: str, target: str | None = None,

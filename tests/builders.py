@@ -122,3 +122,82 @@ def mesh(*objects):
 
 def sim(*objects):
     return Simulator(mesh(*objects))
+
+
+def vs_spec(name, namespace="default", created=None, **spec):
+    """A VirtualService with its spec written out (http, tcp, tls, hosts, exportTo, gateways)."""
+    meta = {"name": name, "namespace": namespace}
+    if created:
+        meta["creationTimestamp"] = created
+    return {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta, "spec": spec}
+
+
+def dr(name, namespace="default", host="example.com", subsets=(), export_to=None, selector=None, created=None,
+       traffic_policy=None):
+    """A DestinationRule; ``subsets`` is a list of names (label version=<name>) or (name, labels) pairs."""
+    meta = {"name": name, "namespace": namespace}
+    if created:
+        meta["creationTimestamp"] = created
+    spec = {"host": host}
+    if subsets:
+        spec["subsets"] = [{"name": s, "labels": {"version": s}} if isinstance(s, str) else
+                           {"name": s[0], "labels": dict(s[1])} for s in subsets]
+    if export_to is not None:
+        spec["exportTo"] = list(export_to)
+    if selector is not None:
+        spec["workloadSelector"] = {"matchLabels": dict(selector)}
+    if traffic_policy is not None:
+        spec["trafficPolicy"] = traffic_policy
+    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta, "spec": spec}
+
+
+def httproute(name, namespace="default", parents=(), rules=(), created=None, hostnames=None):
+    """A Gateway API HTTPRoute; ``parents`` are (service, namespace[, port]) of Service parents."""
+    meta = {"name": name, "namespace": namespace}
+    if created:
+        meta["creationTimestamp"] = created
+    refs = []
+    for p in parents:
+        ref = {"group": "", "kind": "Service", "name": p[0], "namespace": p[1]}
+        if len(p) > 2 and p[2] is not None:
+            ref["port"] = p[2]
+        refs.append(ref)
+    spec = {"parentRefs": refs, "rules": list(rules)}
+    if hostnames:
+        spec["hostnames"] = list(hostnames)
+    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta, "spec": spec}
+
+
+def external_name(name, namespace="default", target="example.com", ports=()):
+    obj = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+           "spec": {"type": "ExternalName", "externalName": target}}
+    if ports:
+        obj["spec"]["ports"] = [{"port": n, "name": pname} for n, pname in ports]
+    return obj
+
+
+def mesh_config_data(**mesh):
+    """The istio ConfigMap with any mesh config fields (camelCase keys as in meshConfig)."""
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {"mesh": yaml.safe_dump(mesh)}}
+
+
+def route_domains(simulator, workload, route_name):
+    """xdstest.ExtractVirtualHosts for one route table of ``workload``'s proxy: domain -> sorted clusters
+    of its single-cluster routes; None when the proxy has no such route table (no listener uses it)."""
+    from sidecar_lab.core.envoy import Proxy, build_listeners, route_table
+
+    w = simulator.workload(workload)
+    res = simulator.resolve(w)
+    scope = simulator.scope_for(simulator.sidecar(res.sidecar), w.namespace)
+    proxy = Proxy.of(scope, w)
+    names = {rds for listener in build_listeners(simulator, proxy).values() for rds in listener.route_names}
+    if route_name not in names:
+        return None
+    out = {}
+    table = route_table(simulator, proxy, route_name)
+    for vh in table.virtual_hosts:
+        dests = sorted(c for r in vh.routes if r.action == "cluster" for c, _ in r.clusters)
+        for d in vh.domains:
+            out[d] = dests
+    return out

@@ -115,10 +115,22 @@ CASES = [
      [sidecar("d", "app", selector={"app": "reviews"},
               ingress=[{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}, "captureMode": "NONE",
                         "bind": "10.0.0.1", "defaultEndpoint": "127.0.0.1:9081"}])]),
-    ("template_only_match_is_reported_as_sl0011_not_ist0101", "SL0011",
+    ("template_only_match_adds_sl0011_to_istioctls_ist0101", "SL0011",
      [deployment("ratings", "app", {"app": "ratings"}), sidecar("r", "app", selector={"app": "ratings"}, otp=BLOCK)], 1,
-     "istioctl analyze would report IST0101 here",
+     "but the pod template of Deployment app/ratings does",
      [pod("ratings", "app", {"app": "ratings"}), sidecar("r", "app", selector={"app": "ratings"}, otp=BLOCK)]),
+    # SelectorAnalyzer reads Pods only: a template that two selector Sidecars match is not IST0110 for
+    # istioctl; the project says it under its own code.
+    ("two_selectors_on_one_pod_template_is_sl0013_not_ist0110_SelectorAnalyzer", "SL0013",
+     [deployment("ratings", "app", {"app": "ratings"}), sidecar("r2", "app", selector={"app": "ratings"}, otp=BLOCK),
+      sidecar("r1", "app", selector={"app": "ratings"}, otp=ALLOW)], 2,
+     "select the pod template of Deployment app/ratings: once its pods run, istioctl reports IST0110, and istiod "
+     "uses r1",
+     [deployment("ratings", "app", {"app": "ratings"}), sidecar("r1", "app", selector={"app": "ratings"}, otp=ALLOW)]),
+    ("egress_capture_none_is_a_socket_sl0014_buildSidecarOutboundListeners", "SL0014",
+     [sidecar("d", "app", egress=[{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}, "captureMode": "NONE",
+                                   "hosts": ["./*"]}])], 1, "istiod binds 127.0.0.1:9080 as a real socket",
+     [sidecar("d", "app", egress=[{"port": {"number": 9080, "protocol": "HTTP", "name": "h"}, "hosts": ["./*"]}])]),
     ("ingress_port_no_service_targets_sl0012", "SL0012",
      [sidecar("d", "app", selector={"app": "reviews"}, ingress=[{"port": {"number": 7070, "protocol": "HTTP",
                                                                           "name": "h"}}])], 1,
@@ -169,6 +181,30 @@ def test_few_says_and_n_more_in_english_for_istioctl_and_in_the_language_asked_f
     assert few(["a", "b", "c"], limit=2) == "a, b and 1 more"
     assert few(["a", "b", "c"], limit=2, lang=None) == "a, b 외 1개"
     assert few(["a", "b"], limit=2, lang=None) == "a, b"
+
+
+# sidecar/selector.go (SelectorAnalyzer): which IST codes istioctl computes for controllers without Pods.
+ISTIOCTL_ON_TEMPLATES = [
+    # (situation, objects, IST codes istioctl reports for them)
+    ("a_deployment_only_is_ist0101_for_istioctl_SelectorAnalyzer",
+     [deployment("ratings", "app", {"app": "ratings"}), sidecar("r", "app", selector={"app": "ratings"}, otp=BLOCK)],
+     ["IST0101"]),
+    ("two_sidecars_on_a_deployment_only_are_two_ist0101_never_ist0110_SelectorAnalyzer",
+     [deployment("ratings", "app", {"app": "ratings"}), sidecar("r1", "app", selector={"app": "ratings"}, otp=ALLOW),
+      sidecar("r2", "app", selector={"app": "ratings"}, otp=BLOCK)], ["IST0101", "IST0101"]),
+    ("a_pod_and_its_deployment_conflict_once_as_ist0110_SelectorAnalyzer",
+     [deployment("ratings", "app", {"app": "ratings"}), pod("ratings-1", "app", {"app": "ratings"}),
+      sidecar("r1", "app", selector={"app": "ratings"}, otp=ALLOW),
+      sidecar("r2", "app", selector={"app": "ratings"}, otp=BLOCK)], ["IST0110", "IST0110"]),
+]
+
+
+@pytest.mark.parametrize("objects, expected", [c[1:] for c in ISTIOCTL_ON_TEMPLATES],
+                         ids=[c[0] for c in ISTIOCTL_ON_TEMPLATES])
+def test_ist_codes_are_what_istioctl_computes_from_pods(objects, expected):
+    got = sorted(m.code for m in codes(*objects) if m.code.startswith("IST") and m.resource.kind == "Sidecar")
+    assert got == sorted(expected)
+    assert not [m for m in codes(*objects) if m.code == "SL0013"] or "IST0110" not in expected
 
 
 def test_ist0110_counts_one_message_per_sidecar_per_shared_pod():

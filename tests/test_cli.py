@@ -359,7 +359,9 @@ def test_check_json_matches_the_contract_example(capsys):
     assert (c["proxy"], c["scope"], c["sidecar"], c["mode"]) == (
         "sidecar", "workload", {"namespace": "istioinaction", "name": "workload"}, "REGISTRY_ONLY")
     assert c["verdict"] == "BLOCKED"
-    assert c["envoy"] == {"listener": "0.0.0.0_8000", "route": "block_all", "cluster": None}
+    assert {k: c["envoy"][k] for k in ("listener", "route", "cluster")} == {
+        "listener": "0.0.0.0_8000", "route": "block_all", "cluster": None}
+    assert (c["envoy"]["route_config"], c["envoy"]["route_entry"]) == ("8000", "block_all")
     assert "502" in c["client_sees"] and "empty body" in c["client_sees"]
     assert c["destination_sees_source"] is None
     assert c["explanation"]
@@ -577,15 +579,19 @@ def test_analyze_clean_seed_step_exits_0(capsys):
     assert not any(msg["level"] == "Error" for msg in m["messages"])
 
 
-def test_analyze_conflicting_selectors_exits_79_with_ist0110(capsys):
+def test_analyze_selectors_on_a_deployment_exit_79_with_ist0101_and_sl0013(capsys):
+    # The seed examples have a Deployment, no Pod: istioctl (SelectorAnalyzer reads Pods) says IST0101
+    # for each Sidecar; that both select the same pod template is the project's SL0013.
     examples = SEED / "examples"
     code, out, err = run(capsys, ["analyze", str(examples / "productpage.yaml"),
                                   str(examples / "connection-pool-settings.yaml"),
                                   str(examples / "partial-ip-tables.yaml"), "--format", "json"])
     assert code == 79, err
     messages = json.loads(out)["messages"]
-    conflict = [m for m in messages if m["code"] == "IST0110"]
-    assert conflict and all(m["level"] == "Error" for m in conflict)
+    assert not [m for m in messages if m["code"] == "IST0110"]
+    assert len([m for m in messages if m["code"] == "IST0101" and m["level"] == "Error"]) == 2
+    conflict = [m for m in messages if m["code"] == "SL0013"]
+    assert len(conflict) == 2 and all(m["level"] == "Warning" for m in conflict)
     for m in conflict:
         assert {"kind", "namespace", "name"} <= set(m["resource"]) and m["resource"]["kind"] == "Sidecar"
         assert m["origin"].startswith(str(examples)) and ":" in m["origin"]

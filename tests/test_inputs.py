@@ -102,6 +102,8 @@ def manifest_of(kind: str, **meta) -> dict:
            "metadata": {"name": "istio" if kind == "ConfigMap" else "x", **meta}}
     if kind == "ConfigMap":
         obj["data"] = {"mesh": "rootNamespace: istio-system\n"}
+    if kind == "DestinationRule":  # spec.host is required (the API server refuses a rule without it)
+        obj["spec"] = {"host": "x"}
     return obj
 
 
@@ -225,7 +227,7 @@ def test_a_directory_holding_no_manifests_is_an_error_naming_it(tmp_path, capsys
     (tmp_path / "notes.txt").write_text("not a manifest")
     code, out, err = run_cli(capsys, ["resolve", str(tmp_path), "--all"])
     assert (code, out) == (2, "")
-    assert one_error_line(err) == f"error: {tmp_path}: no manifests here: the directory holds no *.yaml or *.yml file\n"
+    assert one_error_line(err) == f"error: {tmp_path}: no manifests here: the directory holds no *.yaml, *.yml or *.json file\n"
 
 
 def test_an_unreadable_subdirectory_is_an_error_naming_it(tmp_path, capsys, monkeypatch):

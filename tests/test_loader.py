@@ -15,7 +15,7 @@ import pytest
 
 from sidecar_lab.core.errors import ManifestError
 from sidecar_lab.core.loader import load, load_objects, load_text, manifest_files
-from sidecar_lab.core.model import ALLOW_ANY, REGISTRY_ONLY
+from sidecar_lab.core.model import ALLOW_ANY, REGISTRY_ONLY, Source
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 
@@ -164,6 +164,24 @@ BAD_DOCUMENTS = [
                  "  hosts: [a]\n  http:\n  - route:\n    - destination:\n        host: 5\n", 9,
                  "spec.http[0].route[0].destination.host", "expected a string, got an integer",
                  id="VirtualService destination host is a number"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n"
+                 "  hosts: [a]\n  http:\n  - match:\n    - /api\n", 8, "spec.http[0].match[0]",
+                 "expected a mapping, got a string", id="VirtualService match is a string"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n"
+                 "  hosts: [a]\n  http:\n  - directResponse: {body: {string: x}}\n", 7,
+                 "spec.http[0].directResponse", "missing field: status", id="VirtualService directResponse without status"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr}\nspec:\n"
+                 "  subsets: []\n", 4, "spec.host", "a DestinationRule needs a host",
+                 id="DestinationRule without a host"),
+    pytest.param("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: dr}\nspec:\n"
+                 "  host: a\n  subsets:\n  - labels: {version: v1}\n", 7, "spec.subsets[0]", "missing field: name",
+                 id="DestinationRule subset without a name"),
+    pytest.param("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
+                 "  parentRefs:\n  - cart\n", 6, "spec.parentRefs[0]", "expected a mapping, got a string",
+                 id="HTTPRoute parentRef is a string"),
+    pytest.param("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n"
+                 "  rules:\n  - backendRefs:\n    - {name: cart, port: http}\n", 7, "spec.rules[0].backendRefs[0].port",
+                 "expected an integer, got a string", id="HTTPRoute backend port is a name"),
     pytest.param("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n"
                  "  mesh: |\n    outboundTrafficPolicy:\n      mode: SOMETIMES\n", 5, "data.mesh",
                  "unknown outbound traffic mode 'SOMETIMES'", id="mesh config with an unknown outbound mode"),
@@ -300,25 +318,28 @@ def test_utf8_with_bom_and_crlf_line_ends_is_read(tmp_path):
     assert mesh.workloads[0].source.line == 4
 
 
-def test_directory_reads_yaml_files_in_sorted_order_and_ignores_others(tmp_path):
+def test_directory_reads_yaml_and_json_files_in_sorted_order_and_ignores_others(tmp_path):
     d = tmp_path / "manifests"
     (d / "sub").mkdir(parents=True)
     (d / "b.yml").write_text(_pod("a", "b-yml"), encoding="utf-8")
     (d / "a.yaml").write_text(_pod("a", "a-yaml") + "---\n" + _pod("only-a", "x"), encoding="utf-8")
     (d / "sub" / "c.yaml").write_text(_pod("a", "sub-c"), encoding="utf-8")
-    (d / "z.json").write_text("{not yaml", encoding="utf-8")
+    # kubectl apply -f DIR reads *.json too
+    (d / "c.json").write_text('{"apiVersion": "v1", "kind": "Pod",\n "metadata": {"name": "from-json", '
+                              '"namespace": "n"}}', encoding="utf-8")
     (d / "notes.txt").write_text(": not yaml [", encoding="utf-8")
     (d / "README.md").write_text("# readme\n", encoding="utf-8")
     (d / "x.yaml.bak").write_bytes(b"\x00\x01")
-    expected = [str(d / "a.yaml"), str(d / "b.yml"), str(d / "sub" / "c.yaml")]
+    expected = [str(d / "a.yaml"), str(d / "b.yml"), str(d / "c.json"), str(d / "sub" / "c.yaml")]
     assert manifest_files([str(d)]) == expected
     mesh = load([str(d)])
     assert list(mesh.origins) == expected
     # The same Pod three times: the last file in sorted order wins, and each replacement is noted.
     pods = {w.name: w for w in mesh.workloads}
-    assert set(pods) == {"a", "only-a"}
+    assert set(pods) == {"a", "only-a", "from-json"}
     assert pods["a"].labels["from"] == "sub-c"
     assert pods["a"].source.file == str(d / "sub" / "c.yaml")
+    assert pods["from-json"].source == Source(str(d / "c.json"), 2)
     assert len(mesh.notes) == 2 and all("Pod n/a is defined twice" in n for n in mesh.notes)
 
 

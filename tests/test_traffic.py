@@ -58,9 +58,17 @@ CASES = [
      [se("httpbin-org", "app", hosts=["httpbin.org"], ports=((80, "HTTP"),)), sidecar("d", "app", otp=BLOCK)],
      "http://httpbin.org/get", "ROUTED", "0.0.0.0_80", "httpbin.org:80", "outbound|80||httpbin.org", 0),
     ("egress_proxy_takes_unknown_traffic",
-     [sidecar("d", "app", otp={"mode": "ALLOW_ANY", "egressProxy": {"host": "proxy.corp.example.com",
+     [se("corp-proxy", "app", hosts=["proxy.corp.example.com"], ports=((3128, "TCP"),)),
+      sidecar("d", "app", otp={"mode": "ALLOW_ANY", "egressProxy": {"host": "proxy.corp.example.com",
                                                                      "port": {"number": 3128}}})],
      "https://google.com", "PASSTHROUGH", "virtualOutbound", None, "outbound|3128||proxy.corp.example.com", 0),
+    # buildOutboundCatchAllNetworkFiltersOnly names the egress proxy's cluster; istiod builds it only
+    # for a service the proxy sees, so an unknown egressProxy host leaves the TCP proxy nowhere to go.
+    ("egress_proxy_outside_the_registry_has_no_cluster_buildOutboundCatchAllNetworkFiltersOnly",
+     [sidecar("d", "app", otp={"mode": "ALLOW_ANY", "egressProxy": {"host": "proxy.corp.example.com",
+                                                                     "port": {"number": 3128}}})],
+     "https://google.com", "CLUSTER_NOT_FOUND", "virtualOutbound", None, "outbound|3128||proxy.corp.example.com",
+     35),
     ("mesh_mode_registry_only_blocks_without_any_sidecar", [HTTP80, mesh_config(mode="REGISTRY_ONLY")],
      "http://google.com", "BLOCKED", "0.0.0.0_80", "block_all", None, 0),
     ("dns_failure_for_an_unknown_cluster_local_name", [], "http://nope.app.svc.cluster.local", "DNS_FAILURE",
@@ -69,9 +77,16 @@ CASES = [
     ("dns_failure_for_an_unknown_name_in_a_known_namespace", [], "http://nope.app:8000", "DNS_FAILURE",
      None, None, None, 6),
     ("port_specific_http_egress_listener_has_its_own_catch_all",
-     [sidecar("d", "app", otp=BLOCK, egress=[{"port": {"number": 9999, "protocol": "HTTP", "name": "h"},
+     [svc("admin", "app", ports=((9999, "http"),), cluster_ip="10.96.0.99"),
+      sidecar("d", "app", otp=BLOCK, egress=[{"port": {"number": 9999, "protocol": "HTTP", "name": "h"},
                                               "hosts": ["./*"]}, {"hosts": ["./*"]}])],
      "http://google.com:9999", "BLOCKED", "0.0.0.0_9999", "block_all", None, 0),
+    # buildSidecarOutboundListeners builds a port-specific listener once per imported service:
+    # a port no imported service has gets no listener at all.
+    ("port_specific_egress_listener_importing_nothing_builds_no_listener_buildSidecarOutboundListeners",
+     [sidecar("d", "app", otp=BLOCK, egress=[{"port": {"number": 9999, "protocol": "HTTP", "name": "h"},
+                                              "hosts": ["./*"]}, {"hosts": ["./*"]}])],
+     "http://google.com:9999", "BLOCKED", "virtualOutbound", None, "BlackHoleCluster", 52),
 ]
 
 

@@ -26,6 +26,14 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_USAGE, EXIT_NOT_PROVED, EXIT_ANALYZE_ERRORS = 0, 2, 5, 79
 
 
+_CACHE_HELP = ("Every command that reads manifests keeps the model it built in a cache, so that the next question "
+               "about the same manifests is answered without reading them again. The cache is keyed by each "
+               "input's name and content, the package and its code, and the language: it is never stale, and "
+               "deleting it is always safe. It lives in $SIDECAR_LAB_CACHE_DIR, else $XDG_CACHE_HOME/sidecar-lab, "
+               "else ~/.cache/sidecar-lab. Turn it off with --no-cache or SIDECAR_LAB_NO_CACHE=1; clear it with "
+               "'sidecar-lab cache --clear' (or by deleting the folder).")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, as every other error
         raise SidecarLabError(f"{message} (see '{self.prog} --help')")
@@ -58,8 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("manifests", nargs="+", metavar="MANIFEST",
-                       help="YAML files or directories of Kubernetes/Istio manifests; - reads standard input")
+                       help="YAML or JSON files (kubectl get -o json), or directories of them, of Kubernetes/Istio "
+                            "manifests; - reads standard input")
         p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the cache of loaded manifests (also: SIDECAR_LAB_NO_CACHE=1); "
+                            "see 'sidecar-lab cache'")
         p.add_argument("--lang", choices=LANGUAGES, default=None,
                        help="language of the text output's explanations (default: $SIDECAR_LAB_LANG, else en); "
                             "codes, JSON field names and exit codes do not change")
@@ -76,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--workload", metavar="NS/NAME", help="a Pod or controller, as NAMESPACE/NAME")
     group.add_argument("--all", action="store_true", help="every workload, sorted by namespace then name")
+    p.add_argument("--shared-scopes", action="store_true",
+                   help="with --all --format json: write each distinct scope (egress listeners, visible services) "
+                        "once and let each workload refer to it by 'scope_ref', so the output stays linear in the "
+                        "mesh: {\"scopes\": [...], \"workloads\": [...]}")
     compare(p)
 
     p = sub.add_parser("check", help="what happens when a workload sends one request (like kubectl exec ... curl)")
@@ -85,11 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="target", required=True, metavar="TARGET",
                    help="like a curl argument: http://httpbin.istioinaction:8000/ip, https://google.com, "
                         "tcp://db.default:5432, or HOST[:PORT]")
+    p.add_argument("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="a request header, as curl's -H (repeatable): 'x-user: a'; 'Host: ...' replaces the Host "
+                        "header. VirtualService matches on headers see it")
+    p.add_argument("-X", "--method", default="GET", metavar="METHOD",
+                   help="the request method, as curl's -X (default: GET)")
 
     p = sub.add_parser("matrix", help="every workload x every destination, each cell a check verdict")
     common(p)
     p.add_argument("--to", dest="targets", action="append", default=[], metavar="TARGET",
                    help="an extra destination (repeatable); every Service port is always included")
+    p.add_argument("--summary", action="store_true",
+                   help="one line per group of workloads that share a scope (namespace, proxy, Sidecar): how many "
+                        "destinations each verdict covers; readable for meshes of any size")
 
     p = sub.add_parser("analyze", help="istioctl analyze and Kiali's Sidecar checks, plus what they miss")
     common(p)
@@ -130,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-istio-system", dest="istio_system", action="store_false",
                    help="leave istio-system/* out of the egress hosts (kept by default, as Istio's own Sidecar "
                         "examples keep it)")
+
+    p = sub.add_parser("cache", help="where the cache of loaded manifests is, and how to clear it",
+                       description=_CACHE_HELP)
+    p.add_argument("--clear", action="store_true", help="delete every cache file")
 
     sub._parser_class = _LabParser  # `sidecar-lab lab ... -- JUPYTER-OPTIONS`
     p = sub.add_parser("lab", help="open JupyterLab on your own copy of the course (offline)",
@@ -223,34 +251,59 @@ def _dump(value: Any, compact: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def _load(paths: Sequence[str], max_file_size: int | None = None):
+def _load(args: argparse.Namespace):
+    """The mesh the command's MANIFEST arguments name: from the cache when it holds them (see
+    :mod:`sidecar_lab.core.cache`), else read (and then cached)."""
+    paths = args.manifests
     if hasattr(paths, "live_snapshot"):  # --live: a snapshot of the cluster instead of files (live_cli)
         return paths.live_snapshot()
     import gc
 
-    from ..core.loader import load
+    from ..core.cache import cache_disabled_by_env, cached_mesh
+    from ..core.loader import load_inputs, read_inputs
 
-    mesh = load(paths, max_file_size=max_file_size)
+    inputs = read_inputs(paths, max_file_size=getattr(args, "max_file_size", None))
+    enabled = not getattr(args, "no_cache", False) and not cache_disabled_by_env()
+    # A command run from the shell writes the cache after its answer is out (cache.cached_mesh);
+    # main() called from Python (tests, scripts) writes it at once, so the next call finds it.
+    mesh, _ = cached_mesh(inputs, lambda: load_inputs(inputs), key_options=cache_key_options(args),
+                          enabled=enabled, write_at_exit=getattr(args, "from_shell", False))
     # The model never changes once read: keep the collector from rescanning it on every pass
     # (on a 20,000-pod mesh this is what keeps the run linear in the mesh size).
     gc.freeze()
     return mesh
 
 
+def cache_key_options(args: argparse.Namespace) -> dict:
+    """What besides the inputs' content keys the cache of loaded meshes.
+
+    The cache holds the model read from the manifests, not answers, so only what could change
+    the model needs to be here; the language and the Istio version are here anyway, so that no
+    text or rule read with one can be served for another. An option that changes what is read
+    joins this dict (its value must be JSON-like or have a stable repr).
+    """
+    from ..core.messages import get_language
+
+    return {"language": get_language(), "istio_version": getattr(args, "istio_version", None)}
+
+
 def _cmd_resolve(args: argparse.Namespace) -> int:
+    from ..core.output import write_resolutions_by_scope, write_resolutions_json
     from ..core.render import resolution_text
     from ..core.resolver import Simulator
 
+    if args.shared_scopes and not (args.all and args.format == "json"):
+        raise SidecarLabError("--shared-scopes goes with --all --format json")
     versions = _comparing(args)
     if versions is not None:
         if args.all:
             raise SidecarLabError("--compare-versions answers for one workload: use --workload NS/NAME, not --all")
         from ..core.version_compare import compare_resolve
 
-        result = compare_resolve(_load(args.manifests, args.max_file_size), args.workload, versions)
+        result = compare_resolve(_load(args), args.workload, versions)
         print(_dump(result.to_json()) if args.format == "json" else result.text())
         return EXIT_OK
-    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
+    sim = Simulator(_load(args), args.istio_version)
     if args.all:
         workloads = sim.workloads()
         progress = sys.stderr.isatty() and len(workloads) > 2000
@@ -261,10 +314,15 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
             results.append(sim.resolve(w))
         if progress:
             print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
-        if args.format == "json":
-            sys.stdout.write(_dump([r.to_json() for r in results], compact=True) + "\n")
+        # Written record by record, each shared scope part encoded once (core.output).
+        if args.format == "json" and args.shared_scopes:
+            write_resolutions_by_scope(results, sys.stdout)
+        elif args.format == "json":
+            write_resolutions_json(results, sys.stdout)
         else:
-            print("\n\n".join(resolution_text(r) for r in results))
+            for i, r in enumerate(results):
+                sys.stdout.write(("\n\n" if i else "") + resolution_text(r))
+            sys.stdout.write("\n")
         return EXIT_OK
     result = sim.resolve(args.workload)
     print(_dump(result.to_json()) if args.format == "json" else resolution_text(result))
@@ -274,46 +332,50 @@ def _cmd_resolve(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from ..core.render import check_text
     from ..core.resolver import Simulator
-    from ..core.traffic import check, parse_target
+    from ..core.traffic import check, parse_headers, parse_target
 
     parse_target(args.target)  # a malformed target is a usage error before any file is read
+    parse_headers(args.headers)
     versions = _comparing(args)
     if versions is not None:
         from ..core.version_compare import compare_check
 
-        comparison = compare_check(_load(args.manifests, args.max_file_size), args.source, args.target, versions)
+        comparison = compare_check(_load(args), args.source, args.target, versions,
+                                   headers=args.headers, method=args.method)
         print(_dump(comparison.to_json()) if args.format == "json" else comparison.text())
         return EXIT_OK
-    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
-    result = check(sim, args.source, args.target)
+    sim = Simulator(_load(args), args.istio_version)
+    result = check(sim, args.source, args.target, headers=args.headers, method=args.method)
     print(_dump(result.to_json()) if args.format == "json" else check_text(result))
     return EXIT_OK
 
 
 def _cmd_matrix(args: argparse.Namespace) -> int:
-    from ..core.render import matrix_text
+    from ..core.output import write_matrix_json, write_matrix_summary_json
+    from ..core.render import matrix_summary_text, matrix_text
     from ..core.resolver import Simulator
-    from ..core.traffic import check, matrix_targets, parse_target
+    from ..core.traffic import matrix_cells, matrix_targets, parse_target
 
     for t in args.targets:
         parse_target(t)
-    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
+    sim = Simulator(_load(args), args.istio_version)
     targets = matrix_targets(sim) + [t for t in args.targets]
     sources = sim.workloads()
-    cells = []
-    for w in sources:
-        row = []
-        for t in targets:
-            r = check(sim, w, t)
-            row.append({"verdict": r.verdict.value, "cluster": r.envoy.cluster, "route": r.envoy.route,
-                        "listener": r.envoy.listener})
-        cells.append(row)
-    names = [f"{w.namespace}/{w.name}" for w in sources]
+    cells, keys = matrix_cells(sim, sources, targets)  # sources that share a scope share their row
+    if args.summary:
+        if args.format == "json":
+            write_matrix_summary_json(sources, keys, targets, cells, sys.stdout,
+                                      extra={"istio_version": sim.istio_version})
+        else:
+            sys.stdout.write(matrix_summary_text(sources, keys, targets, cells,
+                                                 istio_version=sim.istio_version) + "\n")
+        return EXIT_OK
     if args.format == "json":
-        print(_dump({"sources": [{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources],
-                     "targets": targets, "cells": cells, "istio_version": sim.istio_version}))
+        write_matrix_json([{"namespace": w.namespace, "name": w.name, "kind": w.kind} for w in sources], targets,
+                          cells, sys.stdout, extra={"istio_version": sim.istio_version})
     else:
-        print(matrix_text(names, targets, cells, istio_version=sim.istio_version))
+        print(matrix_text([f"{w.namespace}/{w.name}" for w in sources], targets, cells,
+                          istio_version=sim.istio_version))
     return EXIT_OK
 
 
@@ -325,7 +387,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         code = item.partition("=")[0].strip()
         if code != "*" and code not in CODES:
             raise SidecarLabError(f"--suppress {item!r}: unknown code {code!r}")
-    mesh = _load(args.manifests, args.max_file_size)
+    mesh = _load(args)
     sim = Simulator(mesh, args.istio_version)
     messages = filter_messages(analyze(sim), mesh, output_threshold=args.output_threshold,
                                suppress=args.suppress)
@@ -346,7 +408,7 @@ def _cmd_size(args: argparse.Namespace) -> int:
     from ..core.resolver import Simulator
     from ..scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
 
-    mesh = _load(args.manifests, args.max_file_size)
+    mesh = _load(args)
     sim = Simulator(mesh, args.istio_version)
     if args.all:
         configs = proxy_configs(sim)
@@ -389,7 +451,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
                              f"({len(ignored)} line(s) ignored{first})")
     else:
         calls = args.calls
-    sim = Simulator(_load(args.manifests, args.max_file_size), args.istio_version)
+    sim = Simulator(_load(args), args.istio_version)
     result = suggest_sidecar(sim, args.workload, calls, mode=args.mode, name=args.name, ignored=ignored,
                              istio_system=args.istio_system)
     if args.format == "json":
@@ -406,6 +468,22 @@ def _cmd_proxy_config(args: argparse.Namespace) -> int:
     return cmd_proxy_config(args, _load)
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from ..core.cache import KEEP, cache_dir, cache_disabled_by_env, clear_cache
+
+    if args.clear:
+        print(f"removed {clear_cache()} cache file(s) from {cache_dir()}")
+        return EXIT_OK
+    directory = cache_dir()
+    files = sorted(directory.glob("mesh-*.pickle")) if directory.is_dir() else []
+    size = sum(f.stat().st_size for f in files if f.exists())
+    state = "off (SIDECAR_LAB_NO_CACHE is set)" if cache_disabled_by_env() else "on"
+    print(f"cache of loaded manifests: {directory}\n  {state}; {len(files)} file(s), {size / 1e6:.1f} MB "
+          f"(the {KEEP} most recently used are kept)\n  clear it with 'sidecar-lab cache --clear'; "
+          "skip it with --no-cache")
+    return EXIT_OK
+
+
 def _cmd_lab(args: argparse.Namespace) -> int:
     from ..course.lab import run_lab
 
@@ -414,7 +492,8 @@ def _cmd_lab(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"resolve": _cmd_resolve, "check": _cmd_check, "matrix": _cmd_matrix, "analyze": _cmd_analyze,
-             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab}
+             "size": _cmd_size, "suggest": _cmd_suggest, "proxy-config": _cmd_proxy_config, "lab": _cmd_lab,
+             "cache": _cmd_cache}
 
 # A live cluster (sidecar_lab.cli.live): with --live, MANIFEST becomes a snapshot; `sidecar-lab live ACTION`.
 from .live import cmd_live as _cmd_live, live_aware as _live_aware  # noqa: E402
@@ -429,6 +508,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:  # bad usage: one error line on stderr, like every other one
             raise SidecarLabError(f"a command is required: {', '.join(_COMMANDS)} (see '{parser.prog} --help')")
+        args.from_shell = argv is None  # the console script and python -m sidecar_lab
         with using_language(getattr(args, "lang", None)):
             return _COMMANDS[args.command](args)
     except SidecarLabError as exc:

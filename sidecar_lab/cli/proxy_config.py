@@ -94,7 +94,7 @@ def cmd_proxy_config(args: argparse.Namespace, load: Any) -> int:
     filters = _filters(args)
     if "/" not in args.workload:
         raise UsageError(f"workload {args.workload!r} must be written NAMESPACE/NAME")
-    sim = Simulator(load(args.manifests), getattr(args, "istio_version", None))
+    sim = Simulator(load(args), getattr(args, "istio_version", None))
     view = proxy_view(sim, args.workload, without_sidecar=args.without_sidecar)
     if output == "short":
         print(section_table(view, args.section, **filters))

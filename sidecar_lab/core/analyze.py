@@ -3,9 +3,10 @@
 Codes, levels and wording follow Istio (``pkg/config/analysis/msg/messages.yaml``,
 ``analyzers/sidecar/selector.go``) and Kiali (``business/checkers/sidecars``). The
 project's own teaching findings use ``SLxxxx`` codes; each says why in one line and
-links the Istio issue or document behind it. Two conditions differ from istioctl on
-purpose (docs/model.md): IST0101 also looks at controllers' pod templates, and IST0103
-only at pods read from a cluster.
+links the Istio issue or document behind it. The ``IST`` codes fire exactly where istioctl
+fires them (IST0101 and IST0110 from Pods only); what the pod templates of controllers imply is
+said under the project's own codes (SL0011, SL0013). One condition differs from istioctl on
+purpose (docs/model.md): IST0103 looks only at pods read from a cluster.
 
 >>> from sidecar_lab.core.loader import load_text
 >>> mesh = load_text('''
@@ -24,7 +25,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .hosts import exported_to, is_wildcard, parse_host_entry, subset_of
+from .hosts import exported_to, is_wildcard, parse_host_entry, service_export_to, subset_of
 from .messages import label, reason_text
 from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
@@ -35,7 +36,6 @@ __all__ = ["Message", "analyze", "filter_messages", "LEVELS", "CODES", "exit_cod
 LEVELS = {"Info": 0, "Warning": 1, "Error": 2}
 DOCS = "https://istio.io/latest/docs/reference/config/analysis/{}/"
 SUPPRESS_ANNOTATION = "galley.istio.io/analyze-suppress"
-
 
 def _why(code: str) -> str:
     """The one-line why of ``code`` in English (its sentence, in every language, is in the message catalog)."""
@@ -77,6 +77,9 @@ CODES: dict[str, tuple[str, str, str | None, str | None]] = {
     "SL0010": ("Warning", "CaptureNoneWithoutBind", _why("SL0010"), "https://github.com/istio/istio/issues/34600"),
     "SL0011": ("Info", "MatchedByPodTemplateOnly", _why("SL0011"), "https://github.com/istio/istio/issues/51273"),
     "SL0012": ("Warning", "IngressPortNotTargeted", _why("SL0012"), "https://github.com/istio/istio/issues/40919"),
+    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate", _why("SL0013"),
+               "https://github.com/istio/istio/issues/24741"),
+    "SL0014": ("Warning", "EgressCaptureNoneIsASocket", _why("SL0014"), "https://github.com/istio/istio/issues/34600"),
 }
 
 
@@ -188,9 +191,12 @@ class _Analyzer:
 
     # -- istioctl: sidecar.SelectorAnalyzer ------------------------------------------------------
     def selector_analyzer(self) -> None:
+        """``sidecar.SelectorAnalyzer`` exactly as istioctl runs it (it reads Pods only), then what the
+        pod templates of controllers say under the project's own codes (SL0011, SL0013)."""
         sort = self.sim.rules.analyzer_sorted_names
         selectorless: dict[str, list[Sidecar]] = {}
-        matches: dict[tuple, list[Sidecar]] = {}
+        pod_sidecars: dict[tuple, list[Sidecar]] = {}
+        template_sidecars: dict[tuple, list[Sidecar]] = {}
         pods_by_ns: dict[str, list[Workload]] = {}
         for w in self.mesh.workloads:
             pods_by_ns.setdefault(w.namespace, []).append(w)
@@ -201,34 +207,46 @@ class _Analyzer:
             if not labels:  # nil or no labels: istioctl's "no selector"
                 selectorless.setdefault(s.namespace, []).append(s)
                 continue
-            pods = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind == "Pod" and selector_matches(labels, w.labels)]
-            templates = [w for w in pods_by_ns.get(s.namespace, ()) if w.kind != "Pod"
-                         and selector_matches(labels, w.labels)]
+            here = pods_by_ns.get(s.namespace, ())
+            pods = [w for w in here if w.kind == "Pod" and selector_matches(labels, w.labels)]
+            templates = [w for w in here if w.kind != "Pod" and selector_matches(labels, w.labels)]
             first_key = sorted(labels)[0]
-            if not pods and not templates:
+            if not pods:
                 self.emit("IST0101", s.ref, f'Referenced selector not found: "{_selector_string(labels)}"',
                           self.origin(s, ("spec", "workloadSelector", "labels", first_key)),
                           f"spec.workloadSelector.labels.{first_key}")
-                self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
-                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
-            elif not pods:
-                names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates], lang=None)
-                self.emit("SL0011", s.ref, _say("SL0011", selector=_selector_string(labels), templates=names),
-                          self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
-            for w in pods + templates:
-                matches.setdefault((w.namespace, w.name, w.kind), []).append(s)
-        by_key = {(w.namespace, w.name, w.kind): w for w in self.mesh.workloads}
-        for (ns, name, kind), sidecars in matches.items():
-            pod = by_key.get((ns, name, kind))
+                if templates:
+                    names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates], lang=None)
+                    self.emit("SL0011", s.ref, _say("SL0011", selector=_selector_string(labels), templates=names),
+                              self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
+                else:
+                    self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
+                              self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
+            for w in pods:
+                pod_sidecars.setdefault((w.namespace, w.name), []).append(s)
+            for w in templates:
+                template_sidecars.setdefault((w.namespace, w.name, w.kind), []).append(s)
+        pods_by_key = {(w.namespace, w.name): w for w in self.mesh.workloads if w.kind == "Pod"}
+        reported: set[frozenset] = set()
+        for (ns, name), sidecars in pod_sidecars.items():
+            pod = pods_by_key.get((ns, name))
             if pod is not None and pod.annotations.get("ambient.istio.io/redirection") == "enabled":
                 for s in sidecars:
                     self._ineffective(s, "selected workload is in ambient mode, the policy has no impact")
                 continue
             if len(sidecars) > 1:
+                reported.add(frozenset(s.ref for s in sidecars))
                 for s in sidecars:
-                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select the "
-                              f"same workload pod \"{name}\", which can lead to undefined behavior.",
+                    self.emit("IST0110", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select "
+                              f"the same workload pod \"{name}\", which can lead to undefined behavior.",
                               self.origin(s), "metadata.name")
+        for (ns, name, kind), sidecars in template_sidecars.items():
+            if len(sidecars) > 1 and frozenset(s.ref for s in sidecars) not in reported:
+                oldest = min(sidecars, key=self.sim._sidecar_order)
+                for s in sidecars:
+                    self.emit("SL0013", s.ref, _say("SL0013", sidecars=_names(sidecars, sort), namespace=ns,
+                                                    template=f"{kind} {ns}/{name}", oldest=oldest.name),
+                              self.origin(s), "spec.workloadSelector")
         for ns, sidecars in selectorless.items():
             namespace = self.sim.namespaces.get(ns)
             if namespace is not None and namespace.ambient and namespace.injection_label != "enabled" \
@@ -323,7 +341,9 @@ class _Analyzer:
             candidates = [svc for svc in self.mesh.services if subset_of(svc.hostname(self.sim.domain), name)]
         else:
             candidates = self._forms.get(name, [])
-        return any(exported_to(svc.export_to, svc.namespace, sidecar_ns) for svc in candidates)
+        default = self.mesh.mesh_config.default_service_export_to
+        return any(exported_to(service_export_to(svc.export_to, default), svc.namespace, sidecar_ns)
+                   for svc in candidates)
 
     # -- teaching findings -----------------------------------------------------------------------
     def teaching(self) -> None:
@@ -345,6 +365,7 @@ class _Analyzer:
             self._no_merge(s)
             self._policy_and_firewall(s)
             self._hosts(s)
+            self._egress_capture(s)
             self._ingress(s)
 
     def _empty_selector(self, s: Sidecar) -> None:
@@ -447,6 +468,18 @@ class _Analyzer:
                 self.emit("SL0009", s.ref, _say("SL0009", port=listener.port.number,
                                                 hosts=few(list(listener.hosts), lang=None)),
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
+
+    def _egress_capture(self, s: Sidecar) -> None:
+        """``buildSidecarOutboundListeners``: captureMode NONE makes the listener a real socket on ``bind``
+        (``127.0.0.1`` without one, ``listener_address.go``), which redirected traffic never reaches."""
+        for i, listener in enumerate(s.spec.egress or ()):
+            if listener.capture_mode != "NONE":
+                continue
+            address = listener.bind or "127.0.0.1"
+            port = listener.port.number if listener.port and listener.port.number else None
+            where = f"{address}:{port}" if port else _say("SL0014.each-port", address=address)
+            self.emit("SL0014", s.ref, _say("SL0014", index=i, where=where, address=address),
+                      self.origin(s, ("spec", "egress", i, "captureMode")), f"spec.egress[{i}].captureMode")
 
     def _ingress(self, s: Sidecar) -> None:
         if not s.spec.ingress:

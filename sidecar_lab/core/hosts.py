@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["subset_of", "matches", "is_wildcard", "parse_host_entry", "HostImports", "exported_to"]
+__all__ = ["subset_of", "matches", "is_wildcard", "parse_host_entry", "HostImports", "exported_to",
+           "default_export_to", "service_export_to", "virtual_service_export_to"]
 
 
 def is_wildcard(host: str) -> bool:
@@ -124,23 +125,39 @@ class HostImports:
 
         An exclusion wins; then the entry for the service's own namespace is checked, then the ``*`` one.
         """
+        hit = self.import_key(host, namespace)
+        return hit[1] if hit is not None else None
+
+    def import_key(self, host: str, namespace: str) -> tuple[str, str] | None:
+        """(namespace key, entry) that imports ``host`` of ``namespace``: an exclusion wins, then its own
+        namespace's entries, then ``*``."""
         if self.excluded and self.is_excluded(host, namespace):
             return None
         own = self.by_namespace.get(namespace)
         if own is not None:
             hit = own.match(host)
             if hit is not None:
-                return hit
+                return namespace, hit
         star = self.by_namespace.get("*")
         if star is not None:
-            return star.match(host)
+            hit = star.match(host)
+            if hit is not None:
+                return "*", hit
         return None
 
-    def import_vs_entry(self, hosts: tuple[str, ...], namespace: str) -> str | None:
-        """The entry that imports a VirtualService of ``namespace`` with these hosts (``SelectVirtualServices``).
+    def imports_in(self, key: str, host: str) -> bool:
+        """Do the entries of namespace ``key`` match ``host`` (``hostClassification.Matches``, which
+        does not look at exclusions)?"""
+        patterns = self.by_namespace.get(key)
+        return patterns is not None and patterns.match(host) is not None
 
-        A host an exclusion covers is skipped; another host of the same VirtualService may still import it.
+    def import_vs_entry(self, hosts: tuple[str, ...], namespace: str, gateway_semantics: bool = False) -> str | None:
+        """The entry that imports a VirtualService of ``namespace`` with these hosts (``SelectVirtualServices``,
+        ``hostClassification.VSMatches``): wildcards match both ways, except for Gateway API routes, which
+        match as services do. A host an exclusion covers is skipped; another host of the same
+        VirtualService may still import it.
         """
+        compare = subset_of if gateway_semantics else matches
         for key in (namespace, "*"):
             patterns = self.by_namespace.get(key)
             if patterns is None:
@@ -148,15 +165,58 @@ class HostImports:
             for h in hosts:
                 if self.excluded and self.is_excluded(h, namespace):
                     continue
-                hit = patterns.match(h, matches)
+                hit = patterns.match(h, compare)
                 if hit is not None:
                     return hit
         return None
 
 
 def exported_to(export_to: tuple[str, ...], own_namespace: str, namespace: str) -> bool:
-    """Does an object of ``own_namespace`` with this ``exportTo`` reach ``namespace``?"""
+    """Does an object of ``own_namespace`` with this (effective) ``exportTo`` reach ``namespace``?
+
+    As ``initServiceRegistry`` and ``initVirtualServices`` index it: ``*`` makes it public whatever
+    else is listed; otherwise ``~`` hides it from everyone; ``.`` (or its own namespace) keeps it
+    in its namespace; any other entry exports it to that namespace.
+
+    >>> exported_to(("~", "web"), "app", "web"), exported_to(("*", "~"), "app", "web")
+    (False, True)
+    """
+    if "*" in export_to:
+        return True
+    if "~" in export_to:
+        return False
     for item in export_to:
-        if item == "*" or item == namespace or (item == "." and own_namespace == namespace):
+        if item == namespace or (item == "." and own_namespace == namespace):
             return True
     return False
+
+
+def default_export_to(default: tuple[str, ...] | None) -> tuple[str, ...]:
+    """What an object without ``exportTo`` gets from the mesh default (``initDefaultExportMaps``).
+
+    istiod honours only ``.`` and ``*`` in ``defaultServiceExportTo`` and
+    ``defaultVirtualServiceExportTo`` (``.`` first): any other default leaves such an object
+    exported nowhere. Unset, the default is ``*``.
+
+    >>> default_export_to(None), default_export_to([".", "*"]), default_export_to(["team-a"])
+    (('*',), ('.',), ('~',))
+    """
+    if default is None:
+        return ("*",)
+    if "." in default:
+        return (".",)
+    if "*" in default:
+        return ("*",)
+    return ("~",)
+
+
+def service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None) -> tuple[str, ...]:
+    """A Service's or ServiceEntry's effective ``exportTo``: as written, else ``defaultServiceExportTo``
+    (``push_context.go`` ``initServiceRegistry`` with ``initDefaultExportMaps``)."""
+    return written if written else default_export_to(mesh_default)
+
+
+def virtual_service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None) -> tuple[str, ...]:
+    """A VirtualService's effective ``exportTo``: as written, else ``defaultVirtualServiceExportTo``
+    (``push_context.go`` ``initVirtualServices``)."""
+    return written if written else default_export_to(mesh_default)

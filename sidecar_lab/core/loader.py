@@ -1,7 +1,8 @@
 """Read Kubernetes and Istio manifests into a :class:`~sidecar_lab.core.model.Mesh`.
 
-Files, directories (every ``*.yaml``/``*.yml`` below, in sorted path order)
-and ``-`` for standard input; multi-document YAML and ``kind: List``. Objects
+Files, directories (every ``*.yaml``/``*.yml``/``*.json`` below, in sorted path order)
+and ``-`` for standard input; multi-document YAML, JSON (``kubectl get -o json``, read by
+:mod:`sidecar_lab.core.jsonio`) and ``kind: List``. Objects
 of kinds the simulator does not use are skipped; anything malformed in a kind
 it does use is a :class:`~sidecar_lab.core.errors.ManifestError` naming the file,
 the line and the field path — a Sidecar is never dropped silently.
@@ -18,25 +19,31 @@ the line and the field path — a Sidecar is never dropped silently.
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ManifestError
 from .model import (
-    ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS, REGISTRY_ONLY, ContainerPort, Destination, EgressListener, EgressProxy,
-    IngressListener, Mesh, MeshConfig, Namespace, OutboundTrafficPolicy, PortSpec, Service,
-    ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source, VirtualService,
-    Workload, frozen_map,
+    ALLOW_ANY, ALLOW_ANY_DYNAMIC_DNS, REGISTRY_ONLY, ContainerPort, Destination, DestinationRule, EgressListener,
+    EgressProxy, GatewayHTTPRoute, HTTPDirectResponse, HTTPMatchRequest, HTTPMirror, HTTPRedirect, HTTPRoute,
+    IngressListener, L4Match, L4Route, Mesh, MeshConfig, Namespace, OutboundTrafficPolicy, PortSpec,
+    RouteDestination, Service, ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source,
+    StringMatch, Subset, VirtualService, Workload, frozen_map,
 )
-from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_path_text
+from .jsonio import json_error, looks_like_json, read_json_documents
+from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_manifest_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
 
 _ISTIO_NET = ("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3")
 _APPS = ("apps/v1", "apps/v1beta2", "apps/v1beta1", "extensions/v1beta1")
+_GATEWAY_API = ("gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")
 
 #: The kinds the simulator reads, and the apiVersions it knows for each.
 KNOWN_API_VERSIONS: Mapping[str, tuple[str, ...]] = {
@@ -51,6 +58,8 @@ KNOWN_API_VERSIONS: Mapping[str, tuple[str, ...]] = {
     "ServiceEntry": _ISTIO_NET,
     "VirtualService": _ISTIO_NET,
     "Sidecar": _ISTIO_NET,
+    "DestinationRule": _ISTIO_NET,
+    "HTTPRoute": _GATEWAY_API,
     "IstioOperator": ("install.istio.io/v1alpha1",),
 }
 _CONTROLLERS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
@@ -63,11 +72,16 @@ def _type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+#: The files a directory contributes, as ``kubectl apply -f DIR`` reads them.
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def manifest_files(paths: Sequence[str]) -> list[str]:
-    """Expand directories into their YAML files (sorted); keep files and ``-`` as given.
+    """Expand directories into their manifest files (``*.yaml``, ``*.yml``, ``*.json``,
+    sorted); keep files and ``-`` as given.
 
     A directory that cannot be read (itself or any directory below it), or that holds no
-    ``*.yaml``/``*.yml`` file at all, is a ManifestError naming it: nothing is skipped silently.
+    ``*.yaml``/``*.yml``/``*.json`` file at all, is a ManifestError naming it: nothing is skipped silently.
     Whether a file may be read at all (only regular files, within the size limit) is decided when
     it is read (:func:`sidecar_lab.core.yamlio.read_manifest_bytes`).
     """
@@ -91,10 +105,10 @@ def _directory_manifests(path: str) -> list[str]:
     for root, dirs, files in os.walk(path, onerror=unreadable):
         dirs.sort()
         for name in files:
-            if name.endswith((".yaml", ".yml")):
+            if name.endswith(MANIFEST_SUFFIXES):
                 found.append(os.path.join(root, name))
     if not found:
-        raise ManifestError("no manifests here: the directory holds no *.yaml or *.yml file", file=path)
+        raise ManifestError("no manifests here: the directory holds no *.yaml, *.yml or *.json file", file=path)
     return sorted(found)
 
 
@@ -106,15 +120,59 @@ def load(paths: Sequence[str] | str, *, stdin: Any = None, max_file_size: int | 
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [os.fspath(paths)]
-    builder = _Builder()
+    return load_inputs(read_inputs(paths, stdin=stdin, max_file_size=max_file_size))
+
+
+def read_inputs(paths: Sequence[str], *, stdin: Any = None,
+                max_file_size: int | None = None) -> list[tuple[str, bytes | str]]:
+    """``(name, content)`` of every manifest file the paths name, not yet decoded (directories
+    expanded, ``-`` read once, each within ``max_file_size``); :func:`load_inputs` builds the Mesh."""
+    out: list[tuple[str, bytes | str]] = []
     for path in manifest_files([os.fspath(p) for p in paths]):
         if path == "-":
-            raw = read_limited(stdin if stdin is not None else sys.stdin, "<stdin>", max_file_size)
-            text = decode_text(raw, "<stdin>") if isinstance(raw, bytes) else raw
-            builder.add_text(text, "<stdin>")
+            out.append(("<stdin>", read_limited(stdin if stdin is not None else sys.stdin, "<stdin>",
+                                                max_file_size)))
         else:
-            builder.add_text(read_path_text(path, max_file_size), path)
-    return builder.build()
+            out.append((path, read_manifest_bytes(path, max_file_size)))
+    return out
+
+
+def load_inputs(inputs: Iterable[tuple[str, bytes | str]]) -> Mesh:
+    """A Mesh from ``(name, content)`` pairs, as :func:`read_inputs` gives them.
+
+    A list is consumed as it is read (emptied), so that each file's bytes can be freed once decoded.
+    """
+    builder = _Builder()
+    with collector_paused():
+        if isinstance(inputs, list):
+            inputs = _draining(inputs)
+        for name, content in inputs:
+            text = decode_text(content, name) if isinstance(content, bytes) else content
+            del content
+            builder.add_text(text, name)
+        return builder.build()
+
+
+def _draining(items: list) -> Iterator:
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    Reading creates hundreds of thousands of objects and no garbage cycles; each collection pass
+    would walk all of them again, which makes reading a large mesh about twice as slow.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_text(text: str, file: str = "<memory>") -> Mesh:
@@ -128,9 +186,29 @@ def load_objects(objects: Iterable[Mapping], origin: str = "<cluster>") -> Mesh:
     """Build a Mesh from already-parsed objects (for example read from a live cluster)."""
     builder = _Builder()
     builder.origins.append(origin)
-    for i, obj in enumerate(objects):
-        builder.add_document(Document(obj, origin, i + 1))
-    return builder.build()
+    with collector_paused():
+        for i, obj in enumerate(objects):
+            builder.add_document(Document(obj, origin, i + 1))
+        return builder.build()
+
+
+def read_manifest_documents(text: str, file: str) -> Iterator[Document]:
+    """The documents of a manifest text: JSON when it looks like JSON (``kubectl get -o json``), else YAML.
+
+    JSON that does not parse is read as YAML (flow-style YAML looks like JSON too); when YAML
+    refuses it as well, the JSON error is the one reported.
+    """
+    if not looks_like_json(text):
+        yield from read_documents(text, file)
+        return
+    try:
+        documents = list(read_json_documents(text, file))
+    except json.JSONDecodeError as exc:
+        try:
+            documents = list(read_documents(text, file))
+        except ManifestError:
+            raise json_error(exc, file) from None
+    yield from documents
 
 
 class _View:
@@ -147,14 +225,16 @@ class _View:
     def get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
         value = self.data
         for i, key in enumerate(path):
-            if isinstance(key, int):
+            if key.__class__ is int:
                 value = value[key]
                 continue
-            if not isinstance(value, dict):
+            if value.__class__ is not dict and not isinstance(value, dict):
                 raise self.error(f"expected a mapping, got {_type_name(value)}", path[:i])
             value = value.get(key)
             if value is None:
                 return default
+        if value.__class__ is want:  # the common case, answered without building the tuple below
+            return value
         wanted = want if isinstance(want, tuple) else (want,)
         if isinstance(value, bool) and bool not in wanted or not isinstance(value, wanted):
             names = " or ".join(_TYPE_NAMES.get(w, w.__name__) for w in wanted)
@@ -196,6 +276,15 @@ class _View:
             out.append((item_path, number))
         return out
 
+    def mappings(self, path: tuple) -> list[tuple]:
+        """The path of each item of the list at ``path``; every item must be a mapping."""
+        out = []
+        for i, item in enumerate(self.list(path)):
+            if not isinstance(item, dict):
+                raise self.error(f"expected a mapping, got {_type_name(item)}", path + (i,))
+            out.append(path + (i,))
+        return out
+
     def str_list(self, path: tuple) -> tuple[str, ...]:
         items = self.list(path)
         for i, item in enumerate(items):
@@ -233,6 +322,13 @@ def list_items(doc: Document) -> list[tuple[dict, tuple]]:
                 raise doc.error(f"a list item must be a mapping, got {_type_name(item)}", path + ("items", i))
             queue.append((item, path + ("items", i)))
     return out
+
+
+def _release(data: dict, path: tuple) -> None:
+    """Drop the List item at ``path`` from its parent list (later items keep their indexes)."""
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = None
 
 
 def check_metadata(view: _View) -> None:
@@ -280,6 +376,8 @@ class _Builder:
         self.service_entries: dict[tuple, ServiceEntry] = {}
         self.virtual_services: dict[tuple, VirtualService] = {}
         self.sidecars: dict[tuple, Sidecar] = {}
+        self.destination_rules: dict[tuple, DestinationRule] = {}
+        self.http_routes: dict[tuple, GatewayHTTPRoute] = {}
         self.configmap_mesh: tuple[str, MeshConfig] | None = None
         self.operator_mesh: MeshConfig | None = None
         self.notes: list[str] = []
@@ -287,14 +385,22 @@ class _Builder:
     # -- documents ---------------------------------------------------------
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
-        for doc in read_documents(text, file):
-            self.add_document(doc)
+        for doc in read_manifest_documents(text, file):
+            self.add_document(doc, consume=True)
 
-    def add_document(self, doc: Document) -> None:
+    def add_document(self, doc: Document, *, consume: bool = False) -> None:
+        """Every object of the document; with ``consume`` (a document the loader parsed itself) each
+        List item is let go once built, so a large List is never held twice, as data and as model."""
         if not isinstance(doc.data, dict):
             raise doc.error(f"a manifest must be a mapping, got {_type_name(doc.data)}")
-        for data, prefix in list_items(doc):
+        objects = list_items(doc)
+        for i, (data, prefix) in enumerate(objects):
             self.add_object(_View(doc, data, prefix))
+            if consume and prefix:
+                objects[i] = None  # type: ignore[call-overload]
+                _release(doc.data, prefix)
+
+
 
     def add_object(self, view: _View) -> None:
         data = view.data
@@ -320,6 +426,9 @@ class _Builder:
         namespace = "" if kind in _CLUSTER_SCOPED else (view.str(("metadata", "namespace")) or "default")
         source = Source(view.doc.file, view.doc.line_of(view.prefix + ("metadata", "name")))
         getattr(self, "_add_" + kind.lower())(view, name, namespace, source)
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
     # -- kinds -------------------------------------------------------------
     def _put(self, table: dict, key: tuple, obj: Any, label: str) -> None:
@@ -410,13 +519,13 @@ class _Builder:
                                      view.str(path + ("protocol",)) or "TCP"))
         annotations = view.str_map(("metadata", "annotations"))
         export = annotations.get("networking.istio.io/exportTo")
-        export_to = tuple(x.strip() for x in export.split(",") if x.strip()) if export else ("*",)
+        export_to = tuple(x.strip() for x in export.split(",") if x.strip()) if export else ()
         selector = view.get(("spec", "selector"), dict)
         if selector is not None:
             selector = frozen_map(view.str_map(("spec", "selector")))
         svc_type = view.str(("spec", "type")) or "ClusterIP"
         svc = Service(namespace, name, tuple(ports), view.str(("spec", "clusterIP")), svc_type,
-                      view.str(("spec", "externalName")), selector, export_to or ("*",), created, source)
+                      view.str(("spec", "externalName")), selector, export_to, created, source)
         self._put(self.services, (namespace, name), svc, "Service")
 
     def _add_serviceentry(self, view: _View, name: str, namespace: str, source: Source) -> None:
@@ -426,35 +535,68 @@ class _Builder:
             ports.append(ServiceEntryPort(number, view.str(path + ("protocol",)),
                                           view.str(path + ("name",)), view.int(path + ("targetPort",))))
         selector = view.get(("spec", "workloadSelector", "labels"), dict)
+        endpoints = [view.str(path + ("address",), "") or "" for path in view.mappings(("spec", "endpoints"))]
         se = ServiceEntry(namespace, name, view.str_list(("spec", "hosts")),
                           view.str_list(("spec", "addresses")), tuple(ports),
                           view.str(("spec", "location")) or "MESH_EXTERNAL",
                           view.str(("spec", "resolution")) or "NONE",
-                          view.str_list(("spec", "exportTo")) or ("*",),
+                          view.str_list(("spec", "exportTo")),
                           frozen_map(selector) if selector is not None else None, created, source,
-                          frozen_map(view.str_map(("metadata", "labels"))))
+                          frozen_map(view.str_map(("metadata", "labels"))), tuple(endpoints))
         self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
 
     def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:
         created, _ = _timestamp(view)
-        destinations = []
-        for section in ("http", "tcp", "tls"):
-            for i, rule in enumerate(view.list(("spec", section))):
-                if not isinstance(rule, dict):
-                    raise view.error(f"expected a mapping, got {_type_name(rule)}", ("spec", section, i))
-                for j, route in enumerate(view.list(("spec", section, i, "route"))):
-                    path = ("spec", section, i, "route", j)
-                    if not isinstance(route, dict):
-                        raise view.error(f"expected a mapping, got {_type_name(route)}", path)
-                    host = view.str(path + ("destination", "host"))
-                    if host:
-                        destinations.append(Destination(host, view.int(path + ("destination", "port", "number")),
-                                                        view.str(path + ("destination", "subset"))))
+        http = tuple(_http_route(view, ("spec", "http", i)) for i in range(len(view.list(("spec", "http")))))
+        tcp = tuple(_l4_route(view, ("spec", "tcp", i)) for i in range(len(view.list(("spec", "tcp")))))
+        tls = tuple(_l4_route(view, ("spec", "tls", i)) for i in range(len(view.list(("spec", "tls")))))
+        destinations = tuple(d.destination for r in http + tcp + tls for d in r.route)
         vs = VirtualService(namespace, name, view.str_list(("spec", "hosts")),
                             view.str_list(("spec", "gateways")),
-                            view.str_list(("spec", "exportTo")) or ("*",), tuple(destinations),
-                            created, source)
+                            view.str_list(("spec", "exportTo")), destinations,
+                            created, source, http, tcp, tls)
         self._put(self.virtual_services, (namespace, name), vs, "VirtualService")
+
+    def _add_destinationrule(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        host = view.str(("spec", "host"))
+        if not host:
+            raise view.error("missing field: a DestinationRule needs a host", ("spec", "host"))
+        subsets = []
+        for path in view.mappings(("spec", "subsets")):
+            subset = view.str(path + ("name",))
+            if not subset:
+                raise view.error("missing field: name", path)
+            subsets.append(Subset(subset, frozen_map(view.str_map(path + ("labels",)))))
+        selector = view.get(("spec", "workloadSelector"), dict)
+        labels = frozen_map(view.str_map(("spec", "workloadSelector", "matchLabels"))) if selector is not None else None
+        dr = DestinationRule(namespace, name, host, tuple(subsets), view.str_list(("spec", "exportTo")), labels,
+                             view.get(("spec", "trafficPolicy"), dict) is not None, created, source)
+        self._put(self.destination_rules, (namespace, name), dr, "DestinationRule")
+
+    def _add_httproute(self, view: _View, name: str, namespace: str, source: Source) -> None:
+        created, _ = _timestamp(view)
+        parents = []
+        for i, path in enumerate(view.mappings(("spec", "parentRefs"))):
+            group = view.str(path + ("group",), "gateway.networking.k8s.io")
+            kind = view.str(path + ("kind",), "Gateway")
+            ref_name = view.str(path + ("name",))
+            if not ref_name:
+                raise view.error("missing field: name", path)
+            if kind == "Service" and group == "":
+                kind_key = "Service"
+            elif kind == "ServiceEntry" and group == "networking.istio.io":
+                kind_key = "ServiceEntry"
+            else:
+                if kind in ("Service", "ServiceEntry"):
+                    self.note(f"HTTPRoute {namespace}/{name} ({source}): parentRefs[{i}] names {kind} {ref_name} "
+                              f"in group {group!r}; a Service parent needs group: \"\" (ServiceEntry: "
+                              "networking.istio.io), so istiod ignores this parent")
+                kind_key = f"{group}/{kind}"
+            parents.append((kind_key, view.str(path + ("namespace",), namespace), ref_name, view.int(path + ("port",))))
+        rules = tuple(_gateway_rule(view, ("spec", "rules", i)) for i in range(len(view.list(("spec", "rules")))))
+        route = GatewayHTTPRoute(namespace, name, tuple(parents), rules, created, source)
+        self._put(self.http_routes, (namespace, name), route, "HTTPRoute")
 
     def _add_sidecar(self, view: _View, name: str, namespace: str, source: Source) -> None:
         from .schema import sidecar_type_errors
@@ -468,9 +610,8 @@ class _Builder:
             path, message = problems[0]
             raise view.error(message, tuple(path))
         prefix_len = len(view.prefix)
-        positions = {path[prefix_len:]: line for path, line in view.doc.positions().items()
-                     if path[:prefix_len] == view.prefix and len(path) > prefix_len
-                     and path[prefix_len] == "spec"}
+        positions = {path[prefix_len:]: line
+                     for path, line in view.doc.positions_under(view.prefix + ("spec",)).items()}
         sidecar = Sidecar(namespace, name, sidecar_spec(raw), frozen_map(raw), view.data["apiVersion"],
                           created, created_text,
                           frozen_map(view.str_map(("metadata", "annotations"))), source,
@@ -527,9 +668,156 @@ class _Builder:
             virtual_services=tuple(self.virtual_services.values()),
             sidecars=tuple(self.sidecars.values()),
             mesh_config=mesh_config,
+            destination_rules=tuple(self.destination_rules.values()),
+            http_routes=tuple(self.http_routes.values()),
             origins=tuple(self.origins),
             notes=tuple(self.notes),
         )
+
+
+_MATCH_KINDS = ("exact", "prefix", "regex")
+
+
+def _string_match(view: _View, path: tuple, presence: bool = False) -> StringMatch | None:
+    """Istio's ``StringMatch`` at ``path``: None when absent (or, with ``presence``, when it only asks
+    that the header be there: ``{}`` or the regex ``*``, as ``canBeConvertedToPresentMatch``)."""
+    raw = view.get(path, dict)
+    if raw is None:
+        return None
+    for kind in _MATCH_KINDS:
+        value = view.get(path + (kind,), str)
+        if value is not None:
+            if presence and kind == "regex" and value == "*":
+                return None
+            return StringMatch(kind, value)
+    return None
+
+
+def _string_match_map(view: _View, path: tuple) -> tuple[tuple[str, StringMatch | None], ...]:
+    return tuple((key, _string_match(view, path + (key,), presence=True)) for key in view.map(path))
+
+
+def _destination(view: _View, path: tuple) -> Destination | None:
+    host = view.str(path + ("host",))
+    if not host:
+        return None
+    return Destination(host, view.int(path + ("port", "number")), view.str(path + ("subset",)))
+
+
+def _route_destinations(view: _View, path: tuple) -> tuple[RouteDestination, ...]:
+    out = []
+    for item in view.mappings(path):
+        dest = _destination(view, item + ("destination",))
+        if dest is not None:
+            out.append(RouteDestination(dest, view.int(item + ("weight",), 0) or 0))
+    return tuple(out)
+
+
+def _percent(view: _View, path: tuple) -> float | None:
+    value = view.get(path + ("value",), (int, float))
+    return float(value) if value is not None else None
+
+
+def _http_route(view: _View, path: tuple) -> HTTPRoute:
+    """One ``http[]`` entry of a VirtualService, as Istio's ``HTTPRoute`` message."""
+    if not isinstance(view.get(path, dict), dict):
+        raise view.error("expected a mapping", path)
+    matches = []
+    for mpath in view.mappings(path + ("match",)):
+        matches.append(HTTPMatchRequest(
+            view.str(mpath + ("name",), "") or "", _string_match(view, mpath + ("uri",)),
+            _string_match(view, mpath + ("scheme",)), _string_match(view, mpath + ("method",)),
+            _string_match(view, mpath + ("authority",)), _string_match_map(view, mpath + ("headers",)),
+            _string_match_map(view, mpath + ("withoutHeaders",)), _string_match_map(view, mpath + ("queryParams",)),
+            bool(view.get(mpath + ("ignoreUriCase",), bool, False)), view.int(mpath + ("port",), 0) or 0,
+            frozen_map(view.str_map(mpath + ("sourceLabels",))), view.str(mpath + ("sourceNamespace",), "") or "",
+            view.str_list(mpath + ("gateways",))))
+    redirect = None
+    if view.get(path + ("redirect",), dict) is not None:
+        rpath = path + ("redirect",)
+        redirect = HTTPRedirect(view.str(rpath + ("uri",), "") or "", view.str(rpath + ("authority",), "") or "",
+                                view.str(rpath + ("scheme",), "") or "", view.int(rpath + ("port",)),
+                                view.str(rpath + ("derivePort",)), view.int(rpath + ("redirectCode",), 0) or 0)
+    direct = None
+    if view.get(path + ("directResponse",), dict) is not None:
+        dpath = path + ("directResponse",)
+        status = view.int(dpath + ("status",))
+        if status is None:
+            raise view.error("missing field: status", dpath)
+        direct = HTTPDirectResponse(status, view.str(dpath + ("body", "string")) or view.str(dpath + ("body", "bytes")))
+    delegate = None
+    if view.get(path + ("delegate",), dict) is not None:
+        delegate = (view.str(path + ("delegate", "name"), "") or "", view.str(path + ("delegate", "namespace"), "") or "")
+    mirror = None
+    mirror_dest = _destination(view, path + ("mirror",)) if view.get(path + ("mirror",), dict) is not None else None
+    if mirror_dest is not None:
+        mirror = HTTPMirror(mirror_dest, _percent(view, path + ("mirrorPercentage",)))
+    mirrors = []
+    for mpath in view.mappings(path + ("mirrors",)):
+        dest = _destination(view, mpath + ("destination",))
+        if dest is not None:
+            mirrors.append(HTTPMirror(dest, _percent(view, mpath + ("percentage",))))
+    return HTTPRoute(view.str(path + ("name",), "") or "", tuple(matches), _route_destinations(view, path + ("route",)),
+                     redirect, direct, delegate, mirror, tuple(mirrors))
+
+
+def _l4_route(view: _View, path: tuple) -> L4Route:
+    """One ``tcp[]`` or ``tls[]`` entry of a VirtualService."""
+    if not isinstance(view.get(path, dict), dict):
+        raise view.error("expected a mapping", path)
+    matches = []
+    for mpath in view.mappings(path + ("match",)):
+        matches.append(L4Match(view.int(mpath + ("port",), 0) or 0, frozen_map(view.str_map(mpath + ("sourceLabels",))),
+                               view.str(mpath + ("sourceNamespace",), "") or "", view.str_list(mpath + ("gateways",)),
+                               view.str_list(mpath + ("destinationSubnets",)), view.str_list(mpath + ("sniHosts",))))
+    return L4Route(tuple(matches), _route_destinations(view, path + ("route",)))
+
+
+def _gateway_rule(view: _View, path: tuple) -> dict:
+    """One ``rules[]`` entry of a Gateway API HTTPRoute, checked and made plain (API defaults filled in)."""
+    if not isinstance(view.get(path, dict), dict):
+        raise view.error("expected a mapping", path)
+    matches = []
+    for mpath in view.mappings(path + ("matches",)):
+        headers, params = (tuple((view.str(h + ("name",), "") or "", view.str(h + ("type",), "Exact"),
+                                  view.str(h + ("value",), "") or "") for h in view.mappings(mpath + (key,)))
+                           for key in ("headers", "queryParams"))
+        matches.append({"path_type": view.str(mpath + ("path", "type"), "PathPrefix"),
+                        "path": view.str(mpath + ("path", "value"), "/"),
+                        "headers": headers, "query_params": params,
+                        "method": view.str(mpath + ("method",))})
+    backends = [_backend_ref(view, bpath) for bpath in view.mappings(path + ("backendRefs",))]
+    filters = []
+    for fpath in view.mappings(path + ("filters",)):
+        kind = view.str(fpath + ("type",), "") or ""
+        entry: dict = {"type": kind}
+        if kind == "RequestRedirect":
+            rpath = fpath + ("requestRedirect",)
+            entry.update(scheme=view.str(rpath + ("scheme",)), hostname=view.str(rpath + ("hostname",)),
+                         port=view.int(rpath + ("port",)), status=view.int(rpath + ("statusCode",)),
+                         path_type=view.str(rpath + ("path", "type")),
+                         full_path=view.str(rpath + ("path", "replaceFullPath")),
+                         prefix=view.str(rpath + ("path", "replacePrefixMatch")))
+        elif kind == "RequestMirror":
+            entry["backend"] = _backend_ref(view, fpath + ("requestMirror", "backendRef"))
+        filters.append(entry)
+    return {"name": view.str(path + ("name",)), "matches": tuple(matches), "filters": tuple(filters),
+            "backends": tuple(backends)}
+
+
+def _backend_ref(view: _View, path: tuple) -> dict:
+    return {"group": view.str(path + ("group",), "") or "", "kind": view.str(path + ("kind",), "Service"),
+            "name": view.str(path + ("name",), "") or "", "namespace": view.str(path + ("namespace",)),
+            "port": view.int(path + ("port",)), "weight": view.int(path + ("weight",), 1)}
+
+
+def _export_list(data: dict, key: str, fail: Any) -> tuple[str, ...] | None:
+    if key not in data or data[key] is None:
+        return None
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail("expected a list of strings", (key,))
+    return tuple(value)
 
 
 def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConfig:
@@ -561,7 +849,10 @@ def _mesh_config(data: dict, fail: Any, origin: str, source: Source) -> MeshConf
     policy = _mapping(data, ("defaultTrafficPolicy",), fail) or {}  # Istio 1.31 (Rules.mesh_default_traffic_policy)
     pool = _mapping(policy, ("defaultTrafficPolicy", "connectionPool"), fail)
     return MeshConfig(root_namespace=root, outbound_mode=mode, outbound_mode_from=mode_from, source=source,
-                      proxy_metadata=frozen_map(metadata), default_connection_pool=frozen_map(pool) if pool else None)
+                      proxy_metadata=frozen_map(metadata), default_connection_pool=frozen_map(pool) if pool else None,
+                      default_service_export_to=_export_list(data, "defaultServiceExportTo", fail),
+                      default_virtual_service_export_to=_export_list(data, "defaultVirtualServiceExportTo", fail),
+                      default_destination_rule_export_to=_export_list(data, "defaultDestinationRuleExportTo", fail))
 
 
 def _mapping(data: dict, path: tuple, fail: Any) -> dict | None:

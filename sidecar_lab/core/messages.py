@@ -159,6 +159,46 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "traffic.listener-sni": "listener {listener} matches SNI {sni} for {service}",
     "traffic.listener-whole-port": ("listener {listener} belongs to {service}, a service without a VIP: "
                                     "it captures the whole port, whatever the destination"),
+    # Round 2: aliases, ranges, loopback, routes, clusters, injection (istiod 1.26)
+    "traffic.alias": ("{alias} is an ExternalName Service: an alias of {target}, with no listener or cluster of "
+                      "its own; its name is a domain of {target}'s virtual host"),
+    "traffic.ip-in-range": "{ip} is inside the addresses of the ServiceEntry {entry} ({host})",
+    "traffic.ip-of-service": "{ip} is the address of {service}",
+    "traffic.loopback": "{ip}:{port} is a loopback address: iptables does not capture it and no Envoy listener is bound there",
+    "traffic.capture-none-not-reached": ("{listener} binds a real socket (captureMode NONE): traffic iptables "
+                                         "redirects never reaches it; the application must connect to that address"),
+    "traffic.listener-bound": "{listener} is a real socket (captureMode NONE): the application connected to it directly",
+    "traffic.not-http": "{listener} speaks HTTP only: this connection is not plaintext HTTP and is reset",
+    "traffic.cluster-not-found": "cluster {cluster} does not exist in this proxy (Envoy: cluster not found)",
+    "traffic.weighted": "weighted destinations, the split: {split}",
+    "traffic.subset": "subset {subset} of the DestinationRule: cluster {cluster}",
+    "traffic.mirror": "a copy of the request is mirrored to {clusters} (its answer is ignored)",
+    "traffic.cluster-host-not-visible": "{host} is not a service this proxy sees, so it has no cluster for it",
+    "traffic.subset-not-defined": ("no DestinationRule this proxy uses for {host} defines subset {subset} "
+                                   "(DestinationRule: {rule})"),
+    "traffic.cluster-port-missing": "{host} has no port {port}: a destination without a port takes the listener's port",
+    "traffic.listener-cidr": "listener {listener} matches the destination in {cidr} for {service}",
+    "traffic.l4-route": "the tcp/tls route of VirtualService {vs} decides the cluster",
+    "traffic.route-table": "route table {route} (the service's own, for sniffed HTTP)",
+    "traffic.no-virtual-host": "route table {route} has no virtual host for Host {host} and no catch-all",
+    "traffic.no-route": "no route of virtual host {vhost} matches the request: Envoy answers 404 itself",
+    "traffic.route-matched": "route {route} of {kind} {vs} matches ({where})",
+    "traffic.direct-response": "the route answers itself: directResponse {status}",
+    "traffic.redirect": "the route answers itself: redirect {code} to {location}",
+    "curl.cluster-not-found": "HTTP {status} with an empty body from Envoy (no such cluster); curl exits 0",
+    "curl.no-route": "HTTP 404 with an empty body from Envoy (no route matched); curl exits 0",
+    "curl.direct-response": "HTTP {status} from Envoy itself, body: {body!r}; curl exits 0",
+    "curl.redirect": "HTTP {code} from Envoy, Location: {location}; curl prints nothing unless -L; exits 0",
+    "curl.loopback": "nothing listens there unless the pod itself does: usually connection refused; curl exits 7",
+    "proxy.namespace-label-not-enabled": ("the namespace has istio-injection={value}: no injection webhook "
+                                          "selects it, whatever the pod says"),
+    "proxy.namespace-empty-revision": "the namespace has an empty istio.io/rev label: no revision's webhook selects it",
+    "proxy.pod-empty-revision": "the pod has an empty istio.io/rev label: no revision's webhook selects it",
+    "proxy.pod-revision": ("the pod's own label istio.io/rev={revision} selects that revision's injector "
+                           "(the namespace has no injection label)"),
+    "proxy.host-network": "the pod uses hostNetwork: true, and the injector never injects such pods",
+    "proxy.pod-opt-out-value": ("the pod's sidecar.istio.io/inject {how} is \"{value}\": only y, yes, true or on "
+                                "ask for injection, any other value refuses it"),
     "traffic.dns-absolute": "{host} ends with a dot: DNS looks it up as written, without the search list",
     "traffic.absolute-fqdn-vhost": ("the Host header {host} ends with a dot: from Istio {since} every virtual host "
                                     "also lists its name with a trailing dot, so it matches"),
@@ -284,6 +324,46 @@ CATALOG["ko"].update({
     "traffic.listener-sni": "리스너 {listener}: SNI {sni} 일치, {service}의 트래픽으로 받습니다",
     "traffic.listener-whole-port": ("리스너 {listener}: VIP가 없는 서비스 {service}의 것으로, "
                                     "목적지와 상관없이 포트 전체를 가로챕니다"),
+    "traffic.alias": ("{alias}는 ExternalName Service입니다: {target}의 별칭이라 자체 리스너나 클러스터가 없고, "
+                      "이름이 {target} 가상 호스트의 도메인이 됩니다"),
+    "traffic.ip-in-range": "{ip}는 ServiceEntry {entry}({host})의 addresses 범위 안에 있습니다",
+    "traffic.ip-of-service": "{ip}는 {service}의 주소입니다",
+    "traffic.loopback": ("{ip}:{port}는 루프백 주소입니다: iptables가 가로채지 않고, 그 주소에 바인딩된 "
+                         "Envoy 리스너도 없습니다"),
+    "traffic.capture-none-not-reached": ("{listener}는 실제 소켓을 여는 리스너입니다(captureMode NONE): iptables가 "
+                                         "리다이렉트한 트래픽은 여기에 닿지 않으니, 앱이 그 주소로 직접 연결해야 합니다"),
+    "traffic.listener-bound": "{listener}는 실제 소켓입니다(captureMode NONE): 앱이 여기에 직접 연결했습니다",
+    "traffic.not-http": "{listener}는 HTTP만 받습니다: 평문 HTTP가 아닌 이 연결은 끊깁니다",
+    "traffic.cluster-not-found": "이 프록시에는 {cluster} 클러스터가 없습니다(Envoy: cluster not found)",
+    "traffic.weighted": "가중치 라우팅, 나누는 비율: {split}",
+    "traffic.subset": "DestinationRule의 subset {subset}: {cluster} 클러스터",
+    "traffic.mirror": "요청 사본이 {clusters}로 미러링됩니다(그 응답은 무시됩니다)",
+    "traffic.cluster-host-not-visible": "{host}는 이 프록시에 보이는 서비스가 아니라서 클러스터가 없습니다",
+    "traffic.subset-not-defined": ("이 프록시가 {host}에 쓰는 DestinationRule에 subset {subset}이 정의되어 있지 "
+                                   "않습니다(DestinationRule: {rule})"),
+    "traffic.cluster-port-missing": "{host}에는 {port}번 포트가 없습니다: 포트를 적지 않은 destination은 리스너의 포트를 씁니다",
+    "traffic.listener-cidr": "리스너 {listener}: 목적지가 {cidr} 범위에 들어 {service}의 트래픽으로 받습니다",
+    "traffic.l4-route": "VirtualService {vs}의 tcp/tls 라우트가 클러스터를 정합니다",
+    "traffic.route-table": "라우트 테이블 {route}(프로토콜 감지된 HTTP용, 그 서비스 전용)",
+    "traffic.no-virtual-host": "라우트 테이블 {route}에 Host {host}에 맞는 가상 호스트도, catch-all도 없습니다",
+    "traffic.no-route": "가상 호스트 {vhost}의 어떤 라우트도 요청과 맞지 않습니다: Envoy가 직접 404로 응답합니다",
+    "traffic.route-matched": "{kind} {vs}의 라우트 {route}가 맞습니다({where})",
+    "traffic.direct-response": "라우트가 직접 응답합니다: directResponse {status}",
+    "traffic.redirect": "라우트가 직접 응답합니다: {location}(으)로 {code} 리다이렉트",
+    "curl.cluster-not-found": "Envoy가 본문 없는 HTTP {status}로 응답합니다(그런 클러스터 없음). curl 종료 코드 0",
+    "curl.no-route": "Envoy가 본문 없는 HTTP 404로 응답합니다(맞는 라우트 없음). curl 종료 코드 0",
+    "curl.direct-response": "Envoy가 직접 HTTP {status}로 응답합니다. 본문: {body!r}. curl 종료 코드 0",
+    "curl.redirect": "Envoy가 HTTP {code}로 응답합니다. Location: {location}. -L이 없으면 curl은 아무것도 출력하지 않고 0으로 종료합니다",
+    "curl.loopback": "파드 자신이 그 포트를 열고 있지 않다면 보통 연결이 거부됩니다. curl 종료 코드 7",
+    "proxy.namespace-label-not-enabled": ("네임스페이스에 istio-injection={value} 레이블이 있습니다: 파드가 뭐라고 하든 "
+                                          "어떤 주입 웹훅도 선택하지 않습니다"),
+    "proxy.namespace-empty-revision": "네임스페이스의 istio.io/rev 레이블 값이 비어 있습니다: 어떤 리비전의 웹훅도 선택하지 않습니다",
+    "proxy.pod-empty-revision": "파드의 istio.io/rev 레이블 값이 비어 있습니다: 어떤 리비전의 웹훅도 선택하지 않습니다",
+    "proxy.pod-revision": ("네임스페이스에 주입 레이블이 없어도, 파드 자신의 istio.io/rev={revision} 레이블이 "
+                           "그 리비전의 인젝터를 선택합니다"),
+    "proxy.host-network": "파드가 hostNetwork: true를 씁니다: 인젝터는 이런 파드에 절대 주입하지 않습니다",
+    "proxy.pod-opt-out-value": ("파드의 sidecar.istio.io/inject {how} 값이 \"{value}\"입니다: y, yes, true, on만 주입을 "
+                                "요청하고, 다른 값은 모두 주입을 거부합니다"),
     "traffic.dns-absolute": "{host}는 점(.)으로 끝납니다: DNS는 검색 목록 없이 적힌 그대로 조회합니다",
     "traffic.absolute-fqdn-vhost": ("Host 헤더 {host}는 점(.)으로 끝납니다: Istio {since}부터는 모든 가상 호스트가 "
                                     "끝에 점을 붙인 이름도 함께 가지므로 일치합니다"),
@@ -399,10 +479,16 @@ CATALOG["en"].update({
     "analyze.SL0009": "the egress listener on port {port} imports no service: none of [{hosts}] has port {port}",
     "analyze.SL0010": ("ingress port {port} has captureMode NONE and no bind: Envoy binds 0.0.0.0:{port} itself, "
                        "clashing with an application listening on that port"),
-    "analyze.SL0011": ("no Pod matches the selector \"{selector}\", but the pod template of {templates} does: "
-                       "istioctl analyze would report IST0101 here"),
+    "analyze.SL0011": ("no Pod in the inputs matches the selector \"{selector}\" (istioctl's IST0101 above), but the "
+                       "pod template of {templates} does: the Sidecar selects its pods once they run"),
     "analyze.SL0012": ("ingress port {port} is not a target port of any Service selecting this Sidecar's workloads: "
                        "nothing will send traffic to it"),
+    "analyze.SL0013": ("The Sidecars {sidecars} in namespace \"{namespace}\" select the pod template of {template}: "
+                       "once its pods run, istioctl reports IST0110, and istiod uses {oldest} (the oldest, then the "
+                       "first name)"),
+    "analyze.SL0014": ("egress listener {index} has captureMode NONE: istiod binds {where} as a real socket, which "
+                       "traffic redirected by iptables never reaches; the application must connect to {address} itself"),
+    "analyze.SL0014.each-port": "{address} (each service port)",
     "analyze.more": "{shown} and {count} more",
     "analyze.why.IST0002": "istiod still reads egressProxy, so the field is deprecated, not ignored",
     "analyze.why.IST0110": "istiod does not leave this undefined: the oldest Sidecar (then the first name) wins",
@@ -425,6 +511,10 @@ CATALOG["en"].update({
                            "will select"),
     "analyze.why.SL0012": ("an ingress listener replaces the automatic inbound setup; no Service sends traffic to "
                            "this port"),
+    "analyze.why.SL0013": ("istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as "
+                           "soon as its pods run (IST0110), and istiod then takes the oldest"),
+    "analyze.why.SL0014": ("an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): "
+                           "traffic iptables redirects never reaches it"),
 })
 CATALOG["ko"].update({
     "analyze.SL0001": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 Sidecar보다 "
@@ -453,10 +543,17 @@ CATALOG["ko"].update({
                        "가진 것이 없습니다"),
     "analyze.SL0010": ("ingress {port}번 포트가 captureMode NONE인데 bind가 없습니다: Envoy가 직접 0.0.0.0:{port}에 "
                        "바인딩하므로, 그 포트에서 대기하는 애플리케이션과 충돌합니다"),
-    "analyze.SL0011": ("셀렉터 \"{selector}\"에 일치하는 Pod는 없지만 {templates}의 파드 템플릿은 일치합니다: "
-                       "istioctl analyze라면 여기서 IST0101을 보고합니다"),
+    "analyze.SL0011": ("입력에 있는 어떤 Pod도 셀렉터 \"{selector}\"에 일치하지 않지만(위의 istioctl IST0101), "
+                       "{templates}의 파드 템플릿은 일치합니다: 파드가 실행되면 이 Sidecar가 그 파드들을 고릅니다"),
     "analyze.SL0012": ("ingress {port}번 포트는 이 Sidecar의 워크로드를 선택하는 어떤 Service의 target port도 "
                        "아닙니다: 이 포트로 트래픽을 보낼 곳이 없습니다"),
+    "analyze.SL0013": ("네임스페이스 \"{namespace}\"의 Sidecar {sidecars}가 모두 {template}의 파드 템플릿을 고릅니다: "
+                       "파드가 실행되면 istioctl이 IST0110을 보고하고, istiod는 {oldest}을(를) 씁니다(가장 오래된 것, "
+                       "같으면 이름이 앞선 것)"),
+    "analyze.SL0014": ("egress 리스너 {index}의 captureMode가 NONE입니다: istiod가 {where}에 실제 소켓을 바인딩하는데, "
+                       "iptables가 가로챈 트래픽은 여기에 닿지 않습니다. 애플리케이션이 직접 {address}로 연결해야 "
+                       "합니다"),
+    "analyze.SL0014.each-port": "{address}(서비스 포트마다)",
     "analyze.more": "{shown} 외 {count}개",
     "analyze.why.IST0002": "istiod는 아직 egressProxy를 읽습니다. 이 필드는 무시되는 것이 아니라 폐기 예정일 뿐입니다",
     "analyze.why.IST0110": "istiod에서 이 동작은 정해져 있습니다: 가장 오래된 Sidecar(같으면 이름이 앞선 것)가 이깁니다",
@@ -481,6 +578,10 @@ CATALOG["ko"].update({
                            "대상입니다"),
     "analyze.why.SL0012": ("ingress 리스너는 자동 인바운드 설정을 대체합니다. 이 포트로 트래픽을 보내는 Service가 "
                            "없습니다"),
+    "analyze.why.SL0013": ("istioctl은 Pod만 봅니다: 한 파드 템플릿에 일치하는 셀렉터 Sidecar 두 개는 파드가 실행되는 "
+                           "순간 충돌하고(IST0110), 그러면 istiod는 가장 오래된 것을 씁니다"),
+    "analyze.why.SL0014": ("captureMode NONE인 egress 리스너는 실제 소켓(bind가 없으면 127.0.0.1)에 바인딩합니다: "
+                           "iptables가 가로챈 트래픽은 여기에 닿지 않습니다"),
 })
 
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
@@ -509,6 +610,10 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "verdict.BLOCKED": "BLOCKED",
     "verdict.DIRECT": "DIRECT",
     "verdict.DNS_FAILURE": "DNS_FAILURE",
+    "verdict.CLUSTER_NOT_FOUND": "CLUSTER_NOT_FOUND",
+    "verdict.NO_ROUTE": "NO_ROUTE",
+    "verdict.DIRECT_RESPONSE": "DIRECT_RESPONSE",
+    "verdict.REDIRECT": "REDIRECT",
     # proxy kinds and scopes
     "proxy.sidecar": "sidecar proxy",
     "proxy.gateway": "gateway proxy",
@@ -595,6 +700,16 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "text.verdict": "verdict:",
     "text.istio": "istio:",
     "text.client-sees": "client sees:",
+    "text.route-table": "(table {table}, route {route})",
+    "text.route-table-only": "(table {table})",
+    "text.unnamed": "(unnamed)",
+    "text.split": "split:",
+    "text.mirror": "mirror:",
+    "text.missing": "(missing)",
+    "text.alias-of": "alias of {host}, no cluster of its own",
+    "text.aliases": "aliases {hosts}",
+    "text.destination-rule": "DestinationRule {rule}",
+    "text.subsets": "subsets {subsets}",
     "text.destination-sees": "destination sees the request coming from:",
     "text.why": "why:",
     "text.legend": "legend:",
@@ -644,6 +759,16 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "text.verdict": "판정:",
     "text.istio": "Istio:",
     "text.client-sees": "클라이언트가 보는 것:",
+    "text.route-table": "(라우트 테이블 {table}, 라우트 {route})",
+    "text.route-table-only": "(라우트 테이블 {table})",
+    "text.unnamed": "(이름 없음)",
+    "text.split": "가중치:",
+    "text.mirror": "미러링:",
+    "text.missing": "(없음)",
+    "text.alias-of": "{host}의 별칭, 자체 클러스터 없음",
+    "text.aliases": "별칭 {hosts}",
+    "text.destination-rule": "DestinationRule {rule}",
+    "text.subsets": "subset {subsets}",
     "text.destination-sees": "목적지가 보는 출발지 주소:",
     "text.why": "이유:",
     "text.legend": "범례:",
@@ -675,6 +800,10 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "verdict.BLOCKED": "차단(BLOCKED)",
     "verdict.DIRECT": "직접(DIRECT)",
     "verdict.DNS_FAILURE": "DNS 실패(DNS_FAILURE)",
+    "verdict.CLUSTER_NOT_FOUND": "클러스터 없음(CLUSTER_NOT_FOUND)",
+    "verdict.NO_ROUTE": "라우트 없음(NO_ROUTE)",
+    "verdict.DIRECT_RESPONSE": "직접 응답(DIRECT_RESPONSE)",
+    "verdict.REDIRECT": "리다이렉트(REDIRECT)",
     "proxy.sidecar": "사이드카 프록시",
     "proxy.gateway": "게이트웨이 프록시",
     "proxy.none": "프록시 없음",
@@ -785,8 +914,6 @@ LABELS["en"].update({
     "size.assumption": "assumption: {text}",
     "size.assumption.estimate": ("memory (MiB) and xDS bytes are estimates from a linear model calibrated to "
                                  "published measurements (docs/sizing.md), not measurements"),
-    "size.assumption.subsets-not-modelled": ("DestinationRule subsets are not read yet: each subset would add a "
-                                             "cluster per port"),
     "size.assumption.endpoints-assumed": ("some visible Service has no Pod in the manifests: counted as 1 endpoint "
                                           "per port"),
     "size.assumption.controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
@@ -902,8 +1029,6 @@ LABELS["ko"].update({
     "size.assumption": "가정: {text}",
     "size.assumption.estimate": ("메모리(MiB)와 xDS 바이트는 공개된 측정값에 맞춘 선형 모델의 추정값이지 "
                                  "측정값이 아닙니다(docs/sizing.md)"),
-    "size.assumption.subsets-not-modelled": ("DestinationRule subset은 아직 읽지 않습니다: subset마다 포트당 "
-                                             "클러스터가 하나씩 더 생깁니다"),
     "size.assumption.endpoints-assumed": ("보이는 Service 가운데 매니페스트에 Pod가 없는 것이 있습니다: 포트당 "
                                           "엔드포인트 1개로 셉니다"),
     "size.assumption.controller-one-pod": "매니페스트에 Pod가 없는 Deployment/StatefulSet 등은 파드 하나로 셉니다",

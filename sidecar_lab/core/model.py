@@ -15,6 +15,8 @@ from typing import Any, Mapping
 __all__ = [
     "EMPTY", "Source", "Namespace", "ContainerPort", "Workload", "ServicePort", "Service",
     "ServiceEntryPort", "ServiceEntry", "Destination", "VirtualService", "PortSpec",
+    "StringMatch", "HTTPMatchRequest", "RouteDestination", "HTTPRedirect", "HTTPDirectResponse", "HTTPMirror",
+    "HTTPRoute", "L4Match", "L4Route", "Subset", "DestinationRule", "GatewayHTTPRoute", "GATEWAY_SEMANTICS",
     "EgressListener", "IngressListener", "EgressProxy", "OutboundTrafficPolicy", "SidecarSpec",
     "Sidecar", "MeshConfig", "Mesh", "frozen_map", "ObjectRef",
     "REGISTRY_ONLY", "ALLOW_ANY", "ALLOW_ANY_DYNAMIC_DNS", "GATEWAY_LABELS",
@@ -141,7 +143,9 @@ class Service:
     type: str = "ClusterIP"
     external_name: str | None = None
     selector: Mapping[str, str] | None = None
-    export_to: tuple[str, ...] = ("*",)
+    #: As written (annotation ``networking.istio.io/exportTo``); empty means "not set" (the mesh's
+    #: ``defaultServiceExportTo`` applies).
+    export_to: tuple[str, ...] = ()
     created: float = 0.0
     source: Source = Source()
 
@@ -174,11 +178,14 @@ class ServiceEntry:
     ports: tuple[ServiceEntryPort, ...] = ()
     location: str = "MESH_EXTERNAL"
     resolution: str = "NONE"
-    export_to: tuple[str, ...] = ("*",)
+    #: As written; empty means "not set" (the mesh's ``defaultServiceExportTo`` applies).
+    export_to: tuple[str, ...] = ()
     workload_selector: Mapping[str, str] | None = None
     created: float = 0.0
     source: Source = Source()
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    #: ``endpoints[].address`` as written (IPs, hostnames or unix sockets).
+    endpoint_addresses: tuple[str, ...] = ()
 
     @property
     def ref(self) -> ObjectRef:
@@ -192,17 +199,126 @@ class Destination:
     subset: str | None = None
 
 
+#: ``VirtualService.semantics`` of a route converted from a Gateway API ``HTTPRoute`` (istiod's
+#: ``internal.istio.io/route-semantics: gateway`` annotation).
+GATEWAY_SEMANTICS = "gateway"
+
+
+@dataclass(frozen=True, slots=True)
+class StringMatch:
+    """Istio's ``StringMatch``: ``kind`` is ``exact``, ``prefix`` or ``regex``; None in a header map
+    means a presence match (an empty match, or the regex ``*``)."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPMatchRequest:
+    """One ``http[].match[]`` entry of a VirtualService."""
+
+    name: str = ""
+    uri: StringMatch | None = None
+    scheme: StringMatch | None = None
+    method: StringMatch | None = None
+    authority: StringMatch | None = None
+    #: (header name, match or None for a presence match), in the order written.
+    headers: tuple[tuple[str, StringMatch | None], ...] = ()
+    without_headers: tuple[tuple[str, StringMatch | None], ...] = ()
+    query_params: tuple[tuple[str, StringMatch | None], ...] = ()
+    ignore_uri_case: bool = False
+    port: int = 0
+    source_labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    source_namespace: str = ""
+    gateways: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDestination:
+    destination: Destination
+    weight: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPRedirect:
+    uri: str = ""
+    authority: str = ""
+    scheme: str = ""
+    #: An explicit ``port``, or None.
+    port: int | None = None
+    #: ``FROM_PROTOCOL_DEFAULT`` or ``FROM_REQUEST_PORT`` (``derivePort``), or None.
+    derive_port: str | None = None
+    code: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPDirectResponse:
+    status: int
+    body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPMirror:
+    destination: Destination
+    #: ``percentage.value`` (0-100), or None when not set (all requests are mirrored).
+    percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPRoute:
+    """One ``http[]`` entry of a VirtualService (Istio's ``HTTPRoute``)."""
+
+    name: str = ""
+    match: tuple[HTTPMatchRequest, ...] = ()
+    route: tuple[RouteDestination, ...] = ()
+    redirect: HTTPRedirect | None = None
+    direct_response: HTTPDirectResponse | None = None
+    #: ``(name, namespace)`` of the delegate VirtualService (namespace "" = the root's own).
+    delegate: tuple[str, str] | None = None
+    #: ``mirror`` (with ``mirrorPercentage``) and ``mirrors``, in that order.
+    mirror: HTTPMirror | None = None
+    mirrors: tuple[HTTPMirror, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class L4Match:
+    """One ``tcp[].match[]`` or ``tls[].match[]`` entry."""
+
+    port: int = 0
+    source_labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    source_namespace: str = ""
+    gateways: tuple[str, ...] = ()
+    destination_subnets: tuple[str, ...] = ()
+    sni_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class L4Route:
+    """One ``tcp[]`` or ``tls[]`` entry."""
+
+    match: tuple[L4Match, ...] = ()
+    route: tuple[RouteDestination, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class VirtualService:
     namespace: str
     name: str
     hosts: tuple[str, ...] = ()
     gateways: tuple[str, ...] = ()
-    export_to: tuple[str, ...] = ("*",)
+    #: As written; empty means "not set" (the mesh's ``defaultVirtualServiceExportTo`` applies).
+    export_to: tuple[str, ...] = ()
     #: Route destinations in the order written (http, then tcp, then tls routes).
     destinations: tuple[Destination, ...] = ()
     created: float = 0.0
     source: Source = Source()
+    http: tuple[HTTPRoute, ...] = ()
+    tcp: tuple[L4Route, ...] = ()
+    tls: tuple[L4Route, ...] = ()
+    #: ``""`` for a VirtualService; :data:`GATEWAY_SEMANTICS` for one converted from an HTTPRoute.
+    semantics: str = ""
+    #: For a converted HTTPRoute: the HTTPRoutes it was built from.
+    origin: tuple[ObjectRef, ...] = ()
 
     @property
     def ref(self) -> ObjectRef:
@@ -212,6 +328,60 @@ class VirtualService:
     def applies_to_mesh(self) -> bool:
         """Sidecars use a VirtualService bound to no gateway, or to the reserved ``mesh`` gateway."""
         return not self.gateways or "mesh" in self.gateways
+
+    @property
+    def gateway_semantics(self) -> bool:
+        return self.semantics == GATEWAY_SEMANTICS
+
+    @property
+    def is_delegate(self) -> bool:
+        """A VirtualService without hosts is a delegate: it only takes part through a root's ``delegate``."""
+        return not self.hosts
+
+
+@dataclass(frozen=True, slots=True)
+class Subset:
+    name: str
+    labels: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationRule:
+    namespace: str
+    name: str
+    host: str
+    subsets: tuple[Subset, ...] = ()
+    #: As written; empty means "not set" (the mesh's ``defaultDestinationRuleExportTo`` applies).
+    export_to: tuple[str, ...] = ()
+    #: ``workloadSelector.matchLabels``; None when absent.
+    workload_selector: Mapping[str, str] | None = None
+    has_traffic_policy: bool = False
+    created: float = 0.0
+    source: Source = Source()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("DestinationRule", self.namespace, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayHTTPRoute:
+    """A Gateway API ``HTTPRoute`` as written. Only its Service (and ServiceEntry) parents matter to
+    sidecars (GAMMA); :func:`sidecar_lab.core.vsindex.convert_http_routes` turns it into
+    VirtualServices as istiod does."""
+
+    namespace: str
+    name: str
+    #: ``(kind, namespace, name, port or None)`` of each parentRef.
+    parents: tuple[tuple[str, str, str, int | None], ...] = ()
+    #: Each rule as plain data: ``{"name", "matches", "filters", "backendRefs"}`` (already checked).
+    rules: tuple[Mapping[str, Any], ...] = ()
+    created: float = 0.0
+    source: Source = Source()
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef("HTTPRoute", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +484,11 @@ class MeshConfig:
     outbound_mode_from: str = "default"
     domain: str = "cluster.local"
     source: Source | None = None
+    #: ``defaultServiceExportTo``, ``defaultVirtualServiceExportTo``, ``defaultDestinationRuleExportTo``;
+    #: None when not set (istiod then uses ``*``).
+    default_service_export_to: tuple[str, ...] | None = None
+    default_virtual_service_export_to: tuple[str, ...] | None = None
+    default_destination_rule_export_to: tuple[str, ...] | None = None
     #: ``defaultConfig.proxyMetadata`` (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE, ...).
     proxy_metadata: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     #: ``defaultTrafficPolicy.connectionPool`` (Istio 1.31), as written; None when absent.
@@ -336,6 +511,8 @@ class Mesh:
     virtual_services: tuple[VirtualService, ...] = ()
     sidecars: tuple[Sidecar, ...] = ()
     mesh_config: MeshConfig = MeshConfig()
+    destination_rules: tuple[DestinationRule, ...] = ()
+    http_routes: tuple[GatewayHTTPRoute, ...] = ()
     #: The files (or other origins) the objects came from, in reading order.
     origins: tuple[str, ...] = ()
     #: Things the loader decided that a reader should know (duplicates replaced, defaults assumed).

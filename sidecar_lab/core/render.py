@@ -10,7 +10,8 @@ from .results import RequestResult, Resolution
 __all__ = ["resolution_text", "check_text", "matrix_text", "VERDICT_GLYPHS"]
 
 #: One character per verdict, readable without colour.
-VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?"}
+VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "D", "DNS_FAILURE": "?",
+                  "CLUSTER_NOT_FOUND": "C", "NO_ROUTE": "N", "DIRECT_RESPONSE": "F", "REDIRECT": "3"}
 _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applicable": "-", "rejected": "!"}
 
 
@@ -50,8 +51,16 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
     if r.proxy != "none":
         lines.append(f"  {t('visible', count=len(r.visible_services))}")
         for v in r.visible_services:
-            ports = ",".join(str(p) for p in v.ports)
-            lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via})")
+            ports = ",".join(str(p) for p in v.ports) or "-"
+            extra = ""
+            if v.alias_for:
+                extra += "; " + t("alias-of", host=v.alias_for)
+            if v.aliases:
+                extra += "; " + t("aliases", hosts=", ".join(v.aliases))
+            if v.destination_rule is not None:
+                subsets = ", " + t("subsets", subsets=", ".join(v.subsets)) if v.subsets else ""
+                extra += "; " + t("destination-rule", rule=v.destination_rule) + subsets
+            lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via}{extra})")
     if r.ingress:
         lines.append(f"  {t('ingress')}")
         for i in r.ingress:
@@ -86,7 +95,18 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
     lines += [f"  {t('proxy')}   {c.resolution.proxy}; Sidecar "
               f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
     if c.resolution.proxy == "sidecar":
-        lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'} -> cluster {e.cluster or '-'}")
+        entry = e.route_entry if e.route_entry else (t("unnamed") if e.route_entry == "" else "-")
+        table = ""
+        if e.route_config and entry == e.route:  # the catch-all: its virtual host and route share the name
+            table = " " + t("route-table-only", table=e.route_config)
+        elif e.route_config:
+            table = " " + t("route-table", table=e.route_config, route=entry)
+        lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'}{table} -> cluster {e.cluster or '-'}")
+        if e.weighted_clusters:
+            split = ", ".join(f"{cl} {w}%" + ("" if ok else " " + t("missing")) for cl, w, ok in e.weighted_clusters)
+            lines.append(f"  {t('split')}   {split}")
+        if e.mirrors:
+            lines.append(f"  {t('mirror')}  {', '.join(e.mirrors)}")
     lines.append(f"  {t('client-sees')} {c.client_sees_text(lang)}")
     if c.destination_sees_source:
         lines.append(f"  {t('destination-sees')} {c.destination_sees_source}")
@@ -108,6 +128,31 @@ def matrix_text(sources: Sequence[str], targets: Sequence[str], cells: Sequence[
     lines.append("")
     lines.extend(f"{i + 1:>3}. {t}" for i, t in enumerate(targets))
     lines.append(f"{label('text.legend', lang)} {legend}")
+    if istio_version:
+        lines.append(f"{label('text.istio', lang)} {istio_version}")
+    return "\n".join(lines)
+
+
+def matrix_summary_text(sources: Sequence, keys: Sequence[tuple], targets: Sequence[str],
+                        cells: Sequence[Sequence[dict]], lang: str | None = None,
+                        istio_version: str | None = None) -> str:
+    """One line per group of workloads that share a scope, and how many destinations each verdict covers."""
+    from .output import matrix_groups
+
+    groups = matrix_groups(list(sources), list(keys), list(cells))
+    head = ["namespace", "proxy", "Sidecar", "workloads", *VERDICT_GLYPHS]
+    rows = [[g["namespace"], g["proxy"],
+             f"{g['sidecar']['namespace']}/{g['sidecar']['name']}" if g["sidecar"] else "-",
+             f"{len(g['workloads']):,}", *(f"{g['verdicts'][v]:,}" for v in VERDICT_GLYPHS)] for g in groups]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cols: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths))).rstrip()
+
+    total = len(sources) * len(targets)
+    lines = [f"{len(sources):,} workloads in {len(groups):,} groups (namespace, proxy, Sidecar) x "
+             f"{len(targets):,} destinations = {total:,} requests; each group's count of destinations per verdict",
+             line(head), *(line(r) for r in rows)]
     if istio_version:
         lines.append(f"{label('text.istio', lang)} {istio_version}")
     return "\n".join(lines)

@@ -22,13 +22,15 @@ for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from .destinationrules import ConsolidatedRule, DestinationRuleIndex, destination_rule_for_proxy
 from .errors import ManifestError, UsageError
-from .hosts import HostImports, exported_to, is_wildcard
+from .hosts import HostImports, exported_to, is_wildcard, service_export_to
+from .injection import IGNORED_NAMESPACES, decide as injection_decision
 from .model import (
-    ALLOW_ANY_DYNAMIC_DNS, EgressListener, Mesh, ObjectRef, Service, ServiceEntry, Sidecar, VirtualService,
+    ALLOW_ANY_DYNAMIC_DNS, EMPTY, EgressListener, Mesh, ObjectRef, Service, ServiceEntry, Sidecar, VirtualService,
     Workload,
 )
 from .protocol import parse as parse_protocol
@@ -37,12 +39,11 @@ from .results import (
     Candidate, EffectiveEgress, EffectiveIngress, EffectivePolicy, Resolution, Step, VisibleService,
 )
 from .versions import IstioVersion, Rules, rules_for
+from .vsindex import VirtualServiceIndex, mesh_virtual_services, resolve_short_name, virtual_service_destinations
 
 __all__ = ["Simulator", "RegistryPort", "RegistryService", "Scope", "ScopeListener",
            "IGNORED_NAMESPACES", "selector_matches", "creation_order"]
 
-#: Namespaces the injector and istioctl never touch.
-IGNORED_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "local-path-storage"})
 
 
 def creation_order(rules: Rules):
@@ -89,9 +90,14 @@ class RegistryService:
     #: Addresses the service listens on (a ClusterIP or the ServiceEntry's addresses); empty = no VIP.
     addresses: tuple[str, ...]
     resolution: str  # ClientSideLB | DNS | Passthrough (headless) | NONE
+    #: The effective exportTo (the mesh default filled in).
     export_to: tuple[str, ...]
     order: tuple
     obj: Service | ServiceEntry
+    #: For an ExternalName Service (resolution ``Alias``): the hostname it points to, chains followed.
+    alias_for: str | None = None
+    #: ``Attributes.Aliases``: the (hostname, namespace) of the ExternalName Services pointing here.
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> ObjectRef:
@@ -105,6 +111,11 @@ class RegistryService:
     def has_vip(self) -> bool:
         return bool(self.addresses)
 
+    @property
+    def is_alias(self) -> bool:
+        """An ExternalName Service: no listener, no cluster, no virtual host of its own (``Resolution == Alias``)."""
+        return self.resolution == "Alias"
+
     def port(self, number: int) -> RegistryPort | None:
         for p in self.ports:
             if p.port == number:
@@ -117,8 +128,7 @@ class RegistryService:
             return None
         if len(self.ports) == 1:
             return self
-        return RegistryService(self.hostname, self.namespace, self.kind, self.name, (port,), self.addresses,
-                               self.resolution, self.export_to, self.order, self.obj)
+        return replace(self, ports=(port,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +156,41 @@ class Scope:
     services: tuple[RegistryService, ...]
     via: Mapping[str, str]
     policy: EffectivePolicy
+    #: ``SidecarScope.destinationRules``: hostname -> the merged DestinationRules istiod selected for it.
+    destination_rules: Mapping[str, tuple[ConsolidatedRule, ...]] = field(default_factory=lambda: EMPTY)
 
     def service(self, hostname: str) -> RegistryService | None:
         for s in self.services:
             if s.hostname == hostname:
                 return s
         return None
+
+    def destination_rule(self, hostname: str, labels: Mapping[str, str]) -> ConsolidatedRule | None:
+        """``SidecarScope.DestinationRule`` for a proxy with ``labels``."""
+        rules = self.destination_rules.get(hostname)
+        if not rules:
+            return None
+        return destination_rule_for_proxy(rules, self.config_namespace, labels)
+
+
+class PerSidecar(Mapping):
+    """A read-only mapping from each Sidecar's ref to a value computed the first time it is asked for."""
+
+    def __init__(self, sidecars: Mapping[ObjectRef, Sidecar], compute) -> None:
+        self._sidecars, self._compute, self._values = sidecars, compute, {}
+
+    def __getitem__(self, ref: ObjectRef):
+        try:
+            return self._values[ref]
+        except KeyError:
+            value = self._values[ref] = self._compute(self._sidecars[ref])
+            return value
+
+    def __iter__(self):
+        return iter(self._sidecars)
+
+    def __len__(self) -> int:
+        return len(self._sidecars)
 
 
 class Simulator:
@@ -179,9 +218,12 @@ class Simulator:
             key = (w.namespace, w.name)
             if key not in self._workloads or w.kind == "Pod":
                 self._workloads[key] = w
-        self.validation = {s.ref: validate_sidecar(dict(s.raw_spec), s.namespace, release=self.rules)
-                           for s in mesh.sidecars}
-        self.admitted = {ref: not any(m.level == "Error" for m in msgs) for ref, msgs in self.validation.items()}
+        by_ref = {s.ref: s for s in mesh.sidecars}
+        # Validated when first asked for: a question about one workload looks at a few Sidecars only.
+        self.validation: Mapping[ObjectRef, list] = PerSidecar(
+            by_ref, lambda s: validate_sidecar(dict(s.raw_spec), s.namespace, release=self.rules))
+        self.admitted: Mapping[ObjectRef, bool] = PerSidecar(
+            by_ref, lambda s: not any(m.level == "Error" for m in self.validation[s.ref]))
         #: istiod's order of objects: creation second, then the release's tie-break (name, namespace).
         self.order_key = creation_order(self.rules)
         # Sidecars of each namespace in istiod's order: selector ones first, then by age, name, namespace.
@@ -192,11 +234,14 @@ class Simulator:
         self.by_hostname: dict[str, dict[str, RegistryService]] = {}
         self.by_namespace: dict[str, list[RegistryService]] = {}
         for svc in self.registry:
-            self.by_hostname.setdefault(svc.hostname, {}).setdefault(svc.namespace, svc)
+            self._index_hostname(svc)
             self.by_namespace.setdefault(svc.namespace, []).append(svc)
-        self.mesh_virtual_services = sorted((_fqdn_virtual_service(vs, self.domain)
-                                             for vs in mesh.virtual_services if vs.applies_to_mesh),
-                                            key=lambda v: self.order_key(v.created, v.name, v.namespace))
+        self._all_public = all("*" in s.export_to for s in self.registry)
+        vses, self.delegates = mesh_virtual_services(mesh, self.domain, self.order_key)
+        self.vs_index = VirtualServiceIndex(vses, mesh.mesh_config.default_virtual_service_export_to)
+        #: The VirtualServices sidecars use (mesh gateway), effective exportTo filled in, in creation order.
+        self.mesh_virtual_services = self.vs_index.all
+        self.destination_rules = DestinationRuleIndex(mesh.destination_rules, mesh.mesh_config)
         self._sidecars = {s.ref: s for s in mesh.sidecars}
         self.services_by_ns: dict[str, list[Service]] = {}
         for svc in mesh.services:
@@ -204,6 +249,8 @@ class Simulator:
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
+        self._selections: dict[tuple, tuple] = {}
+        self._ingresses: dict[tuple, tuple] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
 
@@ -241,31 +288,57 @@ class Simulator:
 
     # -- registry ------------------------------------------------------------
     def _build_registry(self) -> list[RegistryService]:
+        default = self.mesh.mesh_config.default_service_export_to
         out: list[RegistryService] = []
+        registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
         for svc in self.mesh.services:
+            out.append(self._kubernetes_service(svc, default, registry_ports))
+        for se in self.mesh.service_entries:
+            out.extend(self._service_entry_services(se, default))
+        # Istio sorts services by creation time, then name, then namespace (SortServicesByCreationTime).
+        out.sort(key=lambda s: s.order)
+        return resolve_service_aliases(out)
+
+    def _kubernetes_service(self, svc: Service, default_export: tuple[str, ...] | None,
+                            registry_ports: dict[tuple, tuple[RegistryPort, ...]]) -> RegistryService:
+        """``kube.ConvertService``: ExternalName is an ``Alias``, ``clusterIP: None`` is ``Passthrough``."""
+        ports = registry_ports.get(svc.ports)
+        if ports is None:
             ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
                                                                      protocol=p.protocol), p.name)
                           for p in svc.ports)
-            ports = tuple(p for p in ports if p.protocol != "UDP")  # Istio builds nothing for UDP
-            if svc.type == "ExternalName":
-                addresses, resolution = (), "DNS"
-            elif svc.headless:
-                addresses, resolution = (), "Passthrough"
-            else:
-                addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
-            out.append(RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports,
-                                       addresses, resolution, svc.export_to,
-                                       self.order_key(svc.created, svc.name, svc.namespace), svc))
-        for se in self.mesh.service_entries:
-            ports = tuple(RegistryPort(p.number, parse_protocol(p.protocol), p.name) for p in se.ports)
-            for host in se.hosts:
-                addresses = (f"<auto-allocated IP of {host}>",) if self._auto_allocates(se, host) else se.addresses
-                out.append(RegistryService(host, se.namespace, "ServiceEntry", se.name, ports, addresses,
-                                           se.resolution, se.export_to,
-                                           self.order_key(se.created, se.name, se.namespace), se))
-        # Istio sorts services by creation time, then name, then namespace.
-        out.sort(key=lambda s: s.order)
+            ports = registry_ports[svc.ports] = tuple(p for p in ports if p.protocol != "UDP")  # none for UDP
+        alias_for = None
+        if svc.headless:
+            addresses, resolution = (), "Passthrough"
+        elif svc.type == "ExternalName" and svc.external_name:
+            addresses, resolution, alias_for = (), "Alias", svc.external_name.lower().rstrip(".")
+        else:
+            addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
+        return RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports, addresses,
+                               resolution, service_export_to(svc.export_to, default_export),
+                               self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
+
+    def _service_entry_services(self, se: ServiceEntry, default_export: tuple[str, ...] | None) -> list[RegistryService]:
+        """``serviceentry.convertServices``: one service per host (its ``Attributes.Name`` is the host); an
+        address istiod allocated when the proxy captures DNS (:meth:`_auto_allocates`)."""
+        ports = tuple(RegistryPort(p.number, parse_protocol(p.protocol), p.name) for p in se.ports)
+        export = service_export_to(se.export_to, default_export)
+        written = tuple(_normalise_cidr(a) for a in se.addresses)
+        out = []
+        for host in se.hosts:
+            addresses = (f"<auto-allocated IP of {host}>",) if self._auto_allocates(se, host) else written
+            out.append(RegistryService(host, se.namespace, "ServiceEntry", se.name, ports, addresses, se.resolution,
+                                       export, self.order_key(se.created, host, se.namespace), se))
         return out
+
+    def _index_hostname(self, svc: RegistryService) -> None:
+        """``ServiceIndex.HostnameAndNamespace``: the oldest per hostname and namespace, a Kubernetes
+        Service over a ServiceEntry."""
+        by_ns = self.by_hostname.setdefault(svc.hostname, {})
+        existing = by_ns.get(svc.namespace)
+        if existing is None or (not existing.kubernetes and svc.kubernetes):
+            by_ns[svc.namespace] = svc
 
     def exported(self, svc: RegistryService, namespace: str) -> bool:
         return exported_to(svc.export_to, svc.namespace, namespace)
@@ -299,31 +372,23 @@ class Simulator:
             return "none", Step("proxy.live-no-proxy", {})
         if w.has_proxy_container:
             return "sidecar", Step("proxy.has-proxy-container", {})
-        label = w.labels.get("sidecar.istio.io/inject")
-        annotation = w.annotations.get("sidecar.istio.io/inject")
-        opt = label if label is not None else annotation
-        ns = self.namespaces.get(w.namespace)
-        if ns is None:
-            if opt is not None and opt.lower() == "false":
-                return "none", Step("proxy.pod-opt-out", {"how": "label" if label is not None else "annotation"})
-            return "sidecar", Step("proxy.namespace-assumed", {"namespace": w.namespace})
-        injection = ns.injection_label
-        if injection == "disabled":
-            return "none", Step("proxy.namespace-disabled", {"namespace": ns.name})
-        if injection == "enabled" or (injection is None and ns.revision):
-            if opt is not None and opt.lower() == "false":
-                return "none", Step("proxy.pod-opt-out", {"how": "label" if label is not None else "annotation"})
-            how = "istio-injection=enabled" if injection == "enabled" else f"istio.io/rev={ns.revision}"
-            return "sidecar", Step("proxy.namespace-injected", {"namespace": ns.name, "label": how})
-        if label is not None and label.lower() == "true":
-            return "sidecar", Step("proxy.pod-opt-in", {})
-        if ns.ambient:
-            return "none", Step("proxy.ambient", {"namespace": ns.name})
-        return "none", Step("proxy.namespace-not-injected", {"namespace": ns.name})
+        injected, why = injection_decision(w, self.namespaces.get(w.namespace))
+        return ("sidecar" if injected else "none"), why
 
     # -- selection -----------------------------------------------------------
     def select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
-        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate."""
+        """Walk the Sidecars as istiod does; return the chosen one, the scope, and every candidate.
+
+        The walk reads only the workload's namespace and labels (and the proxy kind), so pods of one
+        Deployment, which share both, share its answer.
+        """
+        key = (w.namespace, proxy, tuple(w.labels.items()))
+        hit = self._selections.get(key)
+        if hit is None:
+            hit = self._selections[key] = self._select(w, proxy)
+        return hit[0], hit[1], list(hit[2])
+
+    def _select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
         ns = w.namespace
         local = self.sidecars_by_ns.get(ns, [])
         root_defaults = [] if ns == self.root else [
@@ -434,31 +499,41 @@ class Simulator:
         for spec in listeners_spec:
             listeners.append(self._scope_listener(spec, ns, implicit))
         services, via = self._merge_services(listeners, ns)
-        return Scope(sidecar, ns, tuple(listeners), tuple(services), via, policy)
+        return Scope(sidecar, ns, tuple(listeners), tuple(services), via, policy,
+                     self._select_destination_rules(services, ns))
 
     def _exported_scope(self, ns: str, policy: EffectivePolicy) -> Scope:
         """Every service exported to ``ns``, one per hostname as ``appendSidecarServices`` keeps them.
 
         istiod's ``DefaultSidecarScopeForGateway`` in every release, and its
         ``DefaultSidecarScopeForNamespace`` for a sidecar without a Sidecar before 1.24
-        (``Rules.unified_sidecar_scope``): the first service of a hostname in creation order
-        wins, a Kubernetes Service over a ServiceEntry; the proxy's own namespace has no say.
+        (``Rules.unified_sidecar_scope``): the services in ``servicesExportedToNamespace`` order, the
+        first service of a hostname wins, a Kubernetes Service over a ServiceEntry; the proxy's own
+        namespace has no say.
         """
-        services, via = self._merge_services([], ns, (s for s in self.registry if self.exported(s, ns)))
+        exported = self._candidates(HostImports(("*/*",), ns), ns)
+        services, via = self._merge_services([], ns, exported)
         vses = tuple(vs for vs in self.mesh_virtual_services if exported_to(vs.export_to, vs.namespace, ns))
         listener = ScopeListener(EgressListener(hosts=("*/*",)), True, None, tuple(services), dict(via), vses)
-        return Scope(None, ns, (listener,), tuple(services), via, policy)
+        return Scope(None, ns, (listener,), tuple(services), via, policy, self._select_destination_rules(services, ns))
 
-    def _scope_listener(self, spec: EgressListener, ns: str, implicit: bool) -> ScopeListener:
-        imports = HostImports(spec.hosts, ns, exclusions=self.rules.egress_host_exclusion)
-        match_port = None
-        if spec.port is not None and spec.port.number and parse_protocol(spec.port.protocol) != "HTTP_PROXY":
-            match_port = spec.port.number
-        # Candidates: services of every namespace named in the hosts, plus what `*/...` can match.
-        candidates: Iterable[RegistryService]
+    def _select_destination_rules(self, services: list[RegistryService], ns: str) -> Mapping[str, tuple]:
+        """``SidecarScope.selectDestinationRules``: the DestinationRules each visible service needs."""
+        if not self.destination_rules:
+            return EMPTY
+        out = {}
+        for svc in services:
+            rules = self.destination_rules.for_service(ns, svc.hostname, svc.namespace)
+            if rules:
+                out[svc.hostname] = tuple(rules)
+        return out
+
+    def _candidates(self, imports: HostImports, ns: str) -> list[RegistryService]:
+        """The services an egress listener looks at, in ``servicesExportedToNamespace`` order: the
+        namespace's private ones, those exported to it by name, then the public ones (each by age)."""
         star = imports.by_namespace.get("*")
         if star is not None and any(name.startswith("*") for name, _ in star.all):
-            candidates = self.registry
+            pool: Iterable[RegistryService] = self.registry
         else:
             found: dict[int, RegistryService] = {}
             for key in imports.by_namespace:
@@ -469,22 +544,36 @@ class Simulator:
                 for name in star.exact:
                     for svc in self.by_hostname.get(name, {}).values():
                         found[id(svc)] = svc
-            candidates = sorted(found.values(), key=lambda s: s.order)
+            pool = sorted(found.values(), key=lambda s: s.order)
+        if self._all_public:
+            return pool  # type: ignore[return-value]
+        visible = [svc for svc in pool if self.exported(svc, ns)]
+        return sorted(visible, key=lambda s: (2 if "*" in s.export_to else 0 if s.namespace == ns else 1, s.order))
+
+    def _scope_listener(self, spec: EgressListener, ns: str, implicit: bool) -> ScopeListener:
+        """``convertIstioListenerToWrapper``: the services (``selectServices``) and VirtualServices
+        (``SelectVirtualServices``) one egress listener imports."""
+        imports = HostImports(spec.hosts, ns, exclusions=self.rules.egress_host_exclusion)
+        match_port = None
+        if spec.port is not None and spec.port.number and parse_protocol(spec.port.protocol) != "HTTP_PROXY":
+            match_port = spec.port.number
         imported: list[RegistryService] = []
         via: dict[tuple[str, str], str] = {}
-        for svc in candidates:
-            if not self.exported(svc, ns):
-                continue
-            entry = imports.import_entry(svc.hostname, svc.namespace)
-            if entry is None:
+        for svc in self._candidates(imports, ns):
+            hit = imports.import_key(svc.hostname, svc.namespace)
+            if hit is None:
                 continue
             if match_port is not None:
                 trimmed = svc.trimmed(match_port)
                 if trimmed is None:
                     continue
                 svc = trimmed
+            if svc.aliases:  # matchingAliasService: keep only the aliases these hosts import too
+                kept = tuple(a for a in svc.aliases if imports.imports_in(hit[0], a[0]))
+                if kept != svc.aliases:
+                    svc = replace(svc, aliases=kept)
             imported.append(svc)
-            via[(svc.hostname, svc.namespace)] = entry
+            via[(svc.hostname, svc.namespace)] = hit[1]
         # One namespace per hostname: the config namespace, then (from 1.24) a Kubernetes Service, then the
         # first seen (selectServices).
         kubernetes_first = self.rules.unified_sidecar_scope
@@ -495,16 +584,15 @@ class Simulator:
                     kubernetes_first and not seen[1] and svc.kubernetes and seen[0] != ns):
                 chosen[svc.hostname] = (svc.namespace, svc.kubernetes)
         services = tuple(s for s in imported if chosen[s.hostname][0] == s.namespace)
-        vses = tuple(vs for vs in self.mesh_virtual_services
-                     if exported_to(vs.export_to, vs.namespace, ns)
-                     and imports.import_vs_entry(vs.hosts, vs.namespace) is not None)
+        vses = self.vs_index.select(ns, imports) if self.vs_index.all else ()
         return ScopeListener(spec, implicit, match_port, services,
                              {s.hostname: via[(s.hostname, s.namespace)] for s in services}, vses)
 
     def _merge_services(self, listeners: list[ScopeListener], ns: str,
                         exported: Iterable[RegistryService] = ()) -> tuple[list[RegistryService], dict]:
-        """Istio's ``appendSidecarServices`` over every listener (or every ``exported`` service, imported
-        by ``*/*``), then VirtualService destinations."""
+        """Istio's ``collectImportedServices``: ``appendSidecarServices`` over every listener (or every
+        ``exported`` service, imported by ``*/*``), then the destinations of its VirtualServices
+        (``virtualServiceDestinationsFilteredBySourceNamespace``)."""
         services: list[RegistryService] = []
         index: dict[str, int] = {}
         via: dict[str, str] = {}
@@ -523,13 +611,14 @@ class Simulator:
                 services[at] = svc
                 via[svc.hostname] = how
                 return
-            if existing.namespace != svc.namespace or existing.kind != svc.kind:
+            if existing.ports == svc.ports:
+                return
+            if (existing.namespace != svc.namespace or existing.kind != svc.kind
+                    or existing.resolution != svc.resolution or existing.export_to != svc.export_to):
                 return
             extra = tuple(p for p in svc.ports if existing.port(p.port) is None)
             if extra:
-                services[at] = RegistryService(existing.hostname, existing.namespace, existing.kind, existing.name,
-                                               existing.ports + extra, existing.addresses, existing.resolution,
-                                               existing.export_to, existing.order, existing.obj)
+                services[at] = replace(existing, ports=existing.ports + extra)
 
         for svc in exported:
             append(svc, "*/*")
@@ -537,31 +626,34 @@ class Simulator:
             for svc in listener.services:
                 append(svc, listener.via[svc.hostname])
             for vs in listener.virtual_services:
-                ports_by_host: dict[str, set[int]] = {}
-                for d in vs.destinations:
-                    ports_by_host.setdefault(d.host, set()).add(d.port or 0)
-                for host, ports in ports_by_host.items():
-                    by_ns = self.by_hostname.get(host)
-                    if not by_ns:
-                        continue
-                    svc = by_ns.get(ns)
+                for host, ports in virtual_service_destinations(vs, ns).items():
+                    svc = self.virtual_service_destination(host, ns)
                     if svc is None:
-                        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
-                        if not visible:
-                            continue
-                        svc = by_ns[visible[0]]
+                        continue
                     if listener.match_port is not None:
                         svc = svc.trimmed(listener.match_port)
-                    elif 0 not in ports:
+                    elif ports and 0 not in ports:
                         kept = tuple(p for p in svc.ports if p.port in ports)
                         if not kept:
                             continue
                         if len(kept) != len(svc.ports):
-                            svc = RegistryService(svc.hostname, svc.namespace, svc.kind, svc.name, kept,
-                                                  svc.addresses, svc.resolution, svc.export_to, svc.order, svc.obj)
+                            svc = replace(svc, ports=kept)
                     if svc is not None:
                         append(svc, f"VirtualService {vs.namespace}/{vs.name}")
         return services, via
+
+    def virtual_service_destination(self, host: str, ns: str) -> RegistryService | None:
+        """The service a VirtualService destination ``host`` names for a scope of namespace ``ns``
+        (``collectImportedServices``): the one of ``ns``, else that of the alphabetically first
+        namespace that exports it to ``ns`` (``pickFirstVisibleNamespace``); None when there is none."""
+        by_ns = self.by_hostname.get(host)
+        if not by_ns:
+            return None
+        svc = by_ns.get(ns)
+        if svc is not None:
+            return svc
+        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
+        return by_ns[visible[0]] if visible else None
 
     # -- resolve -------------------------------------------------------------
     def resolve(self, workload: str | Workload) -> Resolution:
@@ -581,7 +673,7 @@ class Simulator:
         else:
             gateway = proxy == "gateway"
             scope = self.scope_for(chosen, w.namespace, gateway)
-            egress, visible = self._scope_view(scope)
+            egress, visible = self._scope_view(scope, w.labels)
             ingress = () if gateway else self.ingress(w, chosen)
             if chosen is None and not gateway:
                 scope_reason = Step("scope.default", {"mode": scope.policy.mode})
@@ -597,18 +689,21 @@ class Simulator:
         self._resolutions[key] = res
         return res
 
-    def _scope_view(self, scope: Scope) -> tuple:
-        """The egress listeners and visible services of a scope, as results (shared by its workloads)."""
-        view = self._scope_views.get(id(scope))
+    def _scope_view(self, scope: Scope, labels: Mapping[str, str] = EMPTY) -> tuple:
+        """The egress listeners and visible services of a scope, as results (shared by its workloads,
+        unless a DestinationRule's workloadSelector picks this proxy)."""
+        chosen = proxy_destination_rules(scope, labels)
+        key: object = id(scope)
+        if any(r.workload_selector is not None for r in chosen.values()):
+            key = (id(scope), tuple(sorted((h, id(r)) for h, r in chosen.items() if r.workload_selector is not None)))
+        view = self._scope_views.get(key)
         if view is None:
             egress = tuple(EffectiveEgress(
                 _port_json(sl.listener.port), sl.listener.bind, sl.listener.capture_mode or "DEFAULT",
                 sl.listener.hosts, sl.implicit) for sl in scope.listeners)
-            visible = tuple(sorted(
-                (VisibleService(s.namespace, s.hostname, s.kind, s.name, tuple(sorted(p.port for p in s.ports)),
-                                scope.via[s.hostname]) for s in scope.services),
-                key=lambda v: (v.host, v.namespace)))
-            view = self._scope_views[id(scope)] = (egress, visible)
+            visible = tuple(sorted((_visible_service(scope, s, chosen.get(s.hostname)) for s in scope.services),
+                                   key=lambda v: (v.host, v.namespace)))
+            view = self._scope_views[key] = (egress, visible)
         return view
 
     def resolve_all(self) -> list[Resolution]:
@@ -627,6 +722,15 @@ class Simulator:
         return notes
 
     def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
+        """The workload's inbound listeners: they read its namespace, labels and container ports and
+        the Sidecar, so pods of one Deployment share them."""
+        key = (w.namespace, tuple(w.labels.items()), w.ports, id(sidecar))  # the value keeps the Sidecar alive
+        hit = self._ingresses.get(key)
+        if hit is None:
+            hit = self._ingresses[key] = (sidecar, self._ingress(w, sidecar))
+        return hit[1]
+
+    def _ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         pool = sidecar.spec.inbound_connection_pool if sidecar is not None else None
         pool_from = "sidecar"
         mesh_pool = self.mesh.mesh_config.default_connection_pool
@@ -668,23 +772,60 @@ class Simulator:
         return tuple(by_port[k] for k in sorted(by_port))
 
 
-def resolve_short_name(host: str, namespace: str, domain: str) -> str:
-    """Istio's ``ResolveShortnameToFQDN``: a name without a dot is a Service of the config's namespace.
+def proxy_destination_rules(scope: Scope, labels: Mapping[str, str]) -> dict[str, ConsolidatedRule]:
+    """hostname -> the DestinationRule a proxy with ``labels`` uses (``SidecarScope.DestinationRule``)."""
+    if not scope.destination_rules:
+        return {}
+    out = {}
+    for hostname in scope.destination_rules:
+        rule = scope.destination_rule(hostname, labels)
+        if rule is not None:
+            out[hostname] = rule
+    return out
 
-    >>> resolve_short_name("reviews", "bookinfo", "cluster.local"), resolve_short_name("reviews.bookinfo", "x", "cluster.local")
-    ('reviews.bookinfo.svc.cluster.local', 'reviews.bookinfo')
-    """
-    if host == "*" or "." in host or ":" in host:
-        return host
-    return f"{host}.{namespace}.svc.{domain}"
+
+def _visible_service(scope: Scope, s: RegistryService, rule: ConsolidatedRule | None) -> VisibleService:
+    return VisibleService(s.namespace, s.hostname, s.kind, s.name, tuple(sorted(p.port for p in s.ports)),
+                          scope.via[s.hostname], s.alias_for, rule.ref if rule is not None else None,
+                          rule.subset_names() if rule is not None else (),
+                          tuple(h for h, _ in s.aliases))
 
 
-def _fqdn_virtual_service(vs: VirtualService, domain: str) -> VirtualService:
-    hosts = tuple(resolve_short_name(h, vs.namespace, domain) for h in vs.hosts)
-    destinations = tuple(replace(d, host=resolve_short_name(d.host, vs.namespace, domain)) for d in vs.destinations)
-    if hosts == vs.hosts and destinations == vs.destinations:
-        return vs
-    return replace(vs, hosts=hosts, destinations=destinations)
+def resolve_service_aliases(services: list[RegistryService]) -> list[RegistryService]:
+    """``resolveServiceAliases``: give each concrete service the ExternalName Services pointing to it
+    (chains followed, loops dropped), sorted by namespace then hostname."""
+    raw = {(s.hostname, s.namespace): s.alias_for for s in services if s.is_alias and s.alias_for}
+    if not raw:
+        return services
+    by_name = {hostname: target for (hostname, _), target in raw.items()}
+    concrete_of: dict[str, list[tuple[str, str]]] = {}
+    for (hostname, namespace), target in raw.items():
+        seen = {hostname, target}
+        while target in by_name:
+            nxt = by_name[target]
+            if nxt in seen:
+                target = None
+                break
+            seen.add(nxt)
+            target = nxt
+        if target is not None:
+            concrete_of.setdefault(target, []).append((namespace, hostname))
+    out = []
+    for s in services:
+        aliases = concrete_of.get(s.hostname)
+        if aliases and not s.is_alias:
+            s = replace(s, aliases=tuple((h, ns) for ns, h in sorted(aliases)))
+        out.append(s)
+    return out
+
+
+def _normalise_cidr(address: str) -> str:
+    """A ServiceEntry address: ``/32`` (``/128``) becomes a plain IP, as ``convertServices`` does."""
+    if "/" in address:
+        ip, _, bits = address.partition("/")
+        if (bits == "32" and ":" not in ip) or (bits == "128" and ":" in ip):
+            return ip
+    return address
 
 
 def _container_port(target: int | str | None, port: int, w: Workload) -> int | None:

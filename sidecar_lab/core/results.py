@@ -27,6 +27,15 @@ class Verdict(str, Enum):
     BLOCKED = "BLOCKED"
     DIRECT = "DIRECT"
     DNS_FAILURE = "DNS_FAILURE"
+    #: A route (or a TCP proxy) names a cluster this proxy does not have: 503 (500 for a Gateway
+    #: API route) with an empty body, or a closed connection.
+    CLUSTER_NOT_FOUND = "CLUSTER_NOT_FOUND"
+    #: A virtual host matched but none of its routes: Envoy's 404 with an empty body.
+    NO_ROUTE = "NO_ROUTE"
+    #: A VirtualService ``directResponse``: Envoy answers itself.
+    DIRECT_RESPONSE = "DIRECT_RESPONSE"
+    #: A VirtualService ``redirect`` (or an HTTPRoute RequestRedirect): Envoy answers 3xx with a Location.
+    REDIRECT = "REDIRECT"
 
     def __str__(self) -> str:
         return self.value
@@ -53,6 +62,7 @@ def _cached_text(key: str, params: tuple, lang: str) -> str:
 
 
 _SHARED_JSON: dict[int, tuple] = {}
+_SHARED_VALUES: dict[int, list] = {}
 
 
 def _shared_json(items: tuple) -> list:
@@ -63,8 +73,21 @@ def _shared_json(items: tuple) -> list:
     value = [i.to_json() for i in items]
     if len(_SHARED_JSON) > 4096:
         _SHARED_JSON.clear()
+        _SHARED_VALUES.clear()
     _SHARED_JSON[id(items)] = (items, value)
+    _SHARED_VALUES[id(value)] = value
     return value
+
+
+def is_shared_json(value: object) -> bool:
+    """True when ``value`` is a JSON list that many results share (a scope's egress or visible
+    services): a writer may encode it once and repeat the text (``core.output``)."""
+    return _SHARED_VALUES.get(id(value)) is value
+
+
+def shared_json_values() -> Mapping[int, list]:
+    """``id`` → list of every JSON list :func:`is_shared_json` accepts (for writers' inner loops)."""
+    return _SHARED_VALUES
 
 
 def _ref_json(ref: ObjectRef | None) -> dict | None:
@@ -81,9 +104,9 @@ class Candidate:
     reason: Step
     source: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
         return {"namespace": self.sidecar.namespace, "name": self.sidecar.name, "level": self.level,
-                "outcome": self.outcome, "reason": self.reason.text(), "reason_code": self.reason.key,
+                "outcome": self.outcome, "reason": self.reason.text(lang), "reason_code": self.reason.key,
                 "origin": self.source}
 
 
@@ -123,10 +146,28 @@ class VisibleService:
     ports: tuple[int, ...]
     #: Why it is visible: the egress host entry, or ``VirtualService ns/name`` for an inferred destination.
     via: str
+    #: For an ExternalName Service: the hostname it is an alias of (it has no cluster of its own).
+    alias_for: str | None = None
+    #: The DestinationRule this proxy uses for the host (the first of those istiod merged), if any.
+    destination_rule: ObjectRef | None = None
+    #: Its subsets: each is one more cluster ``outbound|P|subset|host`` per port.
+    subsets: tuple[str, ...] = ()
+    #: The ExternalName Services that are aliases of this host (their names reach its clusters).
+    aliases: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"namespace": self.namespace, "host": self.host, "ports": list(self.ports),
-                "kind": self.kind, "name": self.name, "via": self.via}
+        out = {"namespace": self.namespace, "host": self.host, "ports": list(self.ports),
+               "kind": self.kind, "name": self.name, "via": self.via}
+        # Present only when set: resolve --all on a large mesh prints one entry per visible service
+        # of every workload, and most have none of these.
+        if self.alias_for:
+            out["alias_for"] = self.alias_for
+        if self.aliases:
+            out["aliases"] = list(self.aliases)
+        if self.destination_rule is not None:
+            out["destination_rule"] = _ref_json(self.destination_rule)
+            out["subsets"] = list(self.subsets)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,20 +222,21 @@ class Resolution:
     def mode(self) -> str | None:
         return self.policy.mode if self.policy else None
 
-    def to_json(self) -> dict:
+    def to_json(self, lang: str | None = None) -> dict:
+        lang = language(lang)  # once for the record, not once per sentence
         w = self.workload
         return {
             "workload": {"namespace": w.namespace, "name": w.name, "kind": w.kind, "labels": dict(w.labels)},
             "proxy": self.proxy,
             "scope": self.scope,
             "sidecar": _ref_json(self.sidecar),
-            "candidates": [c.to_json() for c in self.candidates],
+            "candidates": [c.to_json(lang) for c in self.candidates],
             "outbound_traffic_policy": self.policy.to_json() if self.policy else None,
             "egress": _shared_json(self.egress),
             "visible_services": _shared_json(self.visible_services),
             "ingress": [i.to_json() for i in self.ingress],
-            "notes": [n.text() for n in self.notes],
-            "explanation": [self.proxy_reason.text(), self.scope_reason.text()],
+            "notes": [n.text(lang) for n in self.notes],
+            "explanation": [self.proxy_reason.text(lang), self.scope_reason.text(lang)],
             "istio_version": self.istio_version,
         }
 
@@ -202,11 +244,24 @@ class Resolution:
 @dataclass(frozen=True, slots=True)
 class EnvoyPath:
     listener: str | None
+    #: The virtual host (or ``allow_any``/``block_all``), None when no HTTP route is involved.
     route: str | None
+    #: The cluster the request goes to (the heaviest of a weighted split).
     cluster: str | None
+    #: The route table (RDS name): ``P``, or ``host:P`` for a sniffed service bound to its VIP.
+    route_config: str | None = None
+    #: The name of the route entry that matched (``default`` for a service's own route).
+    route_entry: str | None = None
+    #: A weighted split: (cluster, weight, exists) for each destination.
+    weighted_clusters: tuple[tuple[str, int, bool], ...] = ()
+    #: Clusters the request is mirrored to.
+    mirrors: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"listener": self.listener, "route": self.route, "cluster": self.cluster}
+        return {"listener": self.listener, "route": self.route, "cluster": self.cluster,
+                "route_config": self.route_config, "route_entry": self.route_entry,
+                "weighted_clusters": [{"cluster": c, "weight": w, "exists": e} for c, w, e in self.weighted_clusters],
+                "mirrors": list(self.mirrors)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +278,11 @@ class Target:
     service: ObjectRef | None = None
     #: Hostname of the service in the registry, when the target is a known service.
     service_host: str | None = None
-    #: The kind of address DNS returns: vip | pod | external | none.
+    #: The kind of address DNS returns: vip | pod | range (inside a ServiceEntry CIDR) | external | none.
     address: str = "external"
+    #: Request headers given with the target (curl's ``-H``), names lower-case.
+    headers: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    method: str = "GET"
 
     @property
     def protocol(self) -> str:
@@ -236,7 +294,8 @@ class Target:
             service = {"namespace": self.service.namespace, "host": self.service_host,
                        "kind": self.service.kind, "name": self.service.name}
         return {"target": self.target, "host": self.resolved or self.host, "port": self.port,
-                "protocol": self.scheme, "service": service}
+                "protocol": self.scheme, "service": service, "path": self.path, "method": self.method,
+                "headers": dict(self.headers)}
 
 
 @dataclass(frozen=True, slots=True)

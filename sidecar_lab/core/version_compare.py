@@ -227,8 +227,9 @@ def _compare(kind: str, question: str, mesh: Mesh, versions: Sequence[str], ask:
     return VersionComparison(kind, question, names, results, errors, rows, ordered)
 
 
-def compare_check(mesh: Mesh, source: str, target: str, versions: Sequence[str]) -> VersionComparison:
-    """``check SOURCE TARGET`` answered by each release in ``versions``."""
+def compare_check(mesh: Mesh, source: str, target: str, versions: Sequence[str], *, headers=None,
+                  method: str = "GET") -> VersionComparison:
+    """``check SOURCE TARGET`` (with request ``headers`` and ``method``) answered by each release in ``versions``."""
     from .traffic import check, parse_target
 
     parse_target(target)
@@ -243,7 +244,7 @@ def compare_check(mesh: Mesh, source: str, target: str, versions: Sequence[str])
         ("curl exit", lambda r: r.curl_exit),
         ("destination sees", lambda r: r.destination_sees_source),
     ]
-    return _compare("check", f"{source} -> {target}", mesh, versions, lambda sim: check(sim, source, target), fields)
+    return _compare("check", f"{source} -> {target}", mesh, versions, lambda sim: check(sim, source, target, headers=headers, method=method), fields)
 
 
 def compare_resolve(mesh: Mesh, workload: str, versions: Sequence[str]) -> VersionComparison:

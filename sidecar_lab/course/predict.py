@@ -59,7 +59,7 @@ _TEXT = {"en": {
     "p.pool.port": "포트 자신의 connectionPool",
     "p.pool.sidecar": "Sidecar의 inboundConnectionPool",
     "p.pool.merged": "둘을 합친 것",
-    "p.pool.answer": "포트 {port}는 '{source}'의 풀을 객체 그대로 씁니다. 합쳐지는 것은 없습니다:",
+    "p.pool.answer": "{port}번 포트는 '{source}'의 풀을 객체 통째로 씁니다. 합쳐지는 것은 없습니다:",
     "p.saving.title": "프록시의 예상 메모리는 얼마나 줄어들까요?",
     "p.saving.75": "약 75%",
     "p.saving.50": "약 50%",

@@ -12,16 +12,16 @@ What is counted (exact, from the manifests)
 
 * **clusters** (CDS), listed by :func:`proxy_clusters`: one ``outbound|P||host`` per port of
   every visible service (istiod's ``buildOutboundClusters``: multi-port services give one cluster
-  per port, UDP ports none); one ``inbound|P||`` per ingress port of a sidecar (the Sidecar's
+  per port, UDP ports none, ExternalName aliases none), and one ``outbound|P|subset|host`` per
+  DestinationRule subset and port (the core lists them: :func:`sidecar_lab.core.envoy.outbound_clusters`);
+  one ``inbound|P||`` per ingress port of a sidecar (the Sidecar's
   ``ingress``, else the ports of the Services selecting it); and the fixed ones:
   :data:`FIXED_CLUSTERS` for a sidecar (``BlackHoleCluster``, ``InboundPassthroughCluster``,
   ``PassthroughCluster`` and the bootstrap's ``agent``, ``prometheus_stats``, ``sds-grpc``,
   ``xds-grpc``), :data:`GATEWAY_FIXED_CLUSTERS` for a gateway (no passthrough clusters: it has no
   original-destination listeners). **mTLS clusters** are the outbound clusters istiod gives an
   auto-mTLS transport socket (every service but a ``MESH_EXTERNAL`` ServiceEntry,
-  ``cluster_tls.go`` ``buildAutoMtlsSettings``). DestinationRule subsets (one more cluster per
-  subset and port) are counted as soon as the core lists them: :func:`outbound_clusters` is
-  the one place that builds the list, and :func:`cluster_counts` already counts subset names.
+  ``cluster_tls.go`` ``buildAutoMtlsSettings``).
 * **listeners** (LDS): the outbound listeners :func:`sidecar_lab.core.traffic.listeners_for` builds
   (``0.0.0.0_P`` per HTTP port, ``VIP_P`` per TCP/TLS/sniffed port of a service with a VIP, one
   per endpoint address of a headless service, ...) plus :data:`FIXED_LISTENERS` (``virtualOutbound``,
@@ -119,8 +119,8 @@ XDS_BYTES: Mapping[str, int] = {"clusters": 1400, "mtls_clusters": 600, "listene
 #: Text of every assumption a :class:`ProxyConfig` can name in ``assumptions``.
 ASSUMPTIONS: Mapping[str, str] = {  # in English; every language's sentence is LABELS' size.assumption.KEY
     key: label(f"size.assumption.{key}", "en")
-    for key in ("estimate", "subsets-not-modelled", "endpoints-assumed", "controller-one-pod", "gateway-listeners",
-                "traffic-not-modelled", "no-proxy")
+    for key in ("estimate", "endpoints-assumed", "controller-one-pod", "gateway-listeners", "traffic-not-modelled",
+                "no-proxy")
 }
 
 
@@ -387,8 +387,9 @@ def outbound_clusters(sim: Simulator, scope: Scope, gateway: bool = False) -> tu
     hit = cache.clusters.get(key)
     if hit is not None and hit[0] is scope:
         return hit[1]
-    names = [f"outbound|{p.port}||{svc.hostname}" for svc in scope.services if svc.resolution != "Alias"
-             for p in svc.ports]
+    from ..core.envoy import outbound_clusters as envoy_outbound_clusters
+
+    names = envoy_outbound_clusters(sim, scope)  # subsets included, aliases excluded
     by_host = {svc.hostname: svc for svc in scope.services}
     out = tuple(_outbound_cluster(name, by_host, gateway) for name in names)
     cache.clusters[key] = (scope, out)
@@ -524,7 +525,7 @@ def _make(w: Workload, proxy: str, level: str, sidecar: Sidecar | None, out: dic
     xds, memory = estimate(clusters=clusters, listeners=listeners, routes=out["routes"],
                            virtual_hosts=out["virtual_hosts"], endpoints=out["endpoints"],
                            mtls_clusters=out["mtls_clusters"])
-    assumptions = ["estimate", "subsets-not-modelled", "traffic-not-modelled"]
+    assumptions = ["estimate", "traffic-not-modelled"]
     if out["assumed"]:
         assumptions.append("endpoints-assumed")
     if controller:

@@ -1,0 +1,308 @@
+"""Read manifests written as JSON (``kubectl get ... -o json``), and say on which line each field is.
+
+JSON is read with the standard library's C decoder, which is many times faster than YAML's
+flow-style path for the same text. It does not say where a value was written, so this module
+finds a field's line on demand, by walking the text from the document's start (or from a
+``List`` item's start, which the reader records as it goes): errors still name the file, the
+line and the field, and the loader still records where every object is.
+
+A text is read as JSON when its first character (after white space) is ``{`` or ``[``; a text
+that is not valid JSON is then read as YAML (of which JSON is nearly a subset, so flow-style YAML
+such as ``{kind: Pod}`` still works), and if YAML refuses it too the JSON error is reported.
+Several JSON values one after the other (as ``jq -c`` writes them) are several documents.
+As in every JSON decoder kubectl uses, a key written twice keeps its last value.
+
+>>> [d.data["kind"] for d in read_json_documents('{"kind": "Pod"}\\n{"kind": "Service"}', "x.json")]
+['Pod', 'Service']
+>>> doc = next(read_json_documents('{"kind": "List",\\n "items": [\\n  {"kind": "Pod",\\n   "metadata": {"name": "a"}}]}', "x.json"))
+>>> doc.line_of(("items", 0, "metadata", "name"))
+4
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.decoder import scanstring
+from typing import Any, Iterator
+
+from .errors import ManifestError
+from .yamlio import Document, format_path
+
+__all__ = ["looks_like_json", "read_json_documents", "json_error"]
+
+_DECODER = json.JSONDecoder()
+_scan_once = _DECODER.scan_once  # the C scanner: one value from an offset, (value, end)
+_ws = re.compile(r"[ \t\n\r]*").match
+#: A key ``"name"`` and the start of its value (a literal start, which the regex engine finds quickly).
+_NAME_KEY = re.compile(r'"name"[ \t\n\r]*:[ \t\n\r]*')
+
+
+def looks_like_json(text: str) -> bool:
+    """True when the first character that is not white space opens a JSON object or array."""
+    match = re.match(r"[ \t\r\n]*([\[{])", text)
+    return match is not None
+
+
+class _Fallback(Exception):
+    """The fast reader met something it does not handle: the standard decoder decides."""
+
+
+class JsonText:
+    """One JSON text and a cursor that turns offsets into line numbers.
+
+    Lines are counted forward from the last offset asked for, so asking in reading order
+    (as the loader does) costs one pass over the text in all.
+    """
+
+    __slots__ = ("text", "file", "_at", "_line")
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text, self.file = text, file
+        self._at, self._line = 0, 1
+
+    def line_at(self, offset: int) -> int:
+        if offset < self._at:
+            self._at, self._line = 0, 1
+        self._line += self.text.count("\n", self._at, offset)
+        self._at = offset
+        return self._line
+
+
+class JsonDocument:
+    """Where the values of one JSON document are: offsets found by walking the text on demand."""
+
+    __slots__ = ("source", "start", "items")
+
+    def __init__(self, source: JsonText, start: int, items: list[int] | None) -> None:
+        self.source, self.start = source, start
+        #: Offsets of the elements of the top-level ``items`` array, when the reader recorded them.
+        self.items = items
+
+    # -- walking the text ---------------------------------------------------
+    def _member(self, pos: int, key: Any) -> tuple[int, int] | None:
+        """In the object that opens at ``pos``: (offset of the key, offset of its value).
+
+        The first time the key is written: finding a repeated key's last place would mean reading
+        the rest of the object again (the value is still the last one, as the decoder keeps it).
+        """
+        text = self.source.text
+        if not isinstance(key, str):
+            return None
+        i = _ws(text, pos + 1).end()
+        while i < len(text) and text[i] == '"':
+            name, j = scanstring(text, i + 1)
+            j = _ws(text, j).end()
+            if j >= len(text) or text[j] != ":":
+                return None
+            j = _ws(text, j + 1).end()
+            if name == key:
+                return i, j
+            try:
+                _, j = _scan_once(text, j)
+            except StopIteration:
+                return None
+            j = _ws(text, j).end()
+            if j >= len(text) or text[j] != ",":
+                return None
+            i = _ws(text, j + 1).end()
+        return None
+
+    def _element(self, pos: int, index: Any) -> int | None:
+        """In the array that opens at ``pos``: the offset of element ``index``."""
+        text = self.source.text
+        if not isinstance(index, int) or index < 0:
+            return None
+        i = _ws(text, pos + 1).end()
+        for _ in range(index):
+            try:
+                _, i = _scan_once(text, i)
+            except StopIteration:
+                return None
+            i = _ws(text, i).end()
+            if i >= len(text) or text[i] != ",":
+                return None
+            i = _ws(text, i + 1).end()
+        return i if i < len(text) and text[i] != "]" else None
+
+    def _locate(self, path: tuple) -> tuple[int, int]:
+        """(offset of the field's key or element, of its value) for the deepest part of ``path`` found."""
+        text = self.source.text
+        where = value = self.start
+        if self.items is not None and len(path) >= 2 and path[0] == "items" and isinstance(path[1], int) \
+                and 0 <= path[1] < len(self.items):
+            where = value = self.items[path[1]]  # recorded while reading: no need to walk the items before it
+            path = path[2:]
+        for part in path:
+            opener = text[value] if value < len(text) else ""
+            if opener == "{":
+                hit = self._member(value, part)
+                if hit is None:
+                    break
+                where, value = hit
+            elif opener == "[":
+                at = self._element(value, part)
+                if at is None:
+                    break
+                where = value = at
+            else:
+                break
+        return where, value
+
+    def line_of(self, path: tuple, data: Any = None) -> int:
+        """The line of the field at ``path`` (or of its closest written parent); ``data`` is the
+        document's decoded value, which lets the line of an object's name be found quickly."""
+        if len(path) >= 2 and path[-2:] == ("metadata", "name") and data is not None:
+            at = self._name_offset(path, data)
+            if at is not None:
+                return self.source.line_at(at)
+        return self.source.line_at(self._locate(path)[0])
+
+    def _name_offset(self, path: tuple, data: Any) -> int | None:
+        """Where ``"name": "<the object's name>"`` is written, when that text occurs exactly once in the
+        object (almost always: containers and ports rarely carry the pod's own name); else None."""
+        start, end = self.start, len(self.source.text)
+        obj = data
+        if len(path) == 4 and path[0] == "items" and self.items is not None and isinstance(path[1], int) \
+                and 0 <= path[1] < len(self.items):
+            start = self.items[path[1]]
+            if path[1] + 1 < len(self.items):
+                end = self.items[path[1] + 1]
+            obj = data["items"][path[1]]
+        elif len(path) != 2:
+            return None
+        metadata = obj.get("metadata") if obj.__class__ is dict else None
+        name = metadata.get("name") if metadata.__class__ is dict else None
+        if name.__class__ is not str:
+            return None
+        if name.isprintable() and '"' not in name and "\\" not in name:
+            written = f'"{name}"'  # as every JSON writer writes it
+        else:
+            written = json.dumps(name, ensure_ascii=False)
+        text = self.source.text
+        found = None
+        for match in _NAME_KEY.finditer(text, start, end):
+            # A quote with no backslash before it opens a key or a value, never the inside of a string.
+            if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+                if found is not None:
+                    return None  # twice: only walking the text can tell which is the object's own
+                found = match.start()
+        return found
+
+    def positions_under(self, prefix: tuple) -> dict:
+        """Every field path below ``prefix`` (``prefix`` included) mapped to its line."""
+        where, value = self._locate(prefix)
+        out: dict = {prefix: self.source.line_at(where)}
+        self._collect(value, prefix, out)
+        return out
+
+    def _collect(self, pos: int, path: tuple, out: dict) -> None:
+        text, line_at = self.source.text, self.source.line_at
+        opener = text[pos] if pos < len(text) else ""
+        if opener == "{":
+            seen = set()
+            i = _ws(text, pos + 1).end()
+            while i < len(text) and text[i] == '"':
+                name, j = scanstring(text, i + 1)
+                j = _ws(text, j).end()
+                if j >= len(text) or text[j] != ":":
+                    return
+                j = _ws(text, j + 1).end()
+                child = path + (name,)
+                if name in seen:  # the positions are asked for what is read closely: refuse, as YAML does
+                    raise ManifestError(f"duplicate key {name!r}", file=self.source.file, line=line_at(i),
+                                        field=format_path(child))
+                seen.add(name)
+                out[child] = line_at(i)
+                self._collect(j, child, out)
+                _, j = _scan_once(text, j)
+                j = _ws(text, j).end()
+                if j >= len(text) or text[j] != ",":
+                    return
+                i = _ws(text, j + 1).end()
+        elif opener == "[":
+            i = _ws(text, pos + 1).end()
+            index = 0
+            while i < len(text) and text[i] != "]":
+                child = path + (index,)
+                out[child] = line_at(i)
+                self._collect(i, child, out)
+                _, i = _scan_once(text, i)
+                i = _ws(text, i).end()
+                if i >= len(text) or text[i] != ",":
+                    return
+                i = _ws(text, i + 1).end()
+                index += 1
+
+
+def _array_with_offsets(text: str, pos: int) -> tuple[list, int, list[int]]:
+    """The array that opens at ``pos``, its end, and where each element starts."""
+    values: list = []
+    offsets: list[int] = []
+    i = _ws(text, pos + 1).end()
+    if text[i] == "]":
+        return values, i + 1, offsets
+    while True:
+        value, end = _scan_once(text, i)
+        values.append(value)
+        offsets.append(i)
+        i = _ws(text, end).end()
+        c = text[i]
+        if c == "]":
+            return values, i + 1, offsets
+        if c != ",":
+            raise _Fallback
+        i = _ws(text, i + 1).end()
+
+
+def _object_with_items(text: str, pos: int) -> tuple[dict, int, list[int] | None]:
+    """The object that opens at ``pos`` (a manifest or a ``List``), its end, and its items' offsets."""
+    obj: dict = {}
+    offsets = None
+    i = _ws(text, pos + 1).end()
+    if text[i] == "}":
+        return obj, i + 1, None
+    while True:
+        if text[i] != '"':
+            raise _Fallback
+        key, i = scanstring(text, i + 1)
+        i = _ws(text, i).end()
+        if text[i] != ":":
+            raise _Fallback
+        i = _ws(text, i + 1).end()
+        if key == "items" and text[i] == "[":
+            value, i, offsets = _array_with_offsets(text, i)
+        else:
+            value, i = _scan_once(text, i)
+            if key == "items":
+                offsets = None
+        obj[key] = value
+        i = _ws(text, i).end()
+        c = text[i]
+        if c == "}":
+            return obj, i + 1, offsets
+        if c != ",":
+            raise _Fallback
+        i = _ws(text, i + 1).end()
+
+
+def json_error(exc: json.JSONDecodeError, file: str) -> ManifestError:
+    return ManifestError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno)
+
+
+def read_json_documents(text: str, file: str) -> Iterator[Document]:
+    """Yield each JSON value of ``text`` as a Document; invalid JSON raises ``json.JSONDecodeError``."""
+    source = JsonText(text, file)
+    pos = _ws(text, 0).end()
+    while pos < len(text):
+        items = None
+        try:
+            if text[pos] != "{":
+                raise _Fallback
+            value, end, items = _object_with_items(text, pos)
+        except (_Fallback, StopIteration, IndexError, ValueError):
+            value, end = _DECODER.raw_decode(text, pos)  # the exact error, or the value
+            items = None
+        if value is not None:  # a null document is skipped, as kubectl skips it (and an empty YAML one)
+            yield Document(value, file, source.line_at(pos), _json=JsonDocument(source, pos, items))
+        pos = _ws(text, end).end()
