@@ -619,6 +619,11 @@ LANG_CASES = [
     (["resolve", *STEP6, "--workload", "istioinaction/sleep"], "candidates, in precedence order:", "후보 (우선순위 순):"),
     (["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"], "why:", "이유:"),
     (["matrix", *STEP6], "legend:", "범례:"),
+    (["analyze", *STEP6], "no workload uses this Sidecar:", "이 Sidecar를 쓰는 워크로드가 없습니다:"),
+    (["size", *STEP6, "--workload", "istioinaction/sleep"], "visible services", "보이는 서비스"),
+    (["size", *STEP6, "--all"], "mesh totals over 3 proxies:", "메시 전체 합계 (프록시 3개):"),
+    (["suggest", *STEP6, "--workload", "istioinaction/sleep", "--call", "http://httpbin.istioinaction:8000/ip"],
+     "every call stays ROUTED", "모든 호출이 ROUTED로 유지됩니다"),
 ]
 
 
