@@ -309,3 +309,71 @@ def test_shared_scopes_give_back_every_record(capsys, tmp_path):
 def test_shared_scopes_need_all_and_json(capsys, argv):
     assert main(["resolve", str(SEED / "cluster"), *argv, "--shared-scopes"]) == 2
     assert "--shared-scopes goes with --all --format json" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# The line of an object's name: found by looking back from its one occurrence
+# ---------------------------------------------------------------------------
+
+_NAMES = st.sampled_from(["a", "web-0", "svc-0001-01-0", 'quo"te', "back\\slash", "이름", "name", "x y"])
+
+
+@st.composite
+def _named_lists(draw):
+    """A List whose objects' names also turn up elsewhere in them (a container, a label, an annotation),
+    written with any of the separators a JSON writer uses."""
+    items = []
+    for _ in range(draw(st.integers(1, 4))):
+        name = draw(_NAMES)
+        item: dict = {"kind": "Pod", "metadata": {"name": name}}
+        elsewhere = draw(st.lists(st.sampled_from(["container", "label", "annotation", "port", "none"]), max_size=3))
+        if "container" in elsewhere:
+            item["spec"] = {"containers": [{"name": draw(st.sampled_from([name, "app"]))}]}
+        if "label" in elsewhere:
+            item["metadata"]["labels"] = {"name": name, "app": name}
+        if "annotation" in elsewhere:
+            item["metadata"]["annotations"] = {"note": f'"name": "{name}"'}
+        if "port" in elsewhere:
+            item.setdefault("spec", {})["ports"] = [{"name": name}, {"name": "http"}]
+        if draw(st.booleans()):
+            item["metadata"] = dict(reversed(list(item["metadata"].items())))
+        items.append(item)
+    indent = draw(st.sampled_from([None, 0, 2, 4]))
+    separators = draw(st.sampled_from([None, (",", ":"), (", ", " : ")]))
+    return json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=indent,
+                      separators=separators, ensure_ascii=draw(st.booleans()))
+
+
+def _name_key_by_visiting_every_key(text: str, written: str, start: int, end: int) -> int | None:
+    """The reference: visit every ``"name"`` key of ``text[start:end]`` and keep the one followed by
+    ``written`` (None when none is, or more than one)."""
+    found = None
+    for match in re.finditer(r'"name"[ \t\n\r]*:[ \t\n\r]*', text[:end]):
+        if match.start() < start:
+            continue
+        if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+            if found is not None:
+                return None
+            found = match.start()
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_named_lists())
+def test_the_line_of_a_json_name_is_what_visiting_every_name_key_finds(text):
+    from sidecar_lab.core.jsonio import read_json_documents
+
+    (doc,) = read_json_documents(text, "l.json")
+    located = doc._json
+    for i, item in enumerate(doc.data["items"]):
+        path = ("items", i, "metadata", "name")
+        start = located.items[i]
+        end = located.items[i + 1] if i + 1 < len(located.items) else len(text)
+        name = item["metadata"]["name"]
+        written = json.dumps(name, ensure_ascii=False)
+        if name.isprintable() and '"' not in name and "\\" not in name:
+            written = f'"{name}"'
+        assert located._name_offset(path, doc.data) == _name_key_by_visiting_every_key(text, written, start, end)
+        # and the line it gives is the line of the name's key (or, when unsure, of the walked path)
+        line = doc.line_of(path)
+        assert text.count("\n", 0, located._locate(path)[0]) + 1 == line

@@ -34,8 +34,6 @@ __all__ = ["looks_like_json", "read_json_documents", "json_error"]
 _DECODER = json.JSONDecoder()
 _scan_once = _DECODER.scan_once  # the C scanner: one value from an offset, (value, end)
 _ws = re.compile(r"[ \t\n\r]*").match
-#: A key ``"name"`` and the start of its value (a literal start, which the regex engine finds quickly).
-_NAME_KEY = re.compile(r'"name"[ \t\n\r]*:[ \t\n\r]*')
 
 
 def looks_like_json(text: str) -> bool:
@@ -180,13 +178,18 @@ class JsonDocument:
         else:
             written = json.dumps(name, ensure_ascii=False)
         text = self.source.text
+        # Look for the name's text and back from each place it is written for a "name" key, rather than visit
+        # every "name" key of the object (containers, ports) and compare what follows it.
+        limit = end + len(written)  # a key that ends by ``end``: its value may run past it
         found = None
-        for match in _NAME_KEY.finditer(text, start, end):
-            # A quote with no backslash before it opens a key or a value, never the inside of a string.
-            if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+        at = text.find(written, start, limit)
+        while at >= 0:
+            key = _key_before(text, at, start)
+            if key is not None:
                 if found is not None:
                     return None  # twice: only walking the text can tell which is the object's own
-                found = match.start()
+                found = key
+            at = text.find(written, at + 1, limit)
         return found
 
     def positions_under(self, prefix: tuple) -> dict:
@@ -233,6 +236,23 @@ class JsonDocument:
                     return
                 i = _ws(text, i + 1).end()
                 index += 1
+
+
+def _key_before(text: str, at: int, start: int) -> int | None:
+    """The offset of the ``"name"`` key whose value starts at ``at`` (``"name"``, blanks, ``:``, blanks, written
+    from ``start`` on, its first quote not escaped), or None."""
+    j = at
+    while j > start and text[j - 1] in " \t\n\r":
+        j -= 1
+    if j <= start or text[j - 1] != ":":
+        return None
+    j -= 1
+    while j > start and text[j - 1] in " \t\n\r":
+        j -= 1
+    key = j - 6
+    if key < start or not text.startswith('"name"', key) or text[key - 1] == "\\":
+        return None
+    return key
 
 
 def _array_with_offsets(text: str, pos: int) -> tuple[list, int, list[int]]:
