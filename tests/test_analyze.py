@@ -1,5 +1,6 @@
 """Diagnostics: each code fires in its situation, and a near miss does not (parity with istioctl and Kiali)."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,36 @@ def test_code_fires(code, objects, count, words, near_miss):
 @pytest.mark.parametrize("code, objects, count, words, near_miss", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_near_miss_does_not_fire(code, objects, count, words, near_miss):
     assert fired(code, *near_miss) == [], [m.line() for m in codes(*near_miss)]
+
+
+@pytest.mark.parametrize("code, objects", [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
+def test_in_korean_the_courses_findings_and_every_why_are_korean_and_istioctls_words_stay(code, objects, monkeypatch):
+    english = fired(code, *objects)[0]
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+    korean = fired(code, *objects)[0]
+    assert (korean.code, korean.level, korean.origin, korean.field) == (english.code, english.level, english.origin,
+                                                                        english.field)
+    hangul = re.compile("[가-힣]")
+    if code.startswith("SL"):  # our own sentences: Korean, with the same names and numbers in them
+        assert hangul.search(korean.message) and korean.message != english.message
+        names = re.compile(r"[\w.-]+/[\w.*-]+|\d{2,}", re.ASCII)
+        assert set(names.findall(english.message)) <= set(names.findall(korean.message)), korean.message
+    else:  # istioctl's and Kiali's messages, as those tools print them
+        assert korean.message == english.message
+    if english.why is not None:
+        assert hangul.search(korean.why) and "이유:" in korean.explained()
+        assert english.why in english.explained() and korean.reference in korean.explained()
+    else:
+        assert korean.why is None and korean.explained() == korean.line()
+
+
+def test_few_says_and_n_more_in_english_for_istioctl_and_in_the_language_asked_for_ours(monkeypatch):
+    from sidecar_lab.core.analyze import few
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+    assert few(["a", "b", "c"], limit=2) == "a, b and 1 more"
+    assert few(["a", "b", "c"], limit=2, lang=None) == "a, b 외 1개"
+    assert few(["a", "b"], limit=2, lang=None) == "a, b"
 
 
 # sidecar/selector.go (SelectorAnalyzer): which IST codes istioctl computes for controllers without Pods.

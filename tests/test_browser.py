@@ -5,7 +5,9 @@ What a learner does: run ``sidecar-lab lab``, open notebook 02 in the workspace 
 run every cell (no prediction may show its answer), click a choice (now it does), flip the namespace Sidecar of
 the PrecedenceExplorer and see the figure and the verdict table change, save (the save lands in the workspace,
 never in the repository), close the tab (its kernel goes). Every output table fits its cell. The same notebook
-in Notebook 7 and as a Voilà app answers too, and the explorer speaks Korean with Hangul on screen.
+in Notebook 7 and as a Voilà app answers too. A Korean study group runs ``sidecar-lab lab --lang ko``: the
+Korean edition's 02 reads in Hangul, hides its answers, and its explorer answers a step and a toggle in Korean;
+and an English explorer switched to 한국어 speaks Korean too.
 
 Locally a test skips when Chromium (``apt-get install chromium``), Playwright or its server (JupyterLab,
 Notebook 7, Voilà) is missing. In CI (``CI=true``) a missing piece fails it: ``.ci/run`` installs all of them.
@@ -260,17 +262,18 @@ def _token_from_runtime(runtime: Path) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def lab(requirements, tmp_path_factory):
-    """``sidecar-lab lab --workspace W --no-browser --port N -- ...``: the real command, its own workspace and token
-    (read back from JupyterLab's log, as a learner reads it from the terminal)."""
+@contextlib.contextmanager
+def _sidecar_lab(tmp_path_factory, name: str, *options: str):
+    """``sidecar-lab lab [OPTIONS] --workspace W --no-browser --port N -- ...``: the real command, its own workspace
+    and token (read back from the server's runtime file, as ``jupyter server list`` shows it); always stopped."""
     _require("jupyterlab")
-    tmp = tmp_path_factory.mktemp("lab")
+    tmp = tmp_path_factory.mktemp(name)
     workspace = tmp / "sidecar-lab-course"
     port = _free_port()
-    cmd = [*_sidecar_lab_command(), "lab", "--workspace", str(workspace), "--no-browser", "--port", str(port),
+    cmd = [*_sidecar_lab_command(), "lab", *options, "--workspace", str(workspace), "--no-browser", "--port", str(port),
            "--", "--ServerApp.port_retries=0", "--LabApp.expose_app_in_browser=True", *_SAFETY]
-    server = Server("sidecar-lab lab", cmd, env=_jupyter_env(tmp), cwd=tmp, log=tmp / "lab.log", port=port, token="")
+    server = Server(f"sidecar-lab lab {' '.join(options)}".strip(), cmd, env=_jupyter_env(tmp), cwd=tmp,
+                    log=tmp / "lab.log", port=port, token="")
     try:
         server.wait_until_answering("/api/status")
         server.token = _token_from_runtime(tmp / "runtime") or ""
@@ -285,6 +288,20 @@ def lab(requirements, tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(requirements, tmp_path_factory):
+    """``sidecar-lab lab``: the English edition."""
+    with _sidecar_lab(tmp_path_factory, "lab") as server:
+        yield server
+
+
+@pytest.fixture()
+def lab_ko(requirements, tmp_path_factory):
+    """``sidecar-lab lab --lang ko``: the Korean edition, as a Korean study group opens it."""
+    with _sidecar_lab(tmp_path_factory, "lab-ko", "--lang", "ko") as server:
+        yield server
 
 
 @pytest.fixture()
@@ -350,6 +367,23 @@ def _screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _element_screenshot(page, element, name: str) -> Path:
+    """A screenshot of the whole of ``element`` at the same 1280 px width: the notebook scrolls inside its panel,
+    so the page is made as tall as the element for the shot, then set back."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    try:
+        for _ in range(2):  # once more if it grew meanwhile (an image that finished loading)
+            height = int(element.evaluate("e => e.getBoundingClientRect().height"))
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height + 300)})
+            page.wait_for_timeout(300)  # JupyterLab lays the panels out again
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(VIEWPORT)
     return path
 
 
@@ -631,6 +665,71 @@ def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_
     assert json.loads(_http_get(lab, "/api/kernels")) == [], "closing the notebook left its kernel running"
 
 
+HANGUL = re.compile("[가-힣]")
+
+
+def _rendered_prose(page) -> list[str]:
+    """The text of every Markdown cell of the open notebook, as rendered."""
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel .jp-MarkdownCell .jp-RenderedMarkdown')]
+        .map(c => c.textContent.trim()).filter(t => t)""")
+
+
+def test_sidecar_lab_lab_lang_ko_opens_the_korean_edition_in_hangul_and_02_explores_in_korean(lab_ko, page):
+    """What a Korean study group does: ``sidecar-lab lab --lang ko``, notebook 02, Run All. The prose is Korean,
+    no prediction shows its answer, the explorer's labels are Korean (its language follows the edition) and
+    its figure is drawn with a Hangul font; picking a step and flipping the namespace Sidecar changes the
+    figure and the verdict table, still in Korean; a click reveals an answer, explained in Korean."""
+    from sidecar_lab.core.messages import label
+
+    failure = "browser-02-ko-failure.png"
+    marker = json.loads((lab_ko.workspace / ".sidecar-lab-course.json").read_text())
+    assert marker["edition"] == "ko", marker
+    [name] = sorted(p.name for p in lab_ko.workspace.glob(NOTEBOOK))
+    assert (lab_ko.workspace / name).read_bytes() == (notebooks_dir() / "ko" / name).read_bytes()
+
+    _open_and_run_all(page, lab_ko, f"lab/tree/{quote(name)}", _lab_kernel_idle, failure)
+    prose = _rendered_prose(page)
+    if not (prose and prose[0].startswith("02 · ") and HANGUL.search(prose[0])
+            and sum(bool(HANGUL.search(t)) for t in prose) >= 0.9 * len(prose)):
+        pytest.fail(_diagnose(page, f"the Korean notebook's prose is not Korean: {[t[:60] for t in prose]}", failure),
+                    pytrace=False)
+    _no_answer_revealed(page, failure)
+    outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output").evaluate_all("os => os.map(o => o.textContent)")
+    assert any("후보 (우선순위 순):" in t for t in outputs), "resolve's text is not printed in Korean"
+    page.locator(".jp-NotebookPanel .jp-MarkdownCell").first.scroll_into_view_if_needed()
+    _screenshot(page, "browser-02-ko-after-run-all.png")  # the title and objectives, at 1280 px
+
+    explorer = Explorer(page, failure)
+    explorer.wait_rendered()
+    picker = explorer.area.locator("select").filter(has=page.locator("option", has_text="한국어")).first
+    assert picker.evaluate("s => s.options[s.selectedIndex].text") == "한국어", "the explorer is not in Korean"
+    before_text = explorer.state()[1]
+    assert "출발지" in before_text and "이유" in before_text, before_text[:200]
+    toggle_label = explorer.toggle.evaluate("t => t.textContent")
+    assert HANGUL.search(toggle_label), toggle_label
+    page_text = page.locator(".jp-NotebookPanel").evaluate("p => p.textContent")
+    for fallback in (label("note.no-hangul-font", "ko"), label("alt.font-fallback", "ko")):
+        assert fallback not in page_text, "the figures fell back to English: no Hangul font in the kernel"
+    _tables_fit(page, failure)
+
+    explorer.check_the_namespace_toggle()  # step 03 picked, then the namespace Sidecar flipped
+    after_text = explorer.state()[1]
+    assert "출발지" in after_text and "이유" in after_text, after_text[:200]  # still in Korean
+    _tables_fit(page, failure)
+    explorer.area.scroll_into_view_if_needed()
+    _screenshot(page, "browser-02-ko.png")
+    _element_screenshot(page, explorer.area, "browser-02-ko-explorer.png")
+
+    assert _a_click_reveals_the_answer(page, failure) in ("ROUTED", "PASSTHROUGH", "BLOCKED")
+    answer = page.locator(".sidecar-lab-predict .sidecar-lab-answer").first
+    assert HANGUL.search(answer.evaluate("a => a.textContent")), "the answer is not explained in Korean"
+    _tables_fit(page, failure)
+    _element_screenshot(page, page.locator(".sidecar-lab-predict").first, "browser-02-ko-answer.png")
+    resolve = page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text="후보 (우선순위 순):").first
+    _element_screenshot(page, resolve, "browser-02-ko-resolve.png")
+    _command(page, "application:close-all")
+
+
 @pytest.mark.parametrize("name", ["04-egress-hosts.ipynb", "07-live.ipynb"])
 def test_every_output_table_fits_its_cell_at_1280_px(lab, page, name):
     failure = f"browser-{name[:2]}-failure.png"
@@ -684,8 +783,9 @@ def test_voila_renders_02_without_an_answer_until_a_click_and_answers_the_toggle
 
 
 def test_the_explorer_speaks_korean_with_hangul_on_screen_and_answers_a_toggle(voila, page):
-    """The Korean edition's notebook when it exists; until then the English one with the explorer's language
-    switched to 한국어. Hangul labels in the verdict table, then one widget round trip in Korean."""
+    """A widget's own language picker still switches it: the English edition's explorer switched to 한국어 shows
+    Hangul labels in its verdict table and answers a toggle in Korean (the Korean edition itself is opened
+    through ``sidecar-lab lab --lang ko`` above)."""
     failure = "browser-02-korean-failure.png"
     page.goto(voila.url(), wait_until="domcontentloaded")
     explorer = Explorer(page, failure)

@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -618,6 +619,11 @@ LANG_CASES = [
     (["resolve", *STEP6, "--workload", "istioinaction/sleep"], "candidates, in precedence order:", "후보 (우선순위 순):"),
     (["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"], "why:", "이유:"),
     (["matrix", *STEP6], "legend:", "범례:"),
+    (["analyze", *STEP6], "no workload uses this Sidecar:", "이 Sidecar를 쓰는 워크로드가 없습니다:"),
+    (["size", *STEP6, "--workload", "istioinaction/sleep"], "visible services", "보이는 서비스"),
+    (["size", *STEP6, "--all"], "mesh totals over 3 proxies:", "메시 전체 합계 (프록시 3개):"),
+    (["suggest", *STEP6, "--workload", "istioinaction/sleep", "--call", "http://httpbin.istioinaction:8000/ip"],
+     "every call stays ROUTED", "모든 호출이 ROUTED로 유지됩니다"),
 ]
 
 
@@ -640,6 +646,41 @@ def test_lang_ko_translates_the_reasons_and_what_curl_shows(capsys):
                              "--lang", "ko"])
     assert CATALOG["ko"]["curl.block-all"] in out
     assert "BLOCKED" in out and "block_all" in out  # verdicts and Envoy's names stay as they are
+
+
+# the English words resolve and check write around the names (not field names, kinds or values: those stay)
+ENGLISH_LINE_WORDS = {"scope", "ports", "via", "selected", "shadowed", "rejected", "listener", "route", "cluster",
+                      "mode", "to", "proxy", "sidecar", "gateway", "none", "root", "workload", "namespace", "why",
+                      "verdict", "note", "candidates", "implicit"}
+
+
+@pytest.mark.parametrize("argv", [
+    ["resolve", *STEP6, "--workload", "istioinaction/sleep"],
+    ["resolve", str(SEED / "cluster"), str(SEED / "steps" / "03-namespace-allow-any"), "--workload", "istioinaction/sleep"],
+    ["resolve", str(SEED / "cluster"), str(SEED / "steps" / "02-root-registry-only"),
+     "--workload", "istio-system/istio-ingressgateway"],
+    ["resolve", str(SEED / "examples" / "productpage.yaml"), str(SEED / "examples" / "partial-ip-tables.yaml"),
+     "--workload", "prod-us1/productpage"],
+    ["check", *STEP6, "--from", "istioinaction/sleep", "--to", "http://httpbin.default:8000/ip"],
+], ids=["resolve-workload", "resolve-namespace", "resolve-gateway", "resolve-ingress", "check"])
+def test_lang_ko_says_the_words_around_the_names_in_korean_too(capsys, argv):
+    """Not only the reasons: scope, candidates' outcome and level, ports, via, mode and Envoy's listener, route and
+    cluster are said in Korean; Istio's names (Sidecar, egress, capture, REGISTRY_ONLY, hosts) stay."""
+    _, out, _ = run(capsys, argv + ["--lang", "ko"])
+    standalone = set(re.findall(r"(?<![\w./|:*-])[A-Za-z]+(?![\w./|:*-])", out))
+    assert not standalone & ENGLISH_LINE_WORDS, sorted(standalone & ENGLISH_LINE_WORDS)
+    assert re.search(r"\[범위:? (워크로드|네임스페이스|루트|게이트웨이|내장 기본값)\]", out), out
+
+
+def test_the_korean_readmes_tour_shows_what_the_command_prints(capsys, monkeypatch):
+    """README.ko.md's example is the command's real output, so the two cannot drift apart."""
+    block = re.search(r"```console\n\$ (sidecar-lab .*?)\n(?! )(.*?)```", (ROOT / "README.ko.md").read_text(encoding="utf-8"),
+                      re.S)
+    argv = block[1].replace("\\\n", " ").split()[1:]
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "--lang" in argv
+    assert out.rstrip("\n") == block[2].rstrip("\n")
 
 
 def test_an_unknown_lang_is_one_error_line(capsys):

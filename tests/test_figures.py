@@ -363,6 +363,33 @@ def test_figure_hangul_font_is_none_or_a_family_with_hangul_glyphs(F):
     assert "Last Resort" not in (family or "")
 
 
+def test_figure_hangul_font_installed_after_matplotlibs_font_cache_is_found_after_a_kernel_restart(F, monkeypatch):
+    """matplotlib reads its font list from a cache made on its first run: a font installed after that (the
+    README's ``apt-get install fonts-nanum``) must still be found once the kernel restarts."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    def has_hangul(path: str) -> bool:
+        try:
+            return bool(FT2Font(path).get_char_index(ord("한")))
+        except Exception:  # noqa: BLE001
+            return False
+
+    installed = [p for p in font_manager.findSystemFonts() if has_hangul(p)]
+    if not installed:
+        pytest.skip("no font with Hangul glyphs on this machine (.ci/run installs fonts-nanum)")
+    # the cache as it was before the font was installed: no file with Hangul glyphs in it
+    stale = [e for e in font_manager.fontManager.ttflist if not has_hangul(e.fname)]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    F.hangul_font.cache_clear()  # a restarted kernel
+    try:
+        family = F.hangul_font()
+        assert family is not None
+        assert family in {e.name for e in font_manager.fontManager.ttflist if e.fname in installed}
+    finally:
+        F.hangul_font.cache_clear()
+
+
 LANGUAGE_CASES = [
     # (what set_language got, $SIDECAR_LAB_LANG, the language in force)
     (None, None, "en"),

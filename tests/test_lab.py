@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,15 +163,35 @@ def test_the_real_command_prints_the_command_for_the_workspace(tmp_path):
     assert (tmp_path / "sidecar-lab-course" / COURSE[0]).is_file()
 
 
+def _commands(readme: str, start: str, end: str) -> list[str]:
+    """The shell lines of a README's section (its ```sh blocks), in order."""
+    section = readme[readme.index(start):readme.index(end)]
+    return [line for block in re.findall(r"```sh\n(.*?)```", section, re.S) for line in block.splitlines() if line]
+
+
+QUICK_START = ["python3 -m venv .venv && . .venv/bin/activate", 'pip install -e ".[lab]" && sidecar-lab lab',
+               'pip install -e ".[test]" && python -m pytest']
+
+
 def test_the_readme_quick_start_makes_a_venv_then_runs_the_two_commands_as_ci_does():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    quick = readme[readme.index("## Quick start"):readme.index("## The course")]
-    lines = [line for line in quick.splitlines() if line and not line.startswith(("```", " ")) and
-             line.startswith(("python3 -m venv", "pip install"))]
-    assert lines == ["python3 -m venv .venv && . .venv/bin/activate", 'pip install -e ".[lab]" && sidecar-lab lab',
-                     'pip install -e ".[test]" && python -m pytest']
+    assert _commands(readme, "## Quick start", "## The course") == QUICK_START
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 -m venv .venv" in ci and "\npython -m pytest\n" in ci
+
+
+def test_the_korean_readme_quick_start_has_the_same_commands_word_for_word_and_opens_the_korean_edition():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    korean = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    commands = _commands(korean, "## 빠르게 시작하기", "## 과정 구성")
+    assert [c for c in commands if c != "sidecar-lab lab --lang ko"] == _commands(readme, "## Quick start", "## The course")
+    assert commands.index("sidecar-lab lab --lang ko") == commands.index(QUICK_START[1]) + 1
+    # each README names the other at its top
+    assert "[README.ko.md](README.ko.md)" in readme.split("\n## ")[0]
+    assert "[README.md](README.md)" in korean.split("\n## ")[0]
+    # its course table has a row for each notebook of the Korean edition
+    rows = re.findall(r"^\| (\d\d) ", korean[korean.index("## 과정 구성"):], re.M)
+    assert rows == [p.name[:2] for p in sorted((notebooks_dir() / "ko").glob("[0-9][0-9]-*.ipynb"))]
 
 
 def test_a_notebook_of_ones_own_opens_where_it_is_with_jupyter_options_after_the_double_dash(tmp_path, capsys):

@@ -233,8 +233,8 @@ def test_a_new_edition_starts_from_the_english_prose_with_empty_code_cells(tmp_p
 def test_first_cell_states_objectives_and_time(name):
     first = read(name).cells[0]
     assert first.cell_type == "markdown" and first.metadata.get("role") == "header"
-    # the time, in minutes, after the title; ASCII word boundaries, as Korean writes "30분" with no space
-    assert re.search(r"\b\d+\b", first.source.split("\n\n")[1], re.ASCII), "the time, in minutes, after the title"
+    # "about 15 minutes", "약 15분": Korean writes 15분 with no space, and Hangul is a word character
+    assert re.search(r"(?<!\d)\d+\s*(minutes|분)", first.source.split("\n\n")[1]), "the time, in minutes, after the title"
     assert "\n- " in first.source, "the objectives, as a list"
     if name.startswith("en/"):
         assert "**Time:** about" in first.source and "**Objectives**" in first.source
@@ -291,6 +291,22 @@ def test_each_notebook_asks_for_a_prediction_with_a_click(name):
 @pytest.mark.parametrize("name", [n for n in NAMES if n.split("/")[1][:2] in ("02", "03", "04", "05")])
 def test_notebooks_that_follow_the_blog_quote_its_section_titles(name):
     assert re.search(r'\*\*"[^"]*[가-힣a-z ]+"\*\*', read(name).cells[0].source)
+
+
+HANGUL = re.compile("[가-힣]")
+#: The Korean notebooks already translated (their title is Korean): what is left of English prose shows up here.
+KOREAN_DONE = [n for n in NAMES if n.startswith("ko/") and HANGUL.search(read(n).cells[0].source.splitlines()[0])]
+
+
+@pytest.mark.parametrize("name", KOREAN_DONE)
+def test_a_translated_korean_notebook_has_no_english_prose_cell_left(name):
+    """Every Markdown cell says something in Korean: a solution's *why* (its code and the builder's 풀이
+    aside), the traps, the credit; a cell left in English is one the translator missed."""
+    for cell in read(name).cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"```.*?```", "", cell.source, flags=re.S).replace("<summary>풀이</summary>", "")
+        assert HANGUL.search(text), f"{name}: {cell.source[:120]!r}"
 
 
 @pytest.mark.parametrize("lang", EDITIONS)
@@ -481,13 +497,13 @@ class BlogCluster:
         return "", "curl: (7) Failed to connect (no observation for this request in the fake)\n", 7
 
 
-def _run_live_notebook(monkeypatch, kubeconfig: str):
+def _run_live_notebook(monkeypatch, kubeconfig: str, lang: str = "en"):
     monkeypatch.setenv("SIDECAR_LAB_KUBECONFIG", kubeconfig)
-    nb = read("en/07-live.ipynb")  # every cell, the skip-execution ones included
+    nb = read(f"{lang}/07-live.ipynb")  # every cell, the skip-execution ones included
     # nbclient itself skips cells tagged skip-execution: name another tag so that every cell runs.
     client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,
                                      skip_cells_with_tag="sidecar-lab-never-skip",
-                                     resources={"metadata": {"path": str(NOTEBOOKS / "en")}})
+                                     resources={"metadata": {"path": str(NOTEBOOKS / lang)}})
     client.execute()
     return nb
 
@@ -503,34 +519,48 @@ def _outputs(cell) -> str:
     return "".join(parts)
 
 
-def test_live_notebook_replays_the_blog_against_a_fake_cluster(monkeypatch, tmp_path):
+#: What notebook 07's live cells say, by edition: (no cluster, how to get one, all match, the table's header,
+#: the blog agrees, no results yet).
+LIVE_WORDS = {
+    "en": ("No cluster reachable", "kind create cluster", "all match",
+           "| step | request | prediction | observation | match | the blog |", "agrees", "No walkthrough results yet"),
+    "ko": ("연결할 수 있는 클러스터가 없습니다", "kind create cluster", "모두 일치",
+           "| 단계 | 요청 | 예측 | 관찰 | 일치 | 블로그 |", "같음", "아직 단계별 결과가 없습니다"),
+}
+
+
+@pytest.mark.parametrize("lang", [e for e in EDITIONS if e in LIVE_WORDS])
+def test_live_notebook_replays_the_blog_against_a_fake_cluster(monkeypatch, tmp_path, lang):
     pytest.importorskip("kubernetes")
+    unreachable, _, all_match, header, agrees, _ = LIVE_WORDS[lang]
     with FakeKube() as kube:
         lab = BlogCluster(kube)
-        nb = _run_live_notebook(monkeypatch, str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        nb = _run_live_notebook(monkeypatch, str(kube.write_kubeconfig(tmp_path / "kubeconfig")), lang)
         assert not errors_of(nb), errors_of(nb)
         assert not kube.errors, kube.errors
         live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
         connect, deploy, walk, table, cleanup = live
-        assert "No cluster reachable" not in _outputs(connect)
+        assert unreachable not in _outputs(connect)
         assert "Kubernetes API" in _outputs(connect)
-        assert "MISMATCH" not in _outputs(walk) and _outputs(walk).count("all match") == 6
+        assert "MISMATCH" not in _outputs(walk) and _outputs(walk).count(all_match) == 6
         text = _outputs(table)
-        assert "| step | request | prediction | observation | match | the blog |" in text
+        assert header in text
         rows = [line for line in text.splitlines() if line.startswith("| 0")]
-        assert len(rows) == 11 and all("✔" in r and "agrees" in r for r in rows)
+        assert len(rows) == 11 and all("✔" in r and agrees in r for r in rows)
         assert "Sidecar istio-system/default" in _outputs(cleanup)
         assert not kube.list_objects("sidecars"), "cleanup left Sidecars behind"
         assert {step for step, _ in lab.curls} == {s.name for s in lab.steps}
 
 
-def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path):
-    nb = _run_live_notebook(monkeypatch, str(tmp_path / "missing-kubeconfig"))
+@pytest.mark.parametrize("lang", [e for e in EDITIONS if e in LIVE_WORDS])
+def test_live_cells_without_a_cluster_print_how_to_get_one(monkeypatch, tmp_path, lang):
+    unreachable, how, _, _, _, no_results = LIVE_WORDS[lang]
+    nb = _run_live_notebook(monkeypatch, str(tmp_path / "missing-kubeconfig"), lang)
     assert not errors_of(nb), errors_of(nb)
     live = [c for c in code_cells(nb) if LIVE_TAG in c.metadata.get("tags", [])]
-    assert "No cluster reachable" in _outputs(live[0]) and "kind create cluster" in _outputs(live[0])
+    assert unreachable in _outputs(live[0]) and how in _outputs(live[0])
     assert "Traceback" not in "".join(_outputs(c) for c in live)
-    assert "No walkthrough results yet" in _outputs(live[3])
+    assert no_results in _outputs(live[3])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -747,6 +777,89 @@ def test_every_sentence_of_a_check_has_a_korean_entry():
     for english, korean in ex._KO.items():
         assert set(re.findall(r"\{\d+\}", korean)) <= set(re.findall(r"\{\d+\}", english)), english
         assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
+
+
+def _admission_hints() -> list[str]:
+    """Every hint core/validation.py writes after one of Istio's messages, as a template ({0}, {1}... for an
+    f-string's fields): the ``hint=`` arguments, what is assigned to ``hint``, what ``_host_form_hint`` returns."""
+    import ast
+
+    tree = ast.parse((ROOT / "sidecar_lab" / "core" / "validation.py").read_text(encoding="utf-8"))
+
+    def strings(node):
+        if isinstance(node, ast.IfExp):
+            yield from strings(node.body)
+            yield from strings(node.orelse)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value.replace("{", "{{").replace("}", "}}")
+        elif isinstance(node, ast.JoinedStr):
+            fields = iter(range(100))
+            yield "".join(v.value.replace("{", "{{").replace("}", "}}") if isinstance(v, ast.Constant)
+                          else "{%d}" % next(fields) for v in node.values)
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "hint":
+            found += strings(node.value)
+        elif isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "hint":
+            found += strings(node.value)
+        elif isinstance(node, ast.FunctionDef) and node.name == "_host_form_hint":
+            found += [t for r in ast.walk(node) if isinstance(r, ast.Return) and r.value for t in strings(r.value)]
+    return found
+
+
+def test_every_admission_hint_is_said_in_korean_with_its_values():
+    """Istio's own message stays as kubectl prints it; the hint we add after it follows the language."""
+    hints = _admission_hints()
+    assert len(hints) >= 12, hints
+    for template in hints:
+        fields = re.findall(r"\{(\d+)\}", template)
+        values = [f"value{n}x" for n in fields]
+        english = template.format(*values)
+        korean = ex.hint_text(english, "ko")
+        assert re.search(r"[가-힣]", korean), english
+        assert all(v in korean for v in values), (english, korean)
+        assert ex.hint_text(english, "en") == english
+
+
+def _tr_templates() -> list[str]:
+    """Every template a notebook's code prints through ``tr("...")`` (sidecar_lab.course.words), read from the
+    English sources' code cells."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "course" / "en").glob("[0-9][0-9]-*.md")):
+        for cell in _nb(path.read_text(encoding="utf-8")).cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "tr" and node.args:
+                    arg = node.args[0]
+                    branches = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
+                    found += [b.value for b in branches if isinstance(b, ast.Constant)]
+    return found
+
+
+def test_every_word_a_notebook_prints_through_tr_has_an_entry_in_every_edition():
+    from sidecar_lab.course.words import WORDS
+
+    templates = _tr_templates()
+    gallery = re.search(r"gallery = \{(.*?)\n\}", (ROOT / "course" / "en" / "06-diagnostics.md").read_text(), re.S)
+    templates += re.findall(r'^    "([^"]+)": ', gallery.group(1), re.M)  # tr(title) for title in gallery
+    assert len(templates) > 20
+    for lang in (e for e in EDITIONS if e != "en"):
+        missing = sorted({t for t in templates if t not in WORDS.get(lang, {})})
+        assert not missing, (lang, missing)
+        for template in templates:
+            said = WORDS[lang][template]
+            assert _fields(said) == _fields(template), template
+            assert re.search(r"[가-힣]", said) if lang == "ko" else said.strip(), template
+
+
+def _fields(template: str) -> list[str]:
+    import string
+
+    return sorted(f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
 
 
 @pytest.fixture()

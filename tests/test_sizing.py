@@ -360,3 +360,111 @@ def test_a_subset_cluster_name_is_read_with_its_service_mtls_and_type_buildSubse
     assert c.service is by_host["a.app.svc.cluster.local"]
     with pytest.raises(ValueError):
         _outbound_cluster("inbound|8080||", by_host, False)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_size_text_keeps_its_columns_aligned_in_every_language_counting_hangul_as_two_columns(lang, monkeypatch):
+    import re
+    import unicodedata
+
+    from sidecar_lab.scale.sizing import comparison_text, compare, mesh_totals, proxy_configs, totals_text
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", [lang])
+    s = sim(*THREE_HTTP, sidecar("c", "app", selector={"app": "client"}, egress=[{"hosts": ["./a.app.svc.cluster.local"]}]))
+    table = comparison_text(compare(s, "app/client")).splitlines()[1:11]  # the header and the nine rows
+    assert len({columns(line) for line in table}) == 1, table
+    totals = totals_text(proxy_configs(s), mesh_totals(s), mesh_totals(s)).splitlines()
+    rows = totals[:totals.index("")]
+    assert len({columns(line) for line in rows[1:]}) == 1 and columns(rows[0]) <= columns(rows[1]), rows
+    assert bool(re.search("[가-힣]", "\n".join(table))) == (lang == "ko")
+
+
+# -- the scale figures in Korean ---------------------------------------------------------------------------------
+
+SCALE_FIGURES = ["config_vs_mesh_size", "mesh_total", "push_fanout_figure"]
+
+
+def _scale_figure(name: str, lang: str | None = None):
+    pytest.importorskip("matplotlib")
+    from sidecar_lab.scale import figures as figures_scale
+
+    points = scaling_series((2, 4), services_per_namespace=3, pods_per_service=1, fan_out=2)
+    return getattr(figures_scale, name)(points, lang=lang)
+
+
+def _texts(fig) -> list:
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_text()]
+
+
+def _missing_glyphs(fig) -> list[str]:
+    """matplotlib's warnings about characters the chosen fonts cannot draw (a tofu box each), while rendering."""
+    import io
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        FigureCanvasAgg(fig).print_png(io.BytesIO())
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+@pytest.mark.parametrize("name", SCALE_FIGURES)
+def test_scale_figure_in_korean_has_korean_labels_in_the_hangul_font_and_no_missing_glyph(name, monkeypatch):
+    import re
+
+    from sidecar_lab.core.messages import label
+    from sidecar_lab.scale.figures import hangul_font
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])  # the language in force decides
+    fig = _scale_figure(name)
+    texts = [t.get_text() for t in _texts(fig)]
+    assert not _missing_glyphs(fig)
+    if hangul_font() is None:  # drawn in English, and it says so
+        assert label("note.no-hangul-font", "en") in texts and not any(re.search("[가-힣]", t) for t in texts)
+        return
+    assert label("scale.axis.services", "ko") in texts and label("scale.mode.none", "ko") in texts
+    assert re.search("[가-힣]", fig.sidecar_lab_alt) and "services in the mesh" not in fig.sidecar_lab_alt
+    hangul = [t for t in _texts(fig) if re.search("[가-힣]", t.get_text())]
+    assert hangul and all(t.get_fontfamily()[0] == hangul_font() for t in hangul)
+    assert label("note.no-hangul-font", "en") not in texts
+
+
+def test_a_korean_label_in_a_latin_only_font_is_reported_as_missing_glyphs():
+    # the check above can fail: the same figure drawn in DejaVu Sans alone has no Hangul glyphs
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.suptitle("메시의 서비스 수", family=["DejaVu Sans"])
+    assert _missing_glyphs(fig)
+
+
+@pytest.mark.parametrize("name", SCALE_FIGURES)
+def test_scale_figure_without_a_hangul_font_is_english_and_says_why(name, monkeypatch):
+    import re
+
+    from sidecar_lab.core.messages import label
+
+    monkeypatch.setattr("sidecar_lab.scale.figures.hangul_font", lambda: None)
+    fig = _scale_figure(name, lang="ko")
+    texts = [t.get_text() for t in _texts(fig)]
+    assert label("scale.axis.services", "en") in texts and label("note.no-hangul-font", "en") in texts
+    assert not any(re.search("[가-힣]", t) for t in texts)
+    assert fig.sidecar_lab_alt.endswith(label("alt.font-fallback", "en"))
+    assert not _missing_glyphs(fig)
+
+
+@pytest.mark.parametrize("name", SCALE_FIGURES)
+def test_scale_figure_lang_picks_english_whatever_the_language_in_force(name, monkeypatch):
+    from sidecar_lab.core.messages import label
+
+    monkeypatch.setattr("sidecar_lab.core.messages._chosen", ["ko"])
+    fig = _scale_figure(name, lang="en")
+    assert label("scale.axis.services", "en") in [t.get_text() for t in _texts(fig)]
+    assert "services in the mesh" in fig.sidecar_lab_alt

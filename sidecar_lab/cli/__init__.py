@@ -19,7 +19,7 @@ import sys
 from typing import Any, Sequence
 
 from ..core.errors import SidecarLabError
-from ..core.messages import LANGUAGES, using_language
+from ..core.messages import LANGUAGES, label, using_language
 
 __all__ = ["main", "build_parser"]
 
@@ -242,7 +242,7 @@ def _comparing(args: argparse.Namespace) -> tuple[str, ...] | None:
 
 
 def _answered(version: str) -> str:
-    return f"(answered with the rules of Istio {version})"
+    return label("text.answered", version=version)
 
 
 def _dump(value: Any, compact: bool = False) -> str:
@@ -396,10 +396,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     else:
         if not messages:
             print("\u2714 No validation issues found when analyzing the given manifests.")
-        for m in messages:
-            print(m.line())
-            if m.code.startswith("SL") and m.why:
-                print(f"    why: {m.why} ({m.reference})")
+        for m in messages:  # the course's own findings say why, in the language of --lang
+            print(m.explained() if m.code.startswith("SL") else m.line())
         print(_answered(sim.istio_version))
     return exit_code(messages, args.failure_threshold)
 

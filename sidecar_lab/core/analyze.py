@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .hosts import exported_to, is_wildcard, parse_host_entry, service_export_to, subset_of
+from .messages import label, reason_text
 from .model import REGISTRY_ONLY, Mesh, ObjectRef, Sidecar, Workload
 from .resolver import IGNORED_NAMESPACES, Simulator, selector_matches
 from .validation import ERROR
@@ -36,19 +37,23 @@ LEVELS = {"Info": 0, "Warning": 1, "Error": 2}
 DOCS = "https://istio.io/latest/docs/reference/config/analysis/{}/"
 SUPPRESS_ANNOTATION = "galley.istio.io/analyze-suppress"
 
-#: Every code this analyzer can emit: (level, name, one-line why or None, reference).
+def _why(code: str) -> str:
+    """The one-line why of ``code`` in English (its sentence, in every language, is in the message catalog)."""
+    return reason_text(f"analyze.why.{code}", lang="en")
+
+
+#: Every code this analyzer can emit: (level, name, one-line why or None, reference). The why is English
+#: here; :attr:`Message.why` says it in the language in force.
 CODES: dict[str, tuple[str, str, str | None, str | None]] = {
-    "IST0002": ("Warning", "Deprecated", "istiod still reads egressProxy, so the field is deprecated, not ignored",
+    "IST0002": ("Warning", "Deprecated", _why("IST0002"),
                 "https://istio.io/latest/docs/reference/config/analysis/ist0002/"),
     "IST0101": ("Error", "ReferencedResourceNotFound", None, None),
     "IST0102": ("Info", "NamespaceNotInjected", None, None),
     "IST0103": ("Warning", "PodMissingProxy", None, None),
     "IST0106": ("Error", "SchemaValidationError", None, None),
-    "IST0110": ("Error", "ConflictingSidecarWorkloadSelectors",
-                "istiod does not leave this undefined: the oldest Sidecar (then the first name) wins",
+    "IST0110": ("Error", "ConflictingSidecarWorkloadSelectors", _why("IST0110"),
                 "https://github.com/istio/istio/issues/24741"),
-    "IST0111": ("Error", "MultipleSidecarsWithoutWorkloadSelectors",
-                "istiod takes the oldest selector-less Sidecar and ignores the others entirely",
+    "IST0111": ("Error", "MultipleSidecarsWithoutWorkloadSelectors", _why("IST0111"),
                 "https://github.com/istio/istio/issues/18468"),
     "IST0133": ("Warning", "SchemaWarning", None, None),
     "IST0167": ("Warning", "IneffectivePolicy", None, None),
@@ -56,50 +61,25 @@ CODES: dict[str, tuple[str, str, str | None, str | None]] = {
                 "https://kiali.io/docs/features/validations/#kia0004---no-matching-workload-found-for-the-selector-in-this-namespace"),
     "KIA1004": ("Warning", "sidecar.egress.servicenotfound", None,
                 "https://kiali.io/docs/features/validations/#kia1004---this-host-has-no-matching-entry-in-the-service-registry"),
-    "KIA1006": ("Warning", "sidecar.global.selector",
-                "in the root namespace only a selector-less Sidecar is a mesh default; this one affects only "
-                "pods of the root namespace", "https://github.com/istio/istio/issues/39989"),
-    "SL0001": ("Warning", "EmptySelectorOutranksNamespaceSidecar",
-               "istiod treats workloadSelector: {} as a selector matching every pod, so it outranks the "
-               "namespace-wide Sidecar; istioctl counts it as selector-less", "https://github.com/istio/istio/pull/46921"),
-    "SL0002": ("Warning", "SidecarNeverUsed",
-               "istiod gives each workload exactly one Sidecar; a matching one that always loses has no effect",
-               "https://github.com/istio/istio/issues/12896"),
-    "SL0003": ("Warning", "NothingIsInherited",
-               "a chosen Sidecar is used alone: an omitted field falls back to the built-in default, "
-               "not to the namespace or root Sidecar", "https://github.com/istio/istio/issues/59376"),
-    "SL0004": ("Warning", "EmptyOutboundPolicyIsRegistryOnly",
-               "REGISTRY_ONLY is the protobuf zero value, so a policy without a mode blocks unknown hosts",
+    "KIA1006": ("Warning", "sidecar.global.selector", _why("KIA1006"), "https://github.com/istio/istio/issues/39989"),
+    "SL0001": ("Warning", "EmptySelectorOutranksNamespaceSidecar", _why("SL0001"),
+               "https://github.com/istio/istio/pull/46921"),
+    "SL0002": ("Warning", "SidecarNeverUsed", _why("SL0002"), "https://github.com/istio/istio/issues/12896"),
+    "SL0003": ("Warning", "NothingIsInherited", _why("SL0003"), "https://github.com/istio/istio/issues/59376"),
+    "SL0004": ("Warning", "EmptyOutboundPolicyIsRegistryOnly", _why("SL0004"),
                "https://github.com/kiali/kiali/issues/5882"),
-    "SL0005": ("Warning", "EgressHostsAreNotAFirewall",
-               "under ALLOW_ANY, services the hosts do not import are still reached as plaintext passthrough",
-               "https://github.com/istio/istio/issues/15329"),
-    "SL0006": ("Warning", "PartialHostName",
-               "egress dnsNames are matched literally against service hostnames: no short-name expansion",
+    "SL0005": ("Warning", "EgressHostsAreNotAFirewall", _why("SL0005"), "https://github.com/istio/istio/issues/15329"),
+    "SL0006": ("Warning", "PartialHostName", _why("SL0006"),
                "https://istio.io/latest/docs/reference/config/networking/sidecar/#IstioEgressListener"),
-    "SL0007": ("Warning", "UnknownNamespace",
-               "the namespace part of a host names where the service is defined; nothing is defined there",
-               "https://github.com/istio/istio/issues/30798"),
-    "SL0008": ("Warning", "ImportNotExported",
-               "a Sidecar can only import what is exported to its namespace", "https://github.com/istio/istio/issues/36712"),
-    "SL0009": ("Warning", "PortListenerImportsNothing",
-               "a port-specific egress listener imports only services that have that port",
-               "https://github.com/istio/istio/issues/16885"),
-    "SL0010": ("Warning", "CaptureNoneWithoutBind",
-               "with captureMode NONE, Envoy binds the port itself and clients must send to that address",
-               "https://github.com/istio/istio/issues/34600"),
-    "SL0011": ("Info", "MatchedByPodTemplateOnly",
-               "istioctl looks at Pods only; offline, a controller's pod template is what the Sidecar will select",
-               "https://github.com/istio/istio/issues/51273"),
-    "SL0012": ("Warning", "IngressPortNotTargeted",
-               "an ingress listener replaces the automatic inbound setup; no Service sends traffic to this port",
-               "https://github.com/istio/istio/issues/40919"),
-    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate",
-               "istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as soon as "
-               "its pods run (IST0110), and istiod then takes the oldest", "https://github.com/istio/istio/issues/24741"),
-    "SL0014": ("Warning", "EgressCaptureNoneIsASocket",
-               "an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): traffic "
-               "iptables redirects never reaches it", "https://github.com/istio/istio/issues/34600"),
+    "SL0007": ("Warning", "UnknownNamespace", _why("SL0007"), "https://github.com/istio/istio/issues/30798"),
+    "SL0008": ("Warning", "ImportNotExported", _why("SL0008"), "https://github.com/istio/istio/issues/36712"),
+    "SL0009": ("Warning", "PortListenerImportsNothing", _why("SL0009"), "https://github.com/istio/istio/issues/16885"),
+    "SL0010": ("Warning", "CaptureNoneWithoutBind", _why("SL0010"), "https://github.com/istio/istio/issues/34600"),
+    "SL0011": ("Info", "MatchedByPodTemplateOnly", _why("SL0011"), "https://github.com/istio/istio/issues/51273"),
+    "SL0012": ("Warning", "IngressPortNotTargeted", _why("SL0012"), "https://github.com/istio/istio/issues/40919"),
+    "SL0013": ("Warning", "ConflictingSelectorsOnPodTemplate", _why("SL0013"),
+               "https://github.com/istio/istio/issues/24741"),
+    "SL0014": ("Warning", "EgressCaptureNoneIsASocket", _why("SL0014"), "https://github.com/istio/istio/issues/34600"),
 }
 
 
@@ -115,7 +95,11 @@ class Message:
 
     @property
     def why(self) -> str | None:
-        return CODES.get(self.code, (None, None, None, None))[2]
+        """Why the rule behind the code holds, in one line, in the language in force (None for most of
+        istioctl's own codes)."""
+        if CODES.get(self.code, (None, None, None, None))[2] is None:
+            return None
+        return reason_text(f"analyze.why.{self.code}")
 
     @property
     def reference(self) -> str | None:
@@ -130,6 +114,17 @@ class Message:
         where = self.friendly_name() + (f" {self.origin}" if self.origin else "")
         return f"{self.level} [{self.code}] ({where}) {self.message}"
 
+    def explained(self, reference: bool = True) -> str:
+        """:meth:`line`, and under it the code's *why* (with the issue behind it) when it has one.
+
+        The why is said in the language in force, headed as the command's text heads it ("why:").
+        """
+        why = self.why
+        if why is None:
+            return self.line()
+        ref = f" ({self.reference})" if reference and self.reference else ""
+        return f"{self.line()}\n    {label('text.why')} {why}{ref}"
+
     def to_json(self) -> dict:
         r = self.resource
         return {"code": self.code, "level": self.level,
@@ -143,14 +138,19 @@ class Message:
 FEW = 5
 
 
-def few(items: Sequence[str], sep: str = ", ", limit: int = FEW) -> str:
+def few(items: Sequence[str], sep: str = ", ", limit: int = FEW, lang: str | None = "en") -> str:
     """The first ``limit`` items, then "and N more": every message stays short whatever the mesh holds.
+
+    ``lang`` says "and N more" in that language: English by default, as in istioctl's own messages;
+    ``None`` for the language in force (the course's own findings).
 
     >>> few(["a", "b", "c"], limit=2)
     'a, b and 1 more'
     """
     shown = sep.join(items[:limit])
-    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+    if len(items) <= limit:
+        return shown
+    return reason_text("analyze.more", {"shown": shown, "count": len(items) - limit}, lang)
 
 
 def _names(sidecars: Iterable[Sidecar], sort: bool = True) -> str:
@@ -158,6 +158,11 @@ def _names(sidecars: Iterable[Sidecar], sort: bool = True) -> str:
     (``Rules.analyzer_sorted_names``), 1.22 lists them as read."""
     names = [s.name for s in sidecars]
     return "[" + few(sorted(names) if sort else names, " ") + "]"
+
+
+def _say(key: str, **params) -> str:
+    """A finding of the course's own (``SLxxxx``) in the language in force."""
+    return reason_text(f"analyze.{key}", params)
 
 
 def _selector_string(labels) -> str:
@@ -211,11 +216,9 @@ class _Analyzer:
                           self.origin(s, ("spec", "workloadSelector", "labels", first_key)),
                           f"spec.workloadSelector.labels.{first_key}")
                 if templates:
-                    names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates])
-                    self.emit("SL0011", s.ref, f"no Pod in the inputs matches the selector \"{_selector_string(labels)}"
-                              f"\" (istioctl's IST0101 above), but the pod template of {names} does: the Sidecar "
-                              "selects its pods once they run", self.origin(s, ("spec", "workloadSelector", "labels")),
-                              "spec.workloadSelector.labels")
+                    names = few([f"{w.kind} {w.namespace}/{w.name}" for w in templates], lang=None)
+                    self.emit("SL0011", s.ref, _say("SL0011", selector=_selector_string(labels), templates=names),
+                              self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
                 else:
                     self.emit("KIA0004", s.ref, "No matching workload found for the selector in this namespace",
                               self.origin(s, ("spec", "workloadSelector", "labels")), "spec.workloadSelector.labels")
@@ -241,9 +244,8 @@ class _Analyzer:
             if len(sidecars) > 1 and frozenset(s.ref for s in sidecars) not in reported:
                 oldest = min(sidecars, key=self.sim._sidecar_order)
                 for s in sidecars:
-                    self.emit("SL0013", s.ref, f"The Sidecars {_names(sidecars, sort)} in namespace \"{ns}\" select "
-                              f"the pod template of {kind} {ns}/{name}: once its pods run, istioctl reports IST0110, "
-                              f"and istiod uses {oldest.name} (the oldest, then the first name)",
+                    self.emit("SL0013", s.ref, _say("SL0013", sidecars=_names(sidecars, sort), namespace=ns,
+                                                    template=f"{kind} {ns}/{name}", oldest=oldest.name),
                               self.origin(s), "spec.workloadSelector")
         for ns, sidecars in selectorless.items():
             namespace = self.sim.namespaces.get(ns)
@@ -354,7 +356,7 @@ class _Analyzer:
             for c in r.candidates:
                 if c.outcome == "shadowed":
                     shadowed.setdefault(c.sidecar, []).append(
-                        f"{r.workload.namespace}/{r.workload.name} uses {r.sidecar}")
+                        _say("SL0002.use", workload=f"{r.workload.namespace}/{r.workload.name}", sidecar=r.sidecar))
         for s in self.mesh.sidecars:
             if not sim.admitted.get(s.ref, True):
                 continue
@@ -371,9 +373,8 @@ class _Analyzer:
             return
         others = [o for o in self.sim.sidecars_by_ns.get(s.namespace, ())
                   if o is not s and not o.spec.has_selector and self.sim.admitted.get(o.ref, True)]
-        shadow = f"; it shadows the namespace-wide Sidecar {others[0].ref}" if others else ""
-        self.emit("SL0001", s.ref, "workloadSelector: {} matches every pod of the namespace and takes precedence "
-                  f"over the namespace-wide Sidecar, although istioctl counts it as selector-less{shadow}",
+        text = _say("SL0001.shadows", other=others[0].ref) if others else _say("SL0001")
+        self.emit("SL0001", s.ref, text,
                   self.origin(s, ("spec", "workloadSelector")), "spec.workloadSelector")
 
     def _unused(self, s: Sidecar, shadowed: list[str], chosen_by) -> None:
@@ -381,7 +382,7 @@ class _Analyzer:
             return
         if not shadowed:
             return
-        self.emit("SL0002", s.ref, "no workload uses this Sidecar: " + few(shadowed, "; ", 3), self.origin(s))
+        self.emit("SL0002", s.ref, _say("SL0002", uses=few(shadowed, "; ", 3, lang=None)), self.origin(s))
 
     def _lower_levels(self, s: Sidecar) -> list[Sidecar]:
         """The Sidecars a reader expects this one to inherit from: namespace default, then root default."""
@@ -401,33 +402,29 @@ class _Analyzer:
             for o in lower:
                 otp = o.spec.outbound_traffic_policy
                 if otp is not None and otp.effective_mode != mesh_mode:
-                    self.emit("SL0003", s.ref, f"sets no outboundTrafficPolicy, so its workloads get the mesh mode "
-                              f"{mesh_mode}, not {otp.effective_mode} from {o.ref}: nothing is inherited",
+                    self.emit("SL0003", s.ref, _say("SL0003.mode", mesh_mode=mesh_mode, mode=otp.effective_mode,
+                                                    other=o.ref),
                               self.origin(s), "spec.outboundTrafficPolicy")
                     break
         if s.spec.egress is None:
             for o in lower:
                 if o.spec.egress:
-                    hosts = few([h for e in o.spec.egress for h in e.hosts])
-                    self.emit("SL0003", s.ref, f"has no egress, so its workloads see */* (every exported service), "
-                              f"not [{hosts}] from {o.ref}: nothing is inherited", self.origin(s), "spec.egress")
+                    hosts = few([h for e in o.spec.egress for h in e.hosts], lang=None)
+                    self.emit("SL0003", s.ref, _say("SL0003.egress", hosts=hosts, other=o.ref), self.origin(s),
+                              "spec.egress")
                     break
 
     def _policy_and_firewall(self, s: Sidecar) -> None:
         otp = s.spec.outbound_traffic_policy
         if otp is not None and otp.mode is None:
-            self.emit("SL0004", s.ref, "outboundTrafficPolicy has no mode, which means REGISTRY_ONLY (the enum's "
-                      "zero value): unknown hosts are blocked", self.origin(s, ("spec", "outboundTrafficPolicy")),
+            self.emit("SL0004", s.ref, _say("SL0004"), self.origin(s, ("spec", "outboundTrafficPolicy")),
                       "spec.outboundTrafficPolicy")
         mode = otp.effective_mode if otp is not None else self.mesh.mesh_config.outbound_mode
         excluding = self.sim.rules.egress_host_exclusion and any(h.startswith("~") for e in s.spec.egress or ()
                                                                   for h in e.hosts)
         restricted = s.spec.egress and (excluding or not any("*/*" in e.hosts for e in s.spec.egress))
         if restricted and mode != REGISTRY_ONLY:
-            self.emit("SL0005", s.ref, "egress hosts restrict what this proxy is configured for, but the mode is "
-                      "ALLOW_ANY: services they do not import are still reached (plaintext passthrough, no mTLS). "
-                      "Set outboundTrafficPolicy.mode: REGISTRY_ONLY to block them",
-                      self.origin(s, ("spec", "egress")), "spec.egress")
+            self.emit("SL0005", s.ref, _say("SL0005"), self.origin(s, ("spec", "egress")), "spec.egress")
 
     def _hosts(self, s: Sidecar) -> None:
         domain = self.sim.domain
@@ -443,8 +440,8 @@ class _Analyzer:
                 if host.startswith("~") and self.sim.rules.egress_host_exclusion:
                     continue  # 1.31: an exclusion imports nothing by design
                 if ns not in ("*", "~") and self.sim.namespaces and ns not in self.known_namespaces:
-                    self.emit("SL0007", s.ref, f"host {host!r} names namespace {ns!r}, which none of the inputs "
-                              "define: it imports nothing", self.origin(s, path), field)
+                    self.emit("SL0007", s.ref, _say("SL0007", host=repr(host), namespace=repr(ns)),
+                              self.origin(s, path), field)
                     continue
                 candidates = self.sim.registry if ns == "*" else self.sim.by_namespace.get(ns, [])
                 matched = [svc for svc in candidates if subset_of(svc.hostname, name)]
@@ -456,20 +453,20 @@ class _Analyzer:
                     imported_any = True
                 if matched and not any(self.sim.exported(svc, s.namespace) for svc in matched):
                     svc = matched[0]
-                    self.emit("SL0008", s.ref, f"host {host!r} names {svc.hostname}, which is not exported to "
-                              f"namespace {s.namespace} (exportTo: {','.join(svc.export_to)}): it is not imported",
+                    self.emit("SL0008", s.ref, _say("SL0008", host=repr(host), service=svc.hostname,
+                                                    namespace=s.namespace, export_to=",".join(svc.export_to)),
                               self.origin(s, path), field)
                     continue
                 if not matched and not is_wildcard(name) and name != "*":
                     meant = sorted(svc.hostname for svc in candidates
                                    if svc.hostname.startswith(name + ".") and svc.hostname.endswith("." + domain))
                     if meant:
-                        self.emit("SL0006", s.ref, f"host {host!r} matches nothing: dnsNames are not expanded like "
-                                  f"DNS short names; did you mean {ns}/{meant[0]}?", self.origin(s, path), field,
+                        self.emit("SL0006", s.ref, _say("SL0006", host=repr(host), meant=f"{ns}/{meant[0]}"),
+                                  self.origin(s, path), field,
                                   f"{ns if host.split('/')[0] != '.' else '.'}/{meant[0]}")
             if listener.port is not None and listener.port.number and not imported_any:
-                self.emit("SL0009", s.ref, f"the egress listener on port {listener.port.number} imports no service: "
-                          f"none of [{few(list(listener.hosts))}] has port {listener.port.number}",
+                self.emit("SL0009", s.ref, _say("SL0009", port=listener.port.number,
+                                                hosts=few(list(listener.hosts), lang=None)),
                           self.origin(s, ("spec", "egress", i, "port")), f"spec.egress[{i}].port")
 
     def _egress_capture(self, s: Sidecar) -> None:
@@ -480,11 +477,9 @@ class _Analyzer:
                 continue
             address = listener.bind or "127.0.0.1"
             port = listener.port.number if listener.port and listener.port.number else None
-            where = f"{address}:{port}" if port else f"{address} (each service port)"
-            self.emit("SL0014", s.ref, f"egress listener {i} has captureMode NONE: istiod binds {where} as a real "
-                      "socket, which traffic redirected by iptables never reaches; the application must connect "
-                      f"to {address} itself", self.origin(s, ("spec", "egress", i, "captureMode")),
-                      f"spec.egress[{i}].captureMode")
+            where = f"{address}:{port}" if port else _say("SL0014.each-port", address=address)
+            self.emit("SL0014", s.ref, _say("SL0014", index=i, where=where, address=address),
+                      self.origin(s, ("spec", "egress", i, "captureMode")), f"spec.egress[{i}].captureMode")
 
     def _ingress(self, s: Sidecar) -> None:
         if not s.spec.ingress:
@@ -509,12 +504,10 @@ class _Analyzer:
         for i, entry in enumerate(s.spec.ingress):
             number = entry.port.number if entry.port else None
             if entry.capture_mode == "NONE" and not entry.bind:
-                self.emit("SL0010", s.ref, f"ingress port {number} has captureMode NONE and no bind: Envoy binds "
-                          f"0.0.0.0:{number} itself, clashing with an application listening on that port",
+                self.emit("SL0010", s.ref, _say("SL0010", port=number),
                           self.origin(s, ("spec", "ingress", i, "captureMode")), f"spec.ingress[{i}].captureMode")
             if number and workloads and number not in targeted:
-                self.emit("SL0012", s.ref, f"ingress port {number} is not a target port of any Service selecting "
-                          "this Sidecar's workloads: nothing will send traffic to it",
+                self.emit("SL0012", s.ref, _say("SL0012", port=number),
                           self.origin(s, ("spec", "ingress", i, "port")), f"spec.ingress[{i}].port")
 
 

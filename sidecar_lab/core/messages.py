@@ -452,6 +452,138 @@ CATALOG["ko"].update({
 })
 
 
+# The analyzer (core.analyze): the sentences of the course's own findings (SLxxxx) and the one-line why of a
+# code. istioctl's and Kiali's own messages stay in their words, as those tools print them.
+CATALOG["en"].update({
+    "analyze.SL0001": ("workloadSelector: {{}} matches every pod of the namespace and takes precedence over the "
+                       "namespace-wide Sidecar, although istioctl counts it as selector-less"),
+    "analyze.SL0001.shadows": ("workloadSelector: {{}} matches every pod of the namespace and takes precedence over "
+                               "the namespace-wide Sidecar, although istioctl counts it as selector-less; it shadows "
+                               "the namespace-wide Sidecar {other}"),
+    "analyze.SL0002": "no workload uses this Sidecar: {uses}",
+    "analyze.SL0002.use": "{workload} uses {sidecar}",
+    "analyze.SL0003.mode": ("sets no outboundTrafficPolicy, so its workloads get the mesh mode {mesh_mode}, not {mode} "
+                            "from {other}: nothing is inherited"),
+    "analyze.SL0003.egress": ("has no egress, so its workloads see */* (every exported service), not [{hosts}] from "
+                              "{other}: nothing is inherited"),
+    "analyze.SL0004": ("outboundTrafficPolicy has no mode, which means REGISTRY_ONLY (the enum's zero value): "
+                       "unknown hosts are blocked"),
+    "analyze.SL0005": ("egress hosts restrict what this proxy is configured for, but the mode is ALLOW_ANY: services "
+                       "they do not import are still reached (plaintext passthrough, no mTLS). Set "
+                       "outboundTrafficPolicy.mode: REGISTRY_ONLY to block them"),
+    "analyze.SL0006": ("host {host} matches nothing: dnsNames are not expanded like DNS short names; "
+                       "did you mean {meant}?"),
+    "analyze.SL0007": "host {host} names namespace {namespace}, which none of the inputs define: it imports nothing",
+    "analyze.SL0008": ("host {host} names {service}, which is not exported to namespace {namespace} "
+                       "(exportTo: {export_to}): it is not imported"),
+    "analyze.SL0009": "the egress listener on port {port} imports no service: none of [{hosts}] has port {port}",
+    "analyze.SL0010": ("ingress port {port} has captureMode NONE and no bind: Envoy binds 0.0.0.0:{port} itself, "
+                       "clashing with an application listening on that port"),
+    "analyze.SL0011": ("no Pod in the inputs matches the selector \"{selector}\" (istioctl's IST0101 above), but the "
+                       "pod template of {templates} does: the Sidecar selects its pods once they run"),
+    "analyze.SL0012": ("ingress port {port} is not a target port of any Service selecting this Sidecar's workloads: "
+                       "nothing will send traffic to it"),
+    "analyze.SL0013": ("The Sidecars {sidecars} in namespace \"{namespace}\" select the pod template of {template}: "
+                       "once its pods run, istioctl reports IST0110, and istiod uses {oldest} (the oldest, then the "
+                       "first name)"),
+    "analyze.SL0014": ("egress listener {index} has captureMode NONE: istiod binds {where} as a real socket, which "
+                       "traffic redirected by iptables never reaches; the application must connect to {address} itself"),
+    "analyze.SL0014.each-port": "{address} (each service port)",
+    "analyze.more": "{shown} and {count} more",
+    "analyze.why.IST0002": "istiod still reads egressProxy, so the field is deprecated, not ignored",
+    "analyze.why.IST0110": "istiod does not leave this undefined: the oldest Sidecar (then the first name) wins",
+    "analyze.why.IST0111": "istiod takes the oldest selector-less Sidecar and ignores the others entirely",
+    "analyze.why.KIA1006": ("in the root namespace only a selector-less Sidecar is a mesh default; this one affects "
+                            "only pods of the root namespace"),
+    "analyze.why.SL0001": ("istiod treats workloadSelector: {{}} as a selector matching every pod, so it outranks the "
+                           "namespace-wide Sidecar; istioctl counts it as selector-less"),
+    "analyze.why.SL0002": "istiod gives each workload exactly one Sidecar; a matching one that always loses has no effect",
+    "analyze.why.SL0003": ("a chosen Sidecar is used alone: an omitted field falls back to the built-in default, "
+                           "not to the namespace or root Sidecar"),
+    "analyze.why.SL0004": "REGISTRY_ONLY is the protobuf zero value, so a policy without a mode blocks unknown hosts",
+    "analyze.why.SL0005": "under ALLOW_ANY, services the hosts do not import are still reached as plaintext passthrough",
+    "analyze.why.SL0006": "egress dnsNames are matched literally against service hostnames: no short-name expansion",
+    "analyze.why.SL0007": "the namespace part of a host names where the service is defined; nothing is defined there",
+    "analyze.why.SL0008": "a Sidecar can only import what is exported to its namespace",
+    "analyze.why.SL0009": "a port-specific egress listener imports only services that have that port",
+    "analyze.why.SL0010": "with captureMode NONE, Envoy binds the port itself and clients must send to that address",
+    "analyze.why.SL0011": ("istioctl looks at Pods only; offline, a controller's pod template is what the Sidecar "
+                           "will select"),
+    "analyze.why.SL0012": ("an ingress listener replaces the automatic inbound setup; no Service sends traffic to "
+                           "this port"),
+    "analyze.why.SL0013": ("istioctl looks at Pods only: two selector Sidecars matching one pod template conflict as "
+                           "soon as its pods run (IST0110), and istiod then takes the oldest"),
+    "analyze.why.SL0014": ("an egress listener with captureMode NONE binds a real socket (127.0.0.1 without bind): "
+                           "traffic iptables redirects never reaches it"),
+})
+CATALOG["ko"].update({
+    "analyze.SL0001": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 Sidecar보다 "
+                       "우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다"),
+    "analyze.SL0001.shadows": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 "
+                               "Sidecar보다 우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다. 네임스페이스 "
+                               "전체 Sidecar {other}는 가려집니다"),
+    "analyze.SL0002": "이 Sidecar를 쓰는 워크로드가 없습니다: {uses}",
+    "analyze.SL0002.use": "{workload}에는 {sidecar} 적용",
+    "analyze.SL0003.mode": ("outboundTrafficPolicy를 지정하지 않아, 워크로드는 {other}의 {mode}가 아니라 메시 모드 "
+                            "{mesh_mode}를 받습니다: 아무것도 상속되지 않습니다"),
+    "analyze.SL0003.egress": ("egress가 없어, 워크로드에는 {other}의 [{hosts}]가 아니라 */*(export된 모든 서비스)가 "
+                              "보입니다: 아무것도 상속되지 않습니다"),
+    "analyze.SL0004": ("outboundTrafficPolicy에 mode가 없습니다. 이는 REGISTRY_ONLY(enum의 0 값)라서 알 수 없는 "
+                       "호스트는 차단됩니다"),
+    "analyze.SL0005": ("egress hosts는 이 프록시가 받는 설정을 좁힐 뿐인데 모드가 ALLOW_ANY입니다: import하지 않은 "
+                       "서비스에도 여전히 도달합니다(mTLS 없는 평문 passthrough). 막으려면 "
+                       "outboundTrafficPolicy.mode: REGISTRY_ONLY로 설정하세요"),
+    "analyze.SL0006": ("호스트 {host}에 일치하는 것이 없습니다: dnsName은 DNS 짧은 이름처럼 확장되지 않습니다. "
+                       "{meant}을(를) 뜻한 것 아닌가요?"),
+    "analyze.SL0007": ("호스트 {host}: 어느 입력에도 정의되지 않은 네임스페이스({namespace})를 가리키므로 "
+                       "아무것도 import하지 않습니다"),
+    "analyze.SL0008": ("호스트 {host}: 가리키는 서비스({service})가 네임스페이스 {namespace}에 export되지 않아"
+                       "(exportTo: {export_to}) import되지 않습니다"),
+    "analyze.SL0009": ("{port}번 포트의 egress 리스너가 import하는 서비스가 없습니다: [{hosts}] 중 {port}번 포트를 "
+                       "가진 것이 없습니다"),
+    "analyze.SL0010": ("ingress {port}번 포트가 captureMode NONE인데 bind가 없습니다: Envoy가 직접 0.0.0.0:{port}에 "
+                       "바인딩하므로, 그 포트에서 대기하는 애플리케이션과 충돌합니다"),
+    "analyze.SL0011": ("입력에 있는 어떤 Pod도 셀렉터 \"{selector}\"에 일치하지 않지만(위의 istioctl IST0101), "
+                       "{templates}의 파드 템플릿은 일치합니다: 파드가 실행되면 이 Sidecar가 그 파드들을 고릅니다"),
+    "analyze.SL0012": ("ingress {port}번 포트는 이 Sidecar의 워크로드를 선택하는 어떤 Service의 target port도 "
+                       "아닙니다: 이 포트로 트래픽을 보낼 곳이 없습니다"),
+    "analyze.SL0013": ("네임스페이스 \"{namespace}\"의 Sidecar {sidecars}가 모두 {template}의 파드 템플릿을 고릅니다: "
+                       "파드가 실행되면 istioctl이 IST0110을 보고하고, istiod는 {oldest}을(를) 씁니다(가장 오래된 것, "
+                       "같으면 이름이 앞선 것)"),
+    "analyze.SL0014": ("egress 리스너 {index}의 captureMode가 NONE입니다: istiod가 {where}에 실제 소켓을 바인딩하는데, "
+                       "iptables가 가로챈 트래픽은 여기에 닿지 않습니다. 애플리케이션이 직접 {address}로 연결해야 "
+                       "합니다"),
+    "analyze.SL0014.each-port": "{address}(서비스 포트마다)",
+    "analyze.more": "{shown} 외 {count}개",
+    "analyze.why.IST0002": "istiod는 아직 egressProxy를 읽습니다. 이 필드는 무시되는 것이 아니라 폐기 예정일 뿐입니다",
+    "analyze.why.IST0110": "istiod에서 이 동작은 정해져 있습니다: 가장 오래된 Sidecar(같으면 이름이 앞선 것)가 이깁니다",
+    "analyze.why.IST0111": "istiod는 셀렉터 없는 Sidecar 중 가장 오래된 것을 쓰고 나머지는 통째로 무시합니다",
+    "analyze.why.KIA1006": ("루트 네임스페이스에서는 셀렉터 없는 Sidecar만 메시 전체 기본값이 됩니다. 이 Sidecar는 "
+                            "루트 네임스페이스의 파드에만 영향을 줍니다"),
+    "analyze.why.SL0001": ("istiod는 workloadSelector: {{}}를 모든 파드에 일치하는 셀렉터로 다루므로 네임스페이스 전체 "
+                           "Sidecar보다 우선합니다. istioctl은 셀렉터가 없는 것으로 셉니다"),
+    "analyze.why.SL0002": ("istiod는 워크로드마다 Sidecar를 정확히 하나만 적용합니다. 일치하더라도 늘 지는 Sidecar는 "
+                           "아무 효과가 없습니다"),
+    "analyze.why.SL0003": ("선택된 Sidecar 하나만 쓰입니다: 빠진 필드는 네임스페이스나 루트 Sidecar가 아니라 "
+                           "내장 기본값을 따릅니다"),
+    "analyze.why.SL0004": "REGISTRY_ONLY가 protobuf의 0 값이므로, mode 없는 정책은 알 수 없는 호스트를 차단합니다",
+    "analyze.why.SL0005": "ALLOW_ANY에서는 hosts가 import하지 않은 서비스에도 평문 passthrough로 여전히 도달합니다",
+    "analyze.why.SL0006": "egress의 dnsName은 서비스 호스트 이름과 글자 그대로 비교됩니다: 짧은 이름은 확장되지 않습니다",
+    "analyze.why.SL0007": ("호스트의 네임스페이스 부분은 서비스가 정의된 곳을 가리킵니다. 그곳에는 아무것도 정의되어 "
+                           "있지 않습니다"),
+    "analyze.why.SL0008": "Sidecar는 자기 네임스페이스로 export된 것만 import할 수 있습니다",
+    "analyze.why.SL0009": "포트를 지정한 egress 리스너는 그 포트를 가진 서비스만 import합니다",
+    "analyze.why.SL0010": "captureMode NONE이면 Envoy가 직접 포트에 바인딩하므로, 클라이언트는 그 주소로 보내야 합니다",
+    "analyze.why.SL0011": ("istioctl은 Pod만 봅니다. 오프라인에서는 컨트롤러의 파드 템플릿이 곧 Sidecar가 선택할 "
+                           "대상입니다"),
+    "analyze.why.SL0012": ("ingress 리스너는 자동 인바운드 설정을 대체합니다. 이 포트로 트래픽을 보내는 Service가 "
+                           "없습니다"),
+    "analyze.why.SL0013": ("istioctl은 Pod만 봅니다: 한 파드 템플릿에 일치하는 셀렉터 Sidecar 두 개는 파드가 실행되는 "
+                           "순간 충돌하고(IST0110), 그러면 istiod는 가장 오래된 것을 씁니다"),
+    "analyze.why.SL0014": ("captureMode NONE인 egress 리스너는 실제 소켓(bind가 없으면 127.0.0.1)에 바인딩합니다: "
+                           "iptables가 가로챈 트래픽은 여기에 닿지 않습니다"),
+})
+
 #: Labels of the figures and widgets (short words and captions, not explanations), by language.
 LABELS: dict[str, dict[str, str]] = {"en": {
     # precedence levels
@@ -589,6 +721,31 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "text.compare.others": "other rules that differ between Istio {versions}, without effect here:",
     "text.compare.not-modelled": "not modelled yet",
     "text.compare.none": "no rule the simulator models differs between Istio {versions}",
+    # resolution_text and check_text: the words of their lines, and the enum values they name (English: as in JSON)
+    "text.scope": "scope: {scope}",
+    "text.ports": "ports {ports}",
+    "text.via": "via {via}",
+    "text.forward-to": "to {endpoint}",
+    "text.check-proxy": "{proxy}; Sidecar {sidecar} [scope {scope}]; mode {mode}",
+    "text.envoy": "envoy:   listener {listener} -> route {route} -> cluster {cluster}",
+    "text.scope.workload": "workload",
+    "text.scope.namespace": "namespace",
+    "text.scope.root": "root",
+    "text.scope.default": "default",
+    "text.scope.gateway": "gateway",
+    "text.scope.none": "none",
+    "text.outcome.selected": "selected",
+    "text.outcome.shadowed": "shadowed",
+    "text.outcome.no-match": "no-match",
+    "text.outcome.not-applicable": "not-applicable",
+    "text.outcome.rejected": "rejected",
+    "text.proxy.sidecar": "sidecar",
+    "text.proxy.gateway": "gateway",
+    "text.proxy.none": "none",
+    "text.pool.port": "port",
+    "text.pool.sidecar": "sidecar",
+    "text.pool.mesh": "mesh",
+    "text.pool.none": "none",
     # fallbacks and alt text
     "note.no-hangul-font": "(Korean font not installed: labels in English)",
     "alt.font-fallback": "Korean was requested but no Korean font is installed, so the labels are in English.",
@@ -647,6 +804,30 @@ LABELS: dict[str, dict[str, str]] = {"en": {
     "text.compare.others": "Istio {versions} 사이에 다르지만 여기서는 영향이 없는 규칙:",
     "text.compare.not-modelled": "아직 모델링하지 않음",
     "text.compare.none": "Istio {versions} 사이에 시뮬레이터가 모델링하는 규칙 차이가 없습니다",
+    "text.scope": "범위: {scope}",
+    "text.ports": "포트 {ports}",
+    "text.via": "근거 {via}",
+    "text.forward-to": "{endpoint}(으)로 전달",
+    "text.check-proxy": "{proxy}; Sidecar {sidecar} [범위 {scope}]; 모드 {mode}",
+    "text.envoy": "envoy:   리스너 {listener} -> 라우트 {route} -> 클러스터 {cluster}",
+    "text.scope.workload": "워크로드",
+    "text.scope.namespace": "네임스페이스",
+    "text.scope.root": "루트",
+    "text.scope.default": "내장 기본값",
+    "text.scope.gateway": "게이트웨이",
+    "text.scope.none": "없음",
+    "text.outcome.selected": "선택됨",
+    "text.outcome.shadowed": "가려짐",
+    "text.outcome.no-match": "불일치",
+    "text.outcome.not-applicable": "해당 없음",
+    "text.outcome.rejected": "거부됨",
+    "text.proxy.sidecar": "사이드카",
+    "text.proxy.gateway": "게이트웨이",
+    "text.proxy.none": "없음",
+    "text.pool.port": "포트의 connectionPool",
+    "text.pool.sidecar": "Sidecar의 inboundConnectionPool",
+    "text.pool.mesh": "메시 설정의 defaultTrafficPolicy",
+    "text.pool.none": "없음",
     "level.workload": "워크로드",
     "level.workload.hint": "{namespace}의 셀렉터 Sidecar",
     "level.namespace": "네임스페이스",
@@ -762,3 +943,232 @@ def label(key: str, lang: str | None = None, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
+
+
+# The scale tools' text (``sidecar-lab size`` and ``suggest``: scale.sizing, scale.suggest) and the scale figures
+# (scale.figures). Counts, Envoy's names, verdicts and field values stay as they are.
+LABELS["en"].update({
+    "text.answered": "(answered with the rules of Istio {version})",
+    "size.row.visible_services": "visible services",
+    "size.row.clusters": "clusters",
+    "size.row.mtls_clusters": "  with mTLS",
+    "size.row.listeners": "listeners",
+    "size.row.routes": "routes (tables)",
+    "size.row.virtual_hosts": "virtual hosts",
+    "size.row.endpoints": "endpoints",
+    "size.row.xds_bytes": "xDS bytes (estimate)",
+    "size.row.memory_mib": "memory MiB (estimate)",
+    "size.estimate-note": ("estimates, not measurements: a linear model (MiB) calibrated to published measurements "
+                           "of Istio proxies, each within 0.67-1.5x of its figure; see docs/sizing.md"),
+    "size.assumption": "assumption: {text}",
+    "size.assumption.estimate": ("memory (MiB) and xDS bytes are estimates from a linear model calibrated to "
+                                 "published measurements (docs/sizing.md), not measurements"),
+    "size.assumption.endpoints-assumed": ("some visible Service has no Pod in the manifests: counted as 1 endpoint "
+                                          "per port"),
+    "size.assumption.controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
+    "size.assumption.gateway-listeners": ("a gateway's listeners come from Gateway resources, which are not read: "
+                                          "only the bootstrap's two listeners are counted"),
+    "size.assumption.traffic-not-modelled": ("memory that grows with traffic (connections, buffers, TLS sessions) is "
+                                             "not included"),
+    "size.assumption.no-proxy": "this workload has no proxy: it receives no configuration",
+    "size.no-proxy": "{workload}: no proxy — it receives no configuration from istiod",
+    "size.head.sidecar": "{workload} ({proxy}; scope {scope}; Sidecar {sidecar})",
+    "size.head.no-sidecar": "{workload} ({proxy}; scope {scope}; no Sidecar applies)",
+    "size.col.as-is": "as it is",
+    "size.col.no-sidecar": "no Sidecar",
+    "size.col.with": "with {sidecar}",
+    "size.col.saving": "saving",
+    "size.clusters-split": "clusters: {outbound} outbound + {inbound} inbound + {fixed} fixed ({names})",
+    "size.col.workload": "WORKLOAD",
+    "size.col.proxy": "PROXY",
+    "size.col.scope": "SCOPE",
+    "size.col.sidecar": "SIDECAR",
+    "size.col.services": "SERVICES",
+    "size.col.clusters": "CLUSTERS",
+    "size.col.listeners": "LISTENERS",
+    "size.col.routes": "ROUTES",
+    "size.col.vhosts": "VHOSTS",
+    "size.col.endpoints": "ENDPOINTS",
+    "size.col.mib": "MiB (est.)",
+    "size.totals": "mesh totals over {count} proxies:",
+    "size.col.with-sidecars": "with the Sidecars",
+    "size.col.without-sidecars": "without any Sidecar",
+    "suggest.head": "# Suggested Sidecar for {workload} ({mode}), from {count} call(s)",
+    "suggest.config": "proxy configuration (estimate):",
+    "suggest.col.now": "now",
+    "suggest.col.with": "with this Sidecar",
+    "suggest.proof": "proof (sidecar-lab check of each call with this Sidecar): {verdict}",
+    "suggest.proved": "every call stays ROUTED",
+    "suggest.not-proved": "{count} call(s) NOT ROUTED (not proved)",
+    "suggest.proof-row": "(now {before}; cluster {cluster})",
+    "suggest.newly-blocked": "newly blocked under REGISTRY_ONLY ({count} service port(s) reachable now):",
+    "suggest.newly-passthrough": "no longer routed, only passed through under ALLOW_ANY ({count}):",
+    "suggest.also-selects": "the selector also picks: {workloads}",
+    "suggest.ignored": "ignored: {where}{reason}: {line}",
+    "suggest.ignored-line": "line {number}: ",
+    "suggest.validation": "validation: {message}",
+    # prediction beside observation (live.compare): what curl prints, and the frame of a comparison
+    "live.prints.origin": "prints origin {origin}",
+    "live.prints.origin-client": "prints origin (the client pod's IP)",
+    "live.prints.google-301": "prints Google's 301 Moved page",
+    "live.prints.nothing": "prints nothing",
+    "live.prints.other": "prints a response",
+    "live.exit.still-running": "still running when the wait ended (no exit code)",
+    "live.exit.unknown": "curl's exit code unknown",
+    "live.exits": "curl exits {code}",
+    "live.exited": "curl exited {code}",
+    "live.not-observed": "not observed: {error}",
+    "live.predicted": "predicted: {summary}",
+    "live.observed": "observed:  {summary}",
+    "live.result": "result:    {result}",
+    "live.likely-causes": "likely causes:",
+    # the scale figures
+    "scale.mode.none": "no Sidecar",
+    "scale.mode.namespace": "namespace-scoped (./* + istio-system/*)",
+    "scale.mode.dependency": "dependency-scoped (declared calls)",
+    "scale.mode.mixed": "mixed",
+    "scale.axis.services": "services in the mesh",
+    "scale.config.title": "Configuration per proxy against mesh size",
+    "scale.config.clusters-title": "Envoy clusters of one proxy",
+    "scale.config.clusters": "clusters",
+    "scale.config.memory-title": "estimated proxy memory",
+    "scale.config.memory": "MiB (estimate)",
+    "scale.total.title": "Mesh-wide proxy configuration",
+    "scale.total.memory-title": "all proxies: estimated memory",
+    "scale.total.memory": "GiB (estimate)",
+    "scale.total.clusters-title": "all proxies: clusters",
+    "scale.total.clusters": "clusters (sum over proxies)",
+    "scale.push.title": "Proxies pushed when one service changes",
+    "scale.push.axis": "proxies pushed",
+    "scale.push.axis-mean": "proxies pushed (mean over services)",
+    "scale.estimate": ("memory is an estimate in MiB (a linear model calibrated to published measurements, "
+                       "docs/sizing.md), not a measurement"),
+    "alt.scale.config": ("Two line charts, x axis: services in the mesh from {first} to {last}. Left: clusters of "
+                         "one proxy; right: its estimated memory. Without a Sidecar both grow in proportion to the "
+                         "mesh; scoped proxies stay flat. At {last} services: {values}. {estimate}."),
+    "alt.scale.config.value": "{mode} {clusters} clusters (about {mib} MiB)",
+    "alt.scale.total": ("Two line charts on logarithmic axes, x axis: services in the mesh from {first} to {last}. "
+                        "Left: estimated memory of all {pods} proxies added up; right: clusters summed over all "
+                        "proxies. Without Sidecars the total grows with the square of the mesh size (every proxy "
+                        "sees every service); with scoped Sidecars it grows linearly. At {last} services: {values}. "
+                        "{estimate}."),
+    "alt.scale.total.value": "{mode} about {gib} GiB",
+    "alt.scale.push": ("Line chart, x axis (logarithmic): services in the mesh from {first} to {last}; y axis "
+                       "(logarithmic): {what}. Without a Sidecar every proxy is pushed, so it grows with the mesh; "
+                       "namespace-scoped, only the proxies of its namespace; dependency-scoped, only its callers; "
+                       "both stay flat. At {last} services: {values}."),
+    "alt.scale.push.what": "proxies whose configuration includes {service} and must be pushed when it changes",
+    "alt.scale.push.what-mean": ("the mean number of proxies whose configuration includes a service and must be "
+                                 "pushed when it changes"),
+    "alt.scale.push.value": "{mode} {count}",
+})
+LABELS["ko"].update({
+    "text.answered": "(Istio {version}의 규칙으로 답했습니다)",
+    "size.row.visible_services": "보이는 서비스",
+    "size.row.clusters": "클러스터",
+    "size.row.mtls_clusters": "  그중 mTLS",
+    "size.row.listeners": "리스너",
+    "size.row.routes": "라우트(테이블)",
+    "size.row.virtual_hosts": "가상 호스트",
+    "size.row.endpoints": "엔드포인트",
+    "size.row.xds_bytes": "xDS 바이트(추정)",
+    "size.row.memory_mib": "메모리 MiB(추정)",
+    "size.estimate-note": ("측정값이 아니라 추정값입니다: Istio 프록시의 공개된 측정값에 맞춘 선형 모델(MiB)로, "
+                           "각 측정값과 0.67~1.5배 안에서 맞습니다. docs/sizing.md 참고"),
+    "size.assumption": "가정: {text}",
+    "size.assumption.estimate": ("메모리(MiB)와 xDS 바이트는 공개된 측정값에 맞춘 선형 모델의 추정값이지 "
+                                 "측정값이 아닙니다(docs/sizing.md)"),
+    "size.assumption.endpoints-assumed": ("보이는 Service 가운데 매니페스트에 Pod가 없는 것이 있습니다: 포트당 "
+                                          "엔드포인트 1개로 셉니다"),
+    "size.assumption.controller-one-pod": "매니페스트에 Pod가 없는 Deployment/StatefulSet 등은 파드 하나로 셉니다",
+    "size.assumption.gateway-listeners": ("게이트웨이의 리스너는 Gateway 리소스에서 오는데 이를 읽지 않습니다: "
+                                          "부트스트랩의 리스너 두 개만 셉니다"),
+    "size.assumption.traffic-not-modelled": "트래픽에 따라 늘어나는 메모리(커넥션, 버퍼, TLS 세션)는 포함하지 않습니다",
+    "size.assumption.no-proxy": "이 워크로드에는 프록시가 없어 아무 설정도 받지 않습니다",
+    "size.no-proxy": "{workload}: 프록시가 없어 istiod에서 아무 설정도 받지 않습니다",
+    "size.head.sidecar": "{workload} ({proxy}, 범위 {scope}, Sidecar {sidecar})",
+    "size.head.no-sidecar": "{workload} ({proxy}, 범위 {scope}, 적용되는 Sidecar 없음)",
+    "size.col.as-is": "현재",
+    "size.col.no-sidecar": "Sidecar 없음",
+    "size.col.with": "{sidecar} 적용",
+    "size.col.saving": "절감",
+    "size.clusters-split": "클러스터: 아웃바운드 {outbound} + 인바운드 {inbound} + 고정 {fixed} ({names})",
+    "size.col.workload": "워크로드",
+    "size.col.proxy": "프록시",
+    "size.col.scope": "범위",
+    "size.col.sidecar": "Sidecar",
+    "size.col.services": "서비스",
+    "size.col.clusters": "클러스터",
+    "size.col.listeners": "리스너",
+    "size.col.routes": "라우트",
+    "size.col.vhosts": "가상 호스트",
+    "size.col.endpoints": "엔드포인트",
+    "size.col.mib": "MiB(추정)",
+    "size.totals": "메시 전체 합계 (프록시 {count}개):",
+    "size.col.with-sidecars": "Sidecar 적용",
+    "size.col.without-sidecars": "Sidecar 없음",
+    "suggest.head": "# {workload}에 제안하는 Sidecar ({mode}, 호출 {count}개 기준)",
+    "suggest.config": "프록시 설정 (추정):",
+    "suggest.col.now": "현재",
+    "suggest.col.with": "이 Sidecar 적용",
+    "suggest.proof": "검증 (이 Sidecar로 호출마다 sidecar-lab check): {verdict}",
+    "suggest.proved": "모든 호출이 ROUTED로 유지됩니다",
+    "suggest.not-proved": "호출 {count}개가 ROUTED가 아닙니다(검증 실패)",
+    "suggest.proof-row": "(현재 {before}, 클러스터 {cluster})",
+    "suggest.newly-blocked": "REGISTRY_ONLY로 새로 차단되는 것 (지금은 닿는 서비스 포트 {count}개):",
+    "suggest.newly-passthrough": "더는 라우팅되지 않고 ALLOW_ANY의 passthrough로만 나가는 것 ({count}개):",
+    "suggest.also-selects": "셀렉터가 함께 고르는 워크로드: {workloads}",
+    "suggest.ignored": "무시됨: {where}{reason}: {line}",
+    "suggest.ignored-line": "{number}번째 줄: ",
+    "suggest.validation": "어드미션 검증: {message}",
+    "live.prints.origin": "origin {origin} 출력",
+    "live.prints.origin-client": "origin 출력(클라이언트 파드의 IP)",
+    "live.prints.google-301": "Google의 301 Moved 페이지 출력",
+    "live.prints.nothing": "아무것도 출력하지 않음",
+    "live.prints.other": "응답 출력",
+    "live.exit.still-running": "기다리는 동안 끝나지 않음(종료 코드 없음)",
+    "live.exit.unknown": "curl 종료 코드 알 수 없음",
+    "live.exits": "curl 종료 코드 {code}",
+    "live.exited": "curl 종료 코드 {code}",
+    "live.not-observed": "관찰하지 못함: {error}",
+    "live.predicted": "예측: {summary}",
+    "live.observed": "관찰: {summary}",
+    "live.result": "결과: {result}",
+    "live.likely-causes": "가능한 원인:",
+    "scale.mode.none": "Sidecar 없음",
+    "scale.mode.namespace": "네임스페이스 범위 (./* + istio-system/*)",
+    "scale.mode.dependency": "의존 관계 범위 (선언한 호출만)",
+    "scale.mode.mixed": "혼합",
+    "scale.axis.services": "메시의 서비스 수",
+    "scale.config.title": "메시 크기에 따른 프록시 하나의 설정",
+    "scale.config.clusters-title": "프록시 하나의 Envoy 클러스터",
+    "scale.config.clusters": "클러스터",
+    "scale.config.memory-title": "프록시 메모리 추정치",
+    "scale.config.memory": "MiB (추정)",
+    "scale.total.title": "메시 전체의 프록시 설정",
+    "scale.total.memory-title": "모든 프록시: 메모리 추정치",
+    "scale.total.memory": "GiB (추정)",
+    "scale.total.clusters-title": "모든 프록시: 클러스터",
+    "scale.total.clusters": "클러스터 (프록시 전체 합)",
+    "scale.push.title": "서비스 하나가 바뀔 때 푸시받는 프록시",
+    "scale.push.axis": "푸시받는 프록시",
+    "scale.push.axis-mean": "푸시받는 프록시 (서비스 평균)",
+    "scale.estimate": ("메모리는 MiB 단위의 추정값입니다(공개된 측정값에 맞춘 선형 모델, docs/sizing.md). "
+                       "측정값이 아닙니다"),
+    "alt.scale.config": ("선 그래프 두 개, x축: 메시의 서비스 수 {first}~{last}개. 왼쪽: 프록시 하나의 클러스터 수, "
+                         "오른쪽: 그 프록시의 메모리 추정치. Sidecar가 없으면 둘 다 메시 크기에 비례해 늘고, 범위를 "
+                         "좁힌 프록시는 평평하게 유지됩니다. 서비스 {last}개일 때: {values}. {estimate}."),
+    "alt.scale.config.value": "{mode} 클러스터 {clusters}개(약 {mib} MiB)",
+    "alt.scale.total": ("로그 축 선 그래프 두 개, x축: 메시의 서비스 수 {first}~{last}개. 왼쪽: 프록시 {pods}개 전체의 "
+                        "메모리 추정치 합, 오른쪽: 모든 프록시의 클러스터 수 합. Sidecar가 없으면 합계가 메시 크기의 "
+                        "제곱으로 늘고(모든 프록시가 모든 서비스를 봅니다), 범위를 좁힌 Sidecar에서는 선형으로 "
+                        "늡니다. 서비스 {last}개일 때: {values}. {estimate}."),
+    "alt.scale.total.value": "{mode} 약 {gib} GiB",
+    "alt.scale.push": ("선 그래프, x축(로그): 메시의 서비스 수 {first}~{last}개, y축(로그): {what}. Sidecar가 없으면 "
+                       "모든 프록시가 푸시를 받으므로 메시와 함께 늘고, 네임스페이스 범위에서는 그 네임스페이스의 "
+                       "프록시만, 의존 관계 범위에서는 호출하는 쪽만 받아 둘 다 평평합니다. 서비스 {last}개일 때: "
+                       "{values}."),
+    "alt.scale.push.what": "설정에 {service} 항목이 있어, 그것이 바뀔 때 푸시를 받아야 하는 프록시 수",
+    "alt.scale.push.what-mean": "설정에 어떤 서비스 항목이 있어, 그것이 바뀔 때 푸시를 받아야 하는 프록시 수의 평균",
+    "alt.scale.push.value": "{mode} {count}개",
+})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Sequence
 
 from .messages import label, language
@@ -15,6 +16,24 @@ VERDICT_GLYPHS = {"ROUTED": "R", "PASSTHROUGH": "P", "BLOCKED": "X", "DIRECT": "
 _OUTCOME_MARK = {"selected": "*", "shadowed": "-", "no-match": "-", "not-applicable": "-", "rejected": "!"}
 
 
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (a Hangul syllable takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns."""
+    return text + " " * max(width - _columns(text), 0)
+
+
+def _enum(kind: str, value: str, lang: str) -> str:
+    """An enum value (scope, level, outcome, proxy, pool origin) as the text says it: in English the value
+    itself, as the JSON has it; another language in its own words (the value itself when it has none)."""
+    key = f"text.{kind}.{value}"
+    found = label(key, lang)
+    return value if found == key else found
+
+
 def resolution_text(r: Resolution, lang: str | None = None) -> str:
     lang = language(lang)
 
@@ -25,15 +44,19 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
     lines = [f"{w.namespace}/{w.name} ({w.kind})"]
     if r.istio_version:
         lines.append(f"  {t('istio')}   {r.istio_version}")
-    lines.append(f"  {t('proxy')}   {r.proxy} — {r.proxy_reason.text(lang)}")
+    lines.append(f"  {t('proxy')}   {_enum('proxy', r.proxy, lang)} — {r.proxy_reason.text(lang)}")
     governor = str(r.sidecar) if r.sidecar is not None else t("none")
-    lines.append(f"  {t('sidecar')} {governor}  [scope: {r.scope}] — {r.scope_reason.text(lang)}")
+    lines.append(f"  {t('sidecar')} {governor}  [{t('scope', scope=_enum('scope', r.scope, lang))}] — "
+                 f"{r.scope_reason.text(lang)}")
     if r.candidates:
         lines.append(f"  {t('candidates')}")
         width = max(len(str(c.sidecar)) for c in r.candidates)
-        for c in r.candidates:
-            lines.append(f"    {_OUTCOME_MARK[c.outcome]} {c.outcome:<14} {c.level:<9} {str(c.sidecar):<{width}}  "
-                         f"{c.reason.text(lang)}  ({c.source})")
+        rows = [(c, _enum("outcome", c.outcome, lang), _enum("scope", c.level, lang)) for c in r.candidates]
+        outcome_width = max([14] + [_columns(o) for _, o, _ in rows])
+        level_width = max([9] + [_columns(v) for _, _, v in rows])
+        for c, outcome, level in rows:
+            lines.append(f"    {_OUTCOME_MARK[c.outcome]} {_pad(outcome, outcome_width)} {_pad(level, level_width)} "
+                         f"{str(c.sidecar):<{width}}  {c.reason.text(lang)}  ({c.source})")
     if r.policy is not None:
         origin = t("policy.from-sidecar" if r.policy.source == "sidecar" else "policy.from-mesh",
                    detail=r.policy.detail)
@@ -60,7 +83,8 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
             if v.destination_rule is not None:
                 subsets = ", " + t("subsets", subsets=", ".join(v.subsets)) if v.subsets else ""
                 extra += "; " + t("destination-rule", rule=v.destination_rule) + subsets
-            lines.append(f"    {v.host}  ports {ports}  ({v.kind} {v.namespace}/{v.name}; via {v.via}{extra})")
+            lines.append(f"    {v.host}  {t('ports', ports=ports)}  ({v.kind} {v.namespace}/{v.name}; "
+                         f"{t('via', via=v.via)}{extra})")
     if r.ingress:
         lines.append(f"  {t('ingress')}")
         for i in r.ingress:
@@ -70,10 +94,11 @@ def resolution_text(r: Resolution, lang: str | None = None) -> str:
             if i.bind:
                 bits.append(f"bind {i.bind}")
             if i.default_endpoint:
-                bits.append(f"to {i.default_endpoint}")
+                bits.append(t("forward-to", endpoint=i.default_endpoint))
             if i.implicit:
                 bits.append(t("implicit-from", services=", ".join(i.services)))
-            pool = t("none") if i.connection_pool is None else t("pool-from", origin=i.connection_pool_from)
+            pool = t("none") if i.connection_pool is None else \
+                t("pool-from", origin=_enum("pool", i.connection_pool_from, lang))
             bits.append(t("pool", pool=pool))
             lines.append(f"    {desc}  [{'; '.join(bits)}]")
     for n in r.notes:
@@ -92,8 +117,9 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
              f"  {t('verdict')} {c.verdict.value}"]
     if c.resolution.istio_version:
         lines.append(f"  {t('istio')}   {c.resolution.istio_version}")
-    lines += [f"  {t('proxy')}   {c.resolution.proxy}; Sidecar "
-              f"{c.resolution.sidecar or t('none')} [scope {c.resolution.scope}]; mode {c.resolution.mode or '-'}"]
+    proxy = t("check-proxy", proxy=_enum("proxy", c.resolution.proxy, lang), sidecar=c.resolution.sidecar or t("none"),
+              scope=_enum("scope", c.resolution.scope, lang), mode=c.resolution.mode or "-")
+    lines.append(f"  {t('proxy')}   {proxy}")
     if c.resolution.proxy == "sidecar":
         entry = e.route_entry if e.route_entry else (t("unnamed") if e.route_entry == "" else "-")
         table = ""
@@ -101,7 +127,8 @@ def check_text(c: RequestResult, lang: str | None = None) -> str:
             table = " " + t("route-table-only", table=e.route_config)
         elif e.route_config:
             table = " " + t("route-table", table=e.route_config, route=entry)
-        lines.append(f"  envoy:   listener {e.listener or '-'} -> route {e.route or '-'}{table} -> cluster {e.cluster or '-'}")
+        lines.append("  " + t("envoy", listener=e.listener or "-", route=f"{e.route or '-'}{table}",
+                              cluster=e.cluster or "-"))
         if e.weighted_clusters:
             split = ", ".join(f"{cl} {w}%" + ("" if ok else " " + t("missing")) for cl, w, ok in e.weighted_clusters)
             lines.append(f"  {t('split')}   {split}")

@@ -32,13 +32,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..core.errors import SidecarLabError
 from ..core.loader import load, load_text
-from ..core.messages import get_language
+from ..core.messages import get_language, using_language
 from ..core.model import Mesh, Sidecar
 from ..core.resolver import Simulator
 from ..core.resources import data_dir
 
 __all__ = [
-    "Feedback", "STARTERS", "SCENARIOS", "SOLUTIONS", "message_text", "seed_simulator", "apply_text", "reveal", "course_paths",
+    "Feedback", "STARTERS", "SCENARIOS", "SOLUTIONS", "message_text", "hint_text", "seed_simulator", "apply_text", "reveal", "course_paths",
     # 01 anatomy
     "check_fix_typo", "check_fix_short_hosts", "check_root_default",
     # 02 precedence
@@ -91,7 +91,7 @@ _KO: dict[str, str] = {
     'Fix the field named in each message and check again.': '각 메시지가 가리키는 필드를 고친 뒤 다시 확인하세요.',
     'the answer should be YAML text (a string), not {0}.': '답은 YAML 텍스트(문자열)여야 합니다. {0}이(가) 아닙니다.',
     'Write it between triple quotes: answer = """ ... """': '삼중 따옴표 사이에 쓰세요: answer = """ ... """',
-    'the answer is still empty: write {0} in YAML between the triple quotes.': '답이 아직 비어 있습니다. 삼중 따옴표 사이에 {0}을(를) YAML로 쓰세요.',
+    'the answer is still empty: write {0} in YAML between the triple quotes.': '답이 아직 비어 있습니다. 삼중 따옴표 사이에 {0} YAML을 쓰세요.',
     'a Sidecar': 'Sidecar', 'a ServiceEntry': 'ServiceEntry',
     'there is no Sidecar in your answer.': '답에 Sidecar가 없습니다.',
     'It needs apiVersion: networking.istio.io/v1 and kind: Sidecar.': 'apiVersion: networking.istio.io/v1과 kind: Sidecar가 필요합니다.',
@@ -104,6 +104,23 @@ _KO: dict[str, str] = {
     "Check the indentation (two spaces per level, '- ' before each list item) and that apiVersion, kind and metadata.name are set.": "들여쓰기(단계마다 공백 두 칸, 목록 항목 앞에는 '- ')와 apiVersion, kind, metadata.name이 있는지 확인하세요.",
     'admitted with a warning: {0}': '경고와 함께 승인됨: {0}',
     'client sees: {0}': '클라이언트에 보이는 것: {0}',
+    # the hints core/validation.py adds after Istio's own message (which stays as Istio says it): hint_text()
+    'did you mean "{0}"?': '혹시 "{0}"을(를) 쓰려던 것인가요?',
+    'Istio {0} adds this field; this is Istio {1}': '이 필드는 Istio {0}부터 있습니다. 지금 규칙은 Istio {1}입니다',
+    'a Sidecar needs egress, ingress, outboundTrafficPolicy or inboundConnectionPool; empty lists and a workloadSelector alone do not count':
+        'Sidecar에는 egress, ingress, outboundTrafficPolicy, inboundConnectionPool 중 하나가 있어야 합니다. 빈 목록이나 workloadSelector만으로는 안 됩니다',
+    'an empty selector matches every pod of the namespace and outranks the namespace-wide Sidecar':
+        '빈 셀렉터는 네임스페이스의 모든 파드에 일치하고, 네임스페이스 전체 Sidecar보다 우선합니다',
+    'an empty (sniffed) protocol does not count as HTTP here; set port.protocol':
+        '프로토콜을 비워 두면(자동 감지) 여기서는 HTTP로 치지 않습니다. port.protocol을 지정하세요',
+    'kubectl prints "configuration is invalid: configuration is invalid: ...": the webhook adds its own prefix to Istio\'s text':
+        'kubectl에는 "configuration is invalid: configuration is invalid: ..."로 나옵니다. 웹훅이 Istio의 문장 앞에 같은 접두어를 한 번 더 붙이기 때문입니다',
+    'a listener without port catches everything else; move it to the end': '포트 없는 리스너는 나머지를 모두 받습니다. 맨 끝으로 옮기세요',
+    '"*/*" already imports every namespace': '"*/*"가 이미 모든 네임스페이스를 가져옵니다',
+    'Istio {0} accepts "~" only as the whole namespace ("~/*" imports nothing); "~" excludes a namespace from Istio {1}':
+        'Istio {0}은(는) "~"를 네임스페이스 자리에 단독으로만 받습니다("~/*"는 아무것도 가져오지 않음). "~"로 네임스페이스를 제외하는 것은 Istio {1}부터입니다',
+    'Istio reports this error twice for Sidecar hosts': 'Istio는 Sidecar 호스트에 대해 이 오류를 두 번 보고합니다',
+    'outboundTrafficPolicy without mode means REGISTRY_ONLY': 'mode 없는 outboundTrafficPolicy는 REGISTRY_ONLY입니다',
     # 01
     "kubectl would accept it, and sleep now reaches only istioinaction (as in the blog's step 06).": 'kubectl이 받아들이고, 이제 sleep은 istioinaction에만 닿습니다(블로그의 06단계와 같습니다).',
     "Unknown fields are refused by kubectl's strict field validation (Kubernetes 1.27+): a typo is an error, not something silently ignored.": 'kubectl의 엄격한 필드 검증(Kubernetes 1.27 이상)은 모르는 필드를 거부합니다. 오타는 조용히 무시되지 않고 오류가 됩니다.',
@@ -549,16 +566,29 @@ def _rejected(sim: Simulator, s: Sidecar) -> Feedback | None:
                  *lines, "Fix the field named in each message and check again.")
 
 
+def hint_text(hint: str | None, lang: str | None = None) -> str | None:
+    """The hint we add after one of Istio's admission messages, in ``lang`` (default: the language in force).
+    Istio's message itself stays as Istio and kubectl print it.
+
+    >>> hint_text('did you mean "default/httpbin.default.svc.cluster.local"?', "ko")
+    '혹시 "default/httpbin.default.svc.cluster.local"을(를) 쓰려던 것인가요?'
+    """
+    if not hint:
+        return hint
+    with using_language(lang):
+        return _loc(hint)
+
+
 def message_text(m: Any) -> str:
     """One admission message as a line: ``field: message (hint)``, the field said once (the CRD's own messages
-    start with the field path already, as the API server prints them).
+    start with the field path already, as the API server prints them); the hint in the language in force.
 
     >>> from sidecar_lab.core.validation import validate_sidecar
     >>> message_text(validate_sidecar({"outboundTrafficPolicy": {"mode": "ALLOW"}}, "x")[0])
     'spec.outboundTrafficPolicy.mode: Unsupported value: "ALLOW": supported values: "REGISTRY_ONLY", "ALLOW_ANY"'
     """
     text = m.message[len(m.field) + 2:] if m.message.startswith(f"{m.field}: ") else m.message
-    return f"{m.field}: {text}" + (f" ({m.hint})" if m.hint else "")
+    return f"{m.field}: {text}" + (f" ({hint_text(m.hint)})" if m.hint else "")
 
 
 def _warnings(sim: Simulator, s: Sidecar) -> list[str]:

@@ -31,6 +31,7 @@ from matplotlib.transforms import Affine2D
 
 from ..core.messages import LABELS, label, language
 from ..core.render import VERDICT_GLYPHS
+from ..scale.figures import hangul_font
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..core.resolver import RegistryService, Simulator
@@ -81,34 +82,7 @@ _LIGHT = "#8A8A8A"
 # --------------------------------------------------------------------------------------------------------------
 # fonts, language and text metrics
 
-#: Preferred Korean families, tried first (the rest of the installed fonts are tried after them).
-_HANGUL_FAMILIES = ("NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans KR",
-                    "Malgun Gothic", "Apple SD Gothic Neo", "AppleGothic", "UnDotum", "Baekmuk Gulim",
-                    "Noto Sans CJK JP", "Noto Sans CJK SC", "Droid Sans Fallback", "WenQuanYi Zen Hei")
-
-
-@functools.lru_cache(maxsize=1)
-def hangul_font() -> str | None:
-    """The family name of an installed font that has Hangul glyphs, or None (cached)."""
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    order = {name.lower(): i for i, name in enumerate(_HANGUL_FAMILIES)}
-    entries = sorted(font_manager.fontManager.ttflist,
-                     key=lambda e: (order.get(e.name.lower(), len(order)), e.name, e.fname))
-    tried: set[str] = set()
-    for entry in entries:
-        # "Last Resort" maps every code point to a placeholder box: it has no real Hangul glyph.
-        if entry.fname in tried or "last resort" in entry.name.lower():
-            continue
-        tried.add(entry.fname)
-        try:
-            font = FT2Font(entry.fname)
-        except Exception:  # noqa: BLE001 - an unreadable font file is simply not a candidate
-            continue
-        if all(font.get_char_index(ord(ch)) for ch in "한글가"):
-            return entry.name
-    return None
+# hangul_font() (the installed font that has Hangul glyphs) is shared with the scale figures.
 
 
 try:  # matplotlib >= 3.10

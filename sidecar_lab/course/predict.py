@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from ..core.messages import language
+from ..core.messages import label, language, using_language
 from ..core.resolver import Simulator
 from ..core.validation import ERROR, validate_sidecar
 from . import figures
@@ -137,7 +137,8 @@ def governing_sidecar(sim: Simulator, workload: str, *, lang: str | None = None)
     def answer(lang: str) -> tuple[str, str]:
         res = sim.resolve(workload)
         value = str(res.sidecar) if res.sidecar else "none"
-        rows = "".join(f"<li><code>{_e(c.sidecar)}</code> — {_e(c.outcome)}: {_e(c.reason.text(lang))}</li>"
+        rows = "".join(f"<li><code>{_e(c.sidecar)}</code> — {_e(label(f'outcome.{c.outcome}', lang))}: "
+                       f"{_e(c.reason.text(lang))}</li>"
                        for c in res.candidates)
         return value, f"<p>{_e(res.scope_reason.text(lang))}</p><ul>{rows}</ul>"
 
@@ -171,8 +172,10 @@ def memory_saving(sim: Simulator, workload: str, *, lang: str | None = None) -> 
         comparison = sizing.compare(sim, workload)
         percent = comparison.saving["memory_percent"]
         value = min((75, 50, 10), key=lambda bucket: abs(bucket - percent)) if percent >= 10 else 10
+        with using_language(lang):  # the table in the prediction's language, whatever the language in force
+            table = sizing.comparison_text(comparison)
         return value, (f"<p>{_e(_text('p.saving.answer', lang, percent=percent))}</p>"
-                       f'<pre style="{_PRE}">{_e(sizing.comparison_text(comparison))}</pre>')
+                       f'<pre style="{_PRE}">{_e(table)}</pre>')
 
     return Prediction(lambda lang: [(_text(f"p.saving.{v}", lang), v) for v in (75, 50, 10)], answer,
                       title=lambda lang: _text("p.saving.title", lang), key="saving", lang=lang)

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import ipywidgets as W
 
 from . import figures
+from .exercises import hint_text
 from ..core.errors import ManifestError, SidecarLabError, UsageError
 from ..core.loader import load_objects, load_text
 from ..core.messages import language
@@ -358,7 +359,7 @@ def matrix_table_html(sources: Sequence[str], targets: Sequence[str], cells: Seq
 def _message_line(m: ValidationMessage, line: int | None, lang: str) -> str:
     where = f"{ui_text('ui.playground.line', lang, line=line)}: " if line is not None else ""
     colour = figures.PALETTE["BLOCKED"] if m.level == ERROR else "#8a6d00"
-    hint = f" <i>— {_e(m.hint)}</i>" if m.hint else ""
+    hint = f" <i>— {_e(hint_text(m.hint, lang))}</i>" if m.hint else ""
     message = m.message[len(m.field) + 2:] if m.message.startswith(f"{m.field}: ") else m.message  # said once
     return (f'<li class="sidecar-lab-{m.level.lower()}"><b style="color:{colour}">{_e(m.level)}</b> '
             f'{_e(where)}<code>{_e(m.field)}</code>: {_e(message)} <small>[{_e(m.rule)}]</small>{hint}</li>')

@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from ..core.messages import label
 from ..core.results import RequestResult, Verdict
 
 __all__ = [
     "Observation", "Prediction", "Comparison", "WalkRequest", "WalkStep", "classify", "observed_origin",
-    "observed_vocabulary", "predict", "compare", "walkthrough_steps", "blog_agrees", "INBOUND_PASSTHROUGH_IP",
+    "observed_vocabulary", "predict", "compare", "walkthrough_steps", "blog_agrees", "observed_text",
+    "INBOUND_PASSTHROUGH_IP",
 ]
 
 #: The source address an application behind an Istio sidecar sees (Istio 1.10 and later).
@@ -136,6 +138,7 @@ class Prediction:
 
     @property
     def summary(self) -> str:
+        """The verdict, what curl prints and its exit code, in the language in force."""
         return f"{self.verdict}: {_prints_text(self.prints, self.origin)}, {_exit_text(self.exit_code, False)}"
 
 
@@ -157,18 +160,26 @@ def predict(result: RequestResult) -> Prediction:
 
 def _prints_text(prints: str, origin: str | None) -> str:
     if prints == "origin":
-        return f"prints origin {origin}" if origin and origin != _PLACEHOLDER_IP else "prints origin (the client pod's IP)"
-    if prints == "google-301":
-        return "prints Google's 301 Moved page"
-    if prints == "nothing":
-        return "prints nothing"
-    return "prints a response"
+        return label("live.prints.origin", origin=origin) if origin and origin != _PLACEHOLDER_IP \
+            else label("live.prints.origin-client")
+    if prints in ("google-301", "nothing"):
+        return label(f"live.prints.{prints}")
+    return label("live.prints.other")
 
 
-def _exit_text(code: int | None, timed_out: bool) -> str:
+def _exit_text(code: int | None, timed_out: bool, done: bool = False) -> str:
+    """curl's exit code in words: ``done`` for one that was observed ("exited"), else a prediction ("exits")."""
     if timed_out:
-        return "still running when the wait ended (no exit code)"
-    return "curl's exit code unknown" if code is None else f"curl exits {code}"
+        return label("live.exit.still-running")
+    if code is None:
+        return label("live.exit.unknown")
+    return label("live.exited" if done else "live.exits", code=code)
+
+
+def observed_text(observed: dict) -> str:
+    """What an ``observed:`` entry of observations.yaml (``{prints: origin, origin: IP}``) says curl printed, in
+    words, in the language in force."""
+    return _prints_text(str(observed.get("prints")), observed.get("origin"))
 
 
 @dataclass(frozen=True)
@@ -207,11 +218,11 @@ class Comparison:
 
     def text(self) -> str:
         result = {"match": "MATCH", "mismatch": "MISMATCH", "not-observed": "COULD NOT OBSERVE"}[self.outcome]
-        lines = [f"  predicted: {self.predicted_summary}",
-                 f"  observed:  {self.observed_summary}",
-                 f"  result:    {result}"]
+        lines = ["  " + label("live.predicted", summary=self.predicted_summary),
+                 "  " + label("live.observed", summary=self.observed_summary),
+                 "  " + label("live.result", result=result)]
         if self.likely_causes:
-            lines.append("  likely causes:")
+            lines.append("  " + label("live.likely-causes"))
             lines += [f"    - {c}" for c in self.likely_causes]
         return "\n".join(lines)
 
@@ -223,11 +234,12 @@ def compare(predicted: RequestResult, observed: Observation) -> Comparison:
     """
     p = predict(predicted)
     if observed.error is not None:
-        return Comparison(False, p.summary, f"not observed: {observed.error}", (), p, {}, None, observed.error)
+        return Comparison(False, p.summary, label("live.not-observed", error=observed.error), (), p, {}, None,
+                          observed.error)
     kind = classify(observed)
     origin = observed_origin(observed) if kind == "origin" else None
-    observed_summary = f"{_prints_text(kind, origin) if kind != 'origin' else f'prints origin {origin}'}, " \
-                       f"{_exit_text(observed.exit_code, observed.timed_out).replace('exits', 'exited')}"
+    printed = label("live.prints.origin", origin=origin) if kind == "origin" else _prints_text(kind, origin)
+    observed_summary = f"{printed}, {_exit_text(observed.exit_code, observed.timed_out, done=True)}"
     problems: list[str] = []
     if observed.timed_out:
         problems.append("timeout")

@@ -71,10 +71,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.errors import UsageError
+from ..core.messages import label
 from ..core.model import Mesh, Sidecar, Workload
 from ..core.resolver import RegistryService, Scope, Simulator, selector_matches
 
@@ -85,7 +87,7 @@ __all__ = [
     "route_tables", "service_pods",
     "FIXED_CLUSTERS", "GATEWAY_FIXED_CLUSTERS", "FIXED_LISTENERS", "GATEWAY_FIXED_LISTENERS", "BASE_MEMORY_MIB",
     "MEMORY_KIB", "XDS_BYTES", "ASSUMPTIONS", "ITEMS", "COST_ITEMS", "SCALE_MODES", "comparison_text",
-    "totals_text", "ESTIMATE_NOTE", "MIB", "MB",
+    "totals_text", "mesh_totals_text", "ESTIMATE_NOTE", "MIB", "MB",
 ]
 
 #: Clusters every sidecar has whatever it sees (``istioctl proxy-config cluster``): the catch-all
@@ -115,15 +117,10 @@ XDS_BYTES: Mapping[str, int] = {"clusters": 1400, "mtls_clusters": 600, "listene
                                 "virtual_hosts": 500, "endpoints": 150}
 
 #: Text of every assumption a :class:`ProxyConfig` can name in ``assumptions``.
-ASSUMPTIONS: Mapping[str, str] = {
-    "estimate": "memory (MiB) and xDS bytes are estimates from a linear model calibrated to published "
-                "measurements (docs/sizing.md), not measurements",
-    "endpoints-assumed": "some visible Service has no Pod in the manifests: counted as 1 endpoint per port",
-    "controller-one-pod": "a Deployment/StatefulSet/... without Pods in the manifests counts as one pod",
-    "gateway-listeners": "a gateway's listeners come from Gateway resources, which are not read: only the "
-                         "bootstrap's two listeners are counted",
-    "traffic-not-modelled": "memory that grows with traffic (connections, buffers, TLS sessions) is not included",
-    "no-proxy": "this workload has no proxy: it receives no configuration",
+ASSUMPTIONS: Mapping[str, str] = {  # in English; every language's sentence is LABELS' size.assumption.KEY
+    key: label(f"size.assumption.{key}", "en")
+    for key in ("estimate", "endpoints-assumed", "controller-one-pod", "gateway-listeners", "traffic-not-modelled",
+                "no-proxy")
 }
 
 
@@ -185,7 +182,8 @@ class ProxyConfig:
         return {k: getattr(self, k) for k in COST_ITEMS}
 
     def assumption_texts(self) -> list[str]:
-        return [ASSUMPTIONS[k] for k in self.assumptions]
+        """What this estimate assumes, in the language in force."""
+        return [label(f"size.assumption.{k}") for k in self.assumptions]
 
     def to_json(self) -> dict:
         return {
@@ -868,11 +866,21 @@ def scaling_series(namespaces_list: Sequence[int] = (10, 50, 100, 200), *, servi
 
 # -- text -------------------------------------------------------------------------------
 
-_ROWS = (("visible services", "visible_services"), ("clusters", "clusters"), ("  with mTLS", "mtls_clusters"),
-         ("listeners", "listeners"), ("routes (tables)", "routes"), ("virtual hosts", "virtual_hosts"),
-         ("endpoints", "endpoints"), ("xDS bytes (estimate)", "xds_bytes"), ("memory MiB (estimate)", "memory_mib"))
-ESTIMATE_NOTE = ("estimates, not measurements: a linear model (MiB) calibrated to published measurements of "
-                 "Istio proxies, each within 0.67-1.5x of its figure; see docs/sizing.md")
+#: The rows of the size tables: each a count or estimate of :class:`ProxyConfig` (its label: LABELS' size.row.KEY).
+_ROW_KEYS = ("visible_services", "clusters", "mtls_clusters", "listeners", "routes", "virtual_hosts", "endpoints",
+             "xds_bytes", "memory_mib")
+#: What every size table says under it (in English; :func:`label` ``size.estimate-note`` in the language in force).
+ESTIMATE_NOTE = label("size.estimate-note", "en")
+
+
+def _rows() -> list[tuple[str, str]]:
+    """(label in the language in force, key) of each row of a size table."""
+    return [(label(f"size.row.{key}"), key) for key in _ROW_KEYS]
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _num(value: Any) -> str:
@@ -887,10 +895,11 @@ def _percent(before: Any, after: Any) -> str:
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
     """Rows of text: the first ``left`` columns aligned left, the numbers right; indented by two."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     out = []
     for r in [headers, *rows]:
-        cells = [f"{c:<{w}}" if i < left else f"{c:>{w}}" for i, (c, w) in enumerate(zip(r, widths))]
+        pads = [" " * (w - _width(str(c))) for c, w in zip(r, widths)]
+        cells = [f"{c}{pad}" if i < left else f"{pad}{c}" for i, (c, pad) in enumerate(zip(r, pads))]
         out.append("  " + "  ".join(cells).rstrip())
     return out
 
@@ -899,23 +908,25 @@ def comparison_text(c: Comparison) -> str:
     """``sidecar-lab size --workload``: the proxy's configuration without and with its Sidecar."""
     after = c.with_sidecar
     if after.proxy == "none":
-        return f"{c.workload}: no proxy — it receives no configuration from istiod"
-    head = f"{c.workload} ({after.proxy}; scope {after.scope}"
-    head += f"; Sidecar {c.sidecar})" if c.sidecar else "; no Sidecar applies)"
+        return label("size.no-proxy", workload=c.workload)
     if c.sidecar is None:
-        rows = [(label, _num(getattr(after, key))) for label, key in _ROWS]
-        lines = [head] + _table(("", "as it is"), rows)
+        head = label("size.head.no-sidecar", workload=c.workload, proxy=after.proxy, scope=after.scope)
+        rows = [(name, _num(getattr(after, key))) for name, key in _rows()]
+        lines = [head] + _table(("", label("size.col.as-is")), rows)
     else:
-        rows = [(label, _num(getattr(c.without, key)), _num(getattr(after, key)),
-                 _percent(getattr(c.without, key), getattr(after, key))) for label, key in _ROWS]
-        lines = [head] + _table(("", "no Sidecar", f"with {c.sidecar}", "saving"), rows)
+        head = label("size.head.sidecar", workload=c.workload, proxy=after.proxy, scope=after.scope,
+                     sidecar=c.sidecar)
+        rows = [(name, _num(getattr(c.without, key)), _num(getattr(after, key)),
+                 _percent(getattr(c.without, key), getattr(after, key))) for name, key in _rows()]
+        lines = [head] + _table(("", label("size.col.no-sidecar"), label("size.col.with", sidecar=c.sidecar),
+                                 label("size.col.saving")), rows)
     fixed = GATEWAY_FIXED_CLUSTERS if after.proxy == "gateway" else FIXED_CLUSTERS
-    lines.append(f"  clusters: {after.outbound_clusters} outbound + {after.inbound_clusters} inbound + "
-                 f"{after.fixed_clusters} fixed ({', '.join(fixed)})")
-    lines.append(f"  {ESTIMATE_NOTE}")
+    lines.append("  " + label("size.clusters-split", outbound=after.outbound_clusters, inbound=after.inbound_clusters,
+                              fixed=after.fixed_clusters, names=", ".join(fixed)))
+    lines.append("  " + label("size.estimate-note"))
     for key in after.assumptions:
         if key != "estimate":
-            lines.append(f"  assumption: {ASSUMPTIONS[key]}")
+            lines.append("  " + label("size.assumption", text=label(f"size.assumption.{key}")))
     return "\n".join(lines)
 
 
@@ -924,13 +935,20 @@ def totals_text(configs: Sequence[ProxyConfig], with_totals: Mapping, without_to
     rows = [(c.workload, c.proxy, c.scope, c.sidecar or "-", _num(c.visible_services), _num(c.clusters),
              _num(c.listeners), _num(c.routes), _num(c.virtual_hosts), _num(c.endpoints), _num(c.memory_mib))
             for c in configs]
-    lines = _table(("WORKLOAD", "PROXY", "SCOPE", "SIDECAR", "SERVICES", "CLUSTERS", "LISTENERS", "ROUTES",
-                    "VHOSTS", "ENDPOINTS", "MiB (est.)"), rows, left=4)
+    columns = ("workload", "proxy", "scope", "sidecar", "services", "clusters", "listeners", "routes", "vhosts",
+               "endpoints", "mib")
+    lines = _table([label(f"size.col.{c}") for c in columns], rows, left=4)
     lines = [line[2:] for line in lines]
-    lines.append("")
-    lines.append(f"mesh totals over {with_totals['proxies']:,} proxies:")
-    total_rows = [(label, _num(with_totals[key]), _num(without_totals[key]),
-                   _percent(without_totals[key], with_totals[key])) for label, key in _ROWS]
-    lines += _table(("", "with the Sidecars", "without any Sidecar", "saving"), total_rows)
-    lines.append(f"  {ESTIMATE_NOTE}")
+    return "\n".join(lines + ["", mesh_totals_text(with_totals, without_totals)])
+
+
+def mesh_totals_text(with_totals: Mapping, without_totals: Mapping) -> str:
+    """The mesh totals (:func:`mesh_totals`) with the Sidecars and without any, and the saving: the end of
+    ``sidecar-lab size --all``."""
+    lines = [label("size.totals", count=f"{with_totals['proxies']:,}")]
+    total_rows = [(name, _num(with_totals[key]), _num(without_totals[key]),
+                   _percent(without_totals[key], with_totals[key])) for name, key in _rows()]
+    lines += _table(("", label("size.col.with-sidecars"), label("size.col.without-sidecars"), label("size.col.saving")),
+                    total_rows)
+    lines.append("  " + label("size.estimate-note"))
     return "\n".join(lines)

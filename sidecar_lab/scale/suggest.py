@@ -59,6 +59,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import yaml
 
 from ..core.errors import UsageError
+from ..core.messages import label
 from ..core.model import ALLOW_ANY, REGISTRY_ONLY, Workload
 from ..core.resolver import RegistryService, Simulator, selector_matches
 from ..core.results import RequestResult, Verdict
@@ -590,42 +591,43 @@ def read_access_log(path: str, stdin: Any = None) -> str:
 
 
 def suggestion_text(s: Suggestion) -> str:
-    """``sidecar-lab suggest``: the Sidecar, the saving, the proof, and what it now blocks."""
-    from .sizing import _ROWS, ESTIMATE_NOTE, _num, _percent, _table
+    """``sidecar-lab suggest``: the Sidecar, the saving, the proof, and what it now blocks (in the language in
+    force; verdicts, Envoy's names and the YAML stay as they are)."""
+    from .sizing import _num, _percent, _rows, _table
 
-    lines = [f"# Suggested Sidecar for {s.workload} ({s.mode}), from {len(s.calls)} call(s)", "---",
-             s.yaml.rstrip(), "---", "", "proxy configuration (estimate):"]
-    lines += _table(("", "now", "with this Sidecar", "saving"),
-                    [(label, _num(getattr(s.before, key)), _num(getattr(s.after, key)),
-                      _percent(getattr(s.before, key), getattr(s.after, key))) for label, key in _ROWS])
-    lines.append(f"  {ESTIMATE_NOTE}")
+    lines = [label("suggest.head", workload=s.workload, mode=s.mode, count=len(s.calls)), "---",
+             s.yaml.rstrip(), "---", "", label("suggest.config")]
+    lines += _table(("", label("suggest.col.now"), label("suggest.col.with"), label("size.col.saving")),
+                    [(name, _num(getattr(s.before, key)), _num(getattr(s.after, key)),
+                      _percent(getattr(s.before, key), getattr(s.after, key))) for name, key in _rows()])
+    lines.append("  " + label("size.estimate-note"))
     lines.append("")
-    verdict = "every call stays ROUTED" if s.proved else f"{len(s.not_routed)} call(s) NOT ROUTED (not proved)"
-    lines.append(f"proof (sidecar-lab check of each call with this Sidecar): {verdict}")
+    verdict = label("suggest.proved") if s.proved else label("suggest.not-proved", count=len(s.not_routed))
+    lines.append(label("suggest.proof", verdict=verdict))
     for p in s.proof:
-        lines.append(f"  {p.after.verdict.value:<11} {p.call.target}  (now {p.before.verdict.value}; "
-                     f"cluster {p.after.envoy.cluster or '-'})")
+        lines.append(f"  {p.after.verdict.value:<11} {p.call.target}  "
+                     + label("suggest.proof-row", before=p.before.verdict.value, cluster=p.after.envoy.cluster or "-"))
         if not p.ok:
             for step in p.after.explanation():
                 lines.append(f"      - {step}")
     if s.mode == REGISTRY_ONLY:
         lines.append("")
-        lines.append(f"newly blocked under REGISTRY_ONLY ({len(s.newly_blocked)} service port(s) reachable now):")
+        lines.append(label("suggest.newly-blocked", count=len(s.newly_blocked)))
         for entry in s.newly_blocked:
             lines.append(f"  {entry['target']}  {entry['before']} -> {entry['after']}")
     elif s.newly_passthrough:
         lines.append("")
-        lines.append(f"no longer routed, only passed through under ALLOW_ANY ({len(s.newly_passthrough)}):")
+        lines.append(label("suggest.newly-passthrough", count=len(s.newly_passthrough)))
         for entry in s.newly_passthrough:
             lines.append(f"  {entry['target']}  {entry['before']} -> {entry['after']}")
     if s.also_selects:
         lines.append("")
-        lines.append("the selector also picks: " + ", ".join(s.also_selects))
+        lines.append(label("suggest.also-selects", workloads=", ".join(s.also_selects)))
     for i in s.ignored:
-        where = f"line {i.number}: " if i.number else ""
-        lines.append(f"ignored: {where}{i.reason}: {i.line[:120]}")
+        where = label("suggest.ignored-line", number=i.number) if i.number else ""
+        lines.append(label("suggest.ignored", where=where, reason=i.reason, line=i.line[:120]))
     for message in s.validation:
-        lines.append(f"validation: {message}")
+        lines.append(label("suggest.validation", message=message))
     for note in s.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"{label('text.note')} {note}")
     return "\n".join(lines)
