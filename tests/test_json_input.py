@@ -377,3 +377,76 @@ def test_the_line_of_a_json_name_is_what_visiting_every_name_key_finds(text):
         # and the line it gives is the line of the name's key (or, when unsure, of the walked path)
         line = doc.line_of(path)
         assert text.count("\n", 0, located._locate(path)[0]) + 1 == line
+
+
+# ---------------------------------------------------------------------------
+# A List built item by item as it is decoded: exactly what decoding the whole text first gives
+# ---------------------------------------------------------------------------
+
+def _built(text: str, name: str, as_read: bool):
+    """The model (every place included) or the error, by the loader's path for JSON (``as_read``: items built as
+    they are decoded) or by decoding every document first and building them after."""
+    from sidecar_lab.core.loader import _Builder, read_manifest_documents
+
+    builder = _Builder()
+    try:
+        if as_read:
+            builder.add_text(text, name)
+        else:
+            builder.origins.append(name)
+            for doc in read_manifest_documents(text, name):
+                builder.add_document(doc, consume=True)
+        return builder.build()
+    except ManifestError as exc:
+        return (str(exc), exc.line, exc.field)
+
+
+_ODD = st.sampled_from([7, [], {"apiVersion": "v1", "kind": "List", "items": [{"kind": "Pod"}]}, None])
+
+
+@st.composite
+def _json_texts(draw):
+    """Several JSON documents: Lists (kind written before or after the items, as kubectl sorts keys), plain
+    objects, an object with items that is no List, odd items (a number, a nested List), a key written twice,
+    invalid JSON at the end."""
+    documents = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape = draw(st.sampled_from(["list", "list", "object", "not-a-list", "podlist"]))
+        items = draw(st.lists(st.one_of(manifest(), manifest(), _ODD), max_size=4))
+        if shape == "object":
+            documents.append(json.dumps(draw(manifest()), indent=draw(st.sampled_from([None, 2]))))
+            continue
+        kind = {"list": "List", "podlist": "PodList", "not-a-list": "ConfigMap"}[shape]
+        head = {"apiVersion": "v1", "kind": kind} if draw(st.booleans()) else {}
+        body = {**head, "items": items, "metadata": {"resourceVersion": ""}}
+        if not head:
+            body.update(apiVersion="v1", kind=kind)
+        text = json.dumps(body, indent=draw(st.sampled_from([None, 4])), ensure_ascii=False)
+        if draw(st.integers(0, 9)) == 0:
+            text = text[:-1] + ', "items": []}'  # items written twice: the last one is the value
+        documents.append(text)
+    text = "\n".join(documents)
+    if draw(st.integers(0, 9)) == 0:
+        text += draw(st.sampled_from(["\n{", "\n]", "\n{kind: Pod}", "x"]))
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_json_texts())
+def test_a_list_built_as_it_is_decoded_is_what_decoding_it_first_gives(text):
+    assert _built(text, "l.json", as_read=True) == _built(text, "l.json", as_read=False)
+
+
+def test_a_kubectl_list_is_built_as_it_is_decoded_and_its_items_let_go():
+    from sidecar_lab.core.loader import _Builder
+
+    kept = []
+    text = _kubectl_json(_seed_texts("06-workload-hosts"))
+    builder = _Builder()
+    builder.origins.append("seed.json")
+    assert builder._add_json_as_read(text, "seed.json")
+    from sidecar_lab.core import jsonio
+
+    for doc in jsonio.read_json_documents(text, "seed.json", lambda doc, i, item: kept.append(i)):
+        assert doc.data["items"] == [None] * len(kept)  # what each_item returned is what the List keeps
+    assert len(kept) > 10 and builder.build() == _built(text, "seed.json", as_read=False)

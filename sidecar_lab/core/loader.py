@@ -36,7 +36,7 @@ from .model import (
     RouteDestination, Service, ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source,
     StringMatch, Subset, VirtualService, Workload, frozen_map,
 )
-from .jsonio import json_error, looks_like_json, read_json_documents
+from .jsonio import Restart, json_error, looks_like_json, read_json_documents
 from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_manifest_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
@@ -209,6 +209,10 @@ def read_manifest_documents(text: str, file: str) -> Iterator[Document]:
         except ManifestError:
             raise json_error(exc, file) from None
     yield from documents
+
+
+class _ReadAgain(Exception):
+    """A JSON text read as it is decoded turned out to need the plain way (``_Builder._add_json_as_read``)."""
 
 
 class _View:
@@ -416,8 +420,77 @@ class _Builder:
     # -- documents ---------------------------------------------------------
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
+        if looks_like_json(text) and self._add_json_as_read(text, file):
+            return
         for doc in read_manifest_documents(text, file):
             self.add_document(doc, consume=True)
+
+    def _add_json_as_read(self, text: str, file: str) -> bool:
+        """Build a JSON text's objects as they are decoded, a ``List``'s items one at a time, each let go once
+        built: a large List (kubectl's JSON is one) is never held whole beside its model.
+
+        The result is exactly that of decoding the whole text first, then building (:meth:`add_text`'s other
+        path): errors wait until the text has been read (a JSON error comes first); the builder's state is
+        saved before the first item is built and put back, with False returned, whenever the text must be read
+        the other way (invalid JSON, which may be YAML; an object with ``items`` that is no List; an item that
+        is a List itself or no mapping).
+        """
+        saved: dict | None = None  # the builder as it was before this text, once items are being built
+        waiting: list[Document] = []  # documents read before the first List item, built in order after it
+        streamed: set[int] = set()  # the documents whose items were built as they came
+        failure: list[ManifestError] = []  # the first error met while building
+
+        def build(doc: Document) -> None:
+            if not failure:
+                try:
+                    self.add_document(doc, consume=True)
+                except ManifestError as exc:
+                    failure.append(exc)
+
+        def item(doc: Document, index: int, value: Any) -> Any:
+            nonlocal saved
+            if saved is None:
+                saved = self._state()
+                for earlier in waiting:
+                    build(earlier)
+                waiting.clear()
+            streamed.add(id(doc))
+            if not isinstance(value, dict) or _is_list(value):
+                raise _ReadAgain  # list_items refuses (or defers) it before building any item
+            if failure:
+                return value
+            try:
+                self.add_object(_View(doc, value, ("items", index)))
+            except ManifestError as exc:
+                failure.append(exc)
+                return value
+            return None
+
+        try:
+            for doc in read_json_documents(text, file, item):
+                if id(doc) in streamed:
+                    if not _is_list(doc.data):
+                        raise _ReadAgain
+                elif saved is None:
+                    waiting.append(doc)
+                else:
+                    build(doc)
+        except (json.JSONDecodeError, Restart, _ReadAgain):
+            if saved is not None:
+                self._restore(saved)
+            return False
+        for doc in waiting:
+            build(doc)
+        if failure:
+            raise failure[0]
+        return True
+
+    def _state(self) -> dict:
+        return {name: value.copy() if isinstance(value, (dict, list)) else value for name, value in vars(self).items()}
+
+    def _restore(self, state: dict) -> None:
+        vars(self).clear()
+        vars(self).update(state)
 
     def add_document(self, doc: Document, *, consume: bool = False) -> None:
         """Every object of the document; with ``consume`` (a document the loader parsed itself) each
