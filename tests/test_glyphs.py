@@ -8,6 +8,7 @@ measured by ``benchmarks/figures.py`` and ``benchmarks/widget_latency.py``.
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -61,6 +62,29 @@ def _pixels_glyphs(fig) -> np.ndarray:
 
 
 LANGS = ["en"] + (["ko"] if F.hangul_font() else [])
+#: From 3.11 matplotlib places each glyph at its exact sub-pixel position and measures lines on the unhinted
+#: outlines, as this renderer does; before, it drew each line's bitmap at a whole pixel and its line heights
+#: came out a few percent taller, so its text may sit a pixel or two away from ours, lower down a paragraph.
+RECENT = tuple(int(p) for p in re.findall(r"\d+", matplotlib.__version__)[:2]) >= (3, 11)
+SLACK_PX = 0 if RECENT else 1
+MEAN, FAR = (1.0, 0.005) if RECENT else (2.0, 0.01)
+
+
+def _difference(ours: np.ndarray, theirs: np.ndarray, slack: int = SLACK_PX) -> np.ndarray:
+    """Per pixel, how far ``ours`` is from ``theirs`` (the largest channel difference), at the best of the shifts of
+    ``theirs`` by up to ``slack`` pixels each way."""
+    best = None
+    for dy in range(-slack, slack + 1):
+        for dx in range(-slack, slack + 1):
+            shifted = np.roll(theirs, (dy, dx), axis=(0, 1))
+            diff = np.abs(ours - shifted).max(axis=2)
+            best = diff if best is None else np.minimum(best, diff)
+    return best
+
+
+def _close(diff: np.ndarray) -> bool:
+    # the same glyphs at the same places: anti-aliased edges differ by a few levels, nothing moves
+    return diff.mean() < MEAN and (diff > 64).mean() < FAR
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -68,21 +92,18 @@ def test_glyphs_every_figure_looks_as_matplotlib_draws_it(lang):
     for name, make in _figures(lang).items():
         ours, theirs = _pixels_glyphs(make()), _pixels_matplotlib(make())
         assert ours.shape == theirs.shape, name
-        diff = np.abs(ours - theirs).max(axis=2)
-        # the same glyphs at the same places: anti-aliased edges differ by a few levels, nothing moves
-        assert diff.mean() < 1.0, (name, diff.mean())
-        assert (diff > 64).mean() < 0.005, (name, (diff > 64).mean())
+        diff = _difference(ours, theirs)
+        assert _close(diff), (name, diff.mean(), (diff > 64).mean())
 
 
 def test_glyphs_a_misplaced_line_would_be_seen_by_the_comparison():
-    """The comparison above can fail: the same ladder with its text shifted one pixel down is far off."""
+    """The comparison above can fail: the same ladder with its text two pixels lower is far off."""
     make = _figures("en")["ladder"]
     fig = make()
     for text in fig.texts:
         x, y = text.get_position()
-        text.set_position((x, y + 1 / DPI))  # the sheet's inches, y down
-    diff = np.abs(_pixels_glyphs(fig) - _pixels_matplotlib(make())).max(axis=2)
-    assert diff.mean() > 1.0 or (diff > 64).mean() > 0.005
+        text.set_position((x, y + (SLACK_PX + 2) / DPI))  # the sheet's inches, y down
+    assert not _close(_difference(_pixels_glyphs(fig), _pixels_matplotlib(make())))
 
 
 @pytest.mark.parametrize("family", [["DejaVu Sans"], ["DejaVu Sans", "NanumGothic"]])
@@ -98,7 +119,9 @@ def test_glyphs_line_metrics_agree_with_matplotlib(family, text):
         w, h, d = RendererAgg(10, 10, DPI).get_text_width_height_descent(text, props, False)
     ow, oh, od = glyphs.line_metrics(text, props, DPI)
     assert ow == pytest.approx(w, rel=0.02, abs=0.2)  # kerning tables: a pixel in a hundred at most
-    assert oh == pytest.approx(h, abs=0.1) and od == pytest.approx(d, abs=0.1)
+    # heights: from 3.11 matplotlib measures the unhinted outlines too; before, a few percent more
+    slack = 0.1 if SLACK_PX == 0 else 0.05 * h + 0.1
+    assert oh == pytest.approx(h, abs=slack) and od == pytest.approx(d, abs=slack)
 
 
 def _draw_one(text: str, family: list[str]) -> np.ndarray:

@@ -30,9 +30,9 @@ try:  # matplotlib >= 3.10
     from matplotlib.ft2font import Kerning as _Kerning, LoadFlags as _LoadFlags
 
     _NO_HINTING = _LoadFlags.NO_HINTING
-    _UNSCALED = _Kerning.UNSCALED
+    _UNFITTED = _Kerning.UNFITTED
 except ImportError:  # pragma: no cover - older matplotlib
-    from matplotlib.ft2font import KERNING_UNSCALED as _UNSCALED, LOAD_NO_HINTING as _NO_HINTING
+    from matplotlib.ft2font import KERNING_UNFITTED as _UNFITTED, LOAD_NO_HINTING as _NO_HINTING
 
 __all__ = ["canvas", "TextRenderer", "line_metrics", "clear_cache"]
 
@@ -72,7 +72,6 @@ class _Face:
     def __init__(self, path: str) -> None:
         self.path = path
         self.font = font_manager.get_font(path)
-        self.units = self.font.units_per_EM
         self.kerns = _has_kerning(self.font)
         self.glyphs: dict[str, _Glyph] = {}
         self.chars: dict[str, bool] = {}  # whether the font has a glyph for the character
@@ -117,7 +116,10 @@ class _Face:
             return 0.0
         k = self.kerning.get((left, right))
         if k is None:
-            k = self.kerning[(left, right)] = self.font.get_kerning(left, right, _UNSCALED) * _REF / self.units
+            # Scaled to the reference size, not grid-fitted, in 1/64 pixel (matplotlib before 3.10 divides the
+            # unscaled value, in font units, by its hinting factor: this one is right in every version).
+            self.font.set_size(_REF, 72)
+            k = self.kerning[(left, right)] = self.font.get_kerning(left, right, _UNFITTED) / 64
         return k
 
 
