@@ -633,6 +633,7 @@ def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_
     explorer.wait_rendered()
     _tables_fit(page, failure)
     explorer.check_the_namespace_toggle()
+    _measure_click_to_image(page, explorer)
     assert _a_click_reveals_the_answer(page, failure) in ("ROUTED", "PASSTHROUGH", "BLOCKED")
     _tables_fit(page, failure)
     _screenshot(page, "browser-02.png")
@@ -663,6 +664,50 @@ def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_
     while time.monotonic() < deadline and json.loads(_http_get(lab, "/api/kernels")):
         time.sleep(0.25)
     assert json.loads(_http_get(lab, "/api/kernels")) == [], "closing the notebook left its kernel running"
+
+
+def _measure_click_to_image(page, explorer: Explorer, toggles: int = 10, where: str = "JupyterLab") -> list:
+    """Untimed (it never fails on time): click the namespace checkbox ``toggles`` times and measure, in the page,
+    from the click until the figure's ``src`` changes; print the spread and write it to
+    ``artifacts/browser-latency.txt``. The explorer flips between two states, so after the first two clicks each
+    figure is one the widget has already drawn (its cache): what a learner clicking back and forth sees."""
+    box = explorer.toggle.locator("input[type=checkbox]").first
+    image = explorer.figure.element_handle()
+    times = []
+    for _ in range(toggles):
+        table = explorer.table.evaluate("t => t.textContent")
+        times.append(page.evaluate("""([img, box, limit]) => new Promise(resolve => {
+            const before = img.getAttribute('src');
+            const start = performance.now();
+            const observer = new MutationObserver(() => {
+                if (img.getAttribute('src') !== before) { observer.disconnect(); resolve(performance.now() - start); }
+            });
+            observer.observe(img, {attributes: true, attributeFilter: ['src']});
+            setTimeout(() => { observer.disconnect(); resolve(null); }, limit);
+            box.click();
+        })""", [image, box.element_handle(), CHANGE_MS]))
+        deadline = time.monotonic() + CHANGE_MS / 1000  # the table follows the figure: let it land before the next
+        while explorer.table.evaluate("t => t.textContent") == table and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+    seen = sorted(t for t in times if t is not None)
+
+    def percentile(q: float) -> float:
+        k = (len(seen) - 1) * q
+        lo, hi = int(k), min(int(k) + 1, len(seen) - 1)
+        return seen[lo] + (seen[hi] - seen[lo]) * (k - lo)
+
+    if seen:
+        line = (f"click -> image: p50 {percentile(0.5):.0f} ms, p95 {percentile(0.95):.0f} ms, max {seen[-1]:.0f} ms "
+                f"over {len(seen)} toggles ({where})")
+    else:
+        line = f"click -> image: no change seen within {CHANGE_MS / 1000:.0f} s over {toggles} toggles ({where})"
+    missed = len(times) - len(seen)
+    detail = ", ".join("-" if t is None else f"{t:.0f}" for t in times)
+    print(line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "browser-latency.txt").write_text(
+        f"{line}\neach toggle, in order (ms): {detail}" + (f" ({missed} without a change)" if missed else "") + "\n")
+    return times
 
 
 HANGUL = re.compile("[가-힣]")

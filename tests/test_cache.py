@@ -55,7 +55,10 @@ def test_a_cached_synthetic_mesh_equals_a_fresh_read(tmp_path):
     write_yaml(SyntheticMeshSpec(namespaces=6, sidecars="mixed"), path)
     _mesh([str(path)])
     cached, hit = _mesh([str(path)])
-    assert hit and cached == load([str(path)])
+    fresh = load([str(path)])
+    assert hit and cached == fresh
+    assert len(fresh.workloads) > cache._Table.SMALLEST, "the pods are written as a table"
+    assert [w.source for w in cached.workloads] == [w.source for w in fresh.workloads]
     # repeated small values are shared in the file, and read back as equal, immutable values
     ports = {id(w.ports[0]) for w in cached.workloads if w.ports}
     assert len(ports) < len([w for w in cached.workloads if w.ports])
@@ -159,6 +162,13 @@ class _Boom:
         return (os.system, ("echo pwned > /dev/null",))
 
 
+class _TableOfAFunction:
+    """A table (the layout of the mesh's long tuples) whose class is one of the file's own functions."""
+
+    def __reduce__(self):
+        return (cache._table, (cache._same, (("echo pwned > /dev/null",),)))
+
+
 @pytest.mark.parametrize("content", [
     pytest.param(b"", id="empty"),
     pytest.param(b"not a pickle at all", id="garbage"),
@@ -166,6 +176,7 @@ class _Boom:
     pytest.param(pickle.dumps(("sidecar-lab mesh cache", "another key", None)), id="a tuple with the wrong key"),
     pytest.param(pickle.dumps(_Boom()), id="a foreign pickle that would run a command"),
     pytest.param(pickle.dumps({"a": 1}), id="a foreign value"),
+    pytest.param(pickle.dumps(("sidecar-lab mesh cache", "k", _TableOfAFunction())), id="a table of no model class"),
 ])
 def test_a_corrupt_or_foreign_cache_file_falls_back_to_reading(content, monkeypatch):
     path = _only_file()
@@ -207,6 +218,25 @@ def test_writes_leave_no_temporary_files_and_keep_the_most_recent(tmp_path, monk
     assert len(_files()) == 3
     assert not list(cache_dir().glob(".tmp-*"))
     assert _mesh([str(tmp_path / "p.yaml")])[1], "the most recent is kept"
+
+
+def test_a_table_in_a_cache_file_builds_only_the_models_classes():
+    from sidecar_lab.core.model import Source
+
+    assert cache._table(Source, (("a.yaml", "b.yaml"), (1, 2))) == (Source("a.yaml", 1), Source("b.yaml", 2))
+    with pytest.raises(pickle.UnpicklingError):
+        cache._table(list, (("not", "a model"),))
+
+
+def test_a_file_read_is_marked_used_unless_it_was_a_moment_ago():
+    path = _only_file()
+    long_ago = path.stat().st_mtime - 3600
+    os.utime(path, (long_ago, long_ago))
+    assert _mesh(STEP)[1]
+    marked = path.stat().st_mtime
+    assert marked > long_ago + 3000, "read an hour after its last use: now the most recently used"
+    assert _mesh(STEP)[1]
+    assert path.stat().st_mtime == marked, "read again at once: its time is left as it is"
 
 
 def test_disabled_reads_and_writes_nothing():

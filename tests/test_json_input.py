@@ -309,3 +309,144 @@ def test_shared_scopes_give_back_every_record(capsys, tmp_path):
 def test_shared_scopes_need_all_and_json(capsys, argv):
     assert main(["resolve", str(SEED / "cluster"), *argv, "--shared-scopes"]) == 2
     assert "--shared-scopes goes with --all --format json" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# The line of an object's name: found by looking back from its one occurrence
+# ---------------------------------------------------------------------------
+
+_NAMES = st.sampled_from(["a", "web-0", "svc-0001-01-0", 'quo"te', "back\\slash", "이름", "name", "x y"])
+
+
+@st.composite
+def _named_lists(draw):
+    """A List whose objects' names also turn up elsewhere in them (a container, a label, an annotation),
+    written with any of the separators a JSON writer uses."""
+    items = []
+    for _ in range(draw(st.integers(1, 4))):
+        name = draw(_NAMES)
+        item: dict = {"kind": "Pod", "metadata": {"name": name}}
+        elsewhere = draw(st.lists(st.sampled_from(["container", "label", "annotation", "port", "none"]), max_size=3))
+        if "container" in elsewhere:
+            item["spec"] = {"containers": [{"name": draw(st.sampled_from([name, "app"]))}]}
+        if "label" in elsewhere:
+            item["metadata"]["labels"] = {"name": name, "app": name}
+        if "annotation" in elsewhere:
+            item["metadata"]["annotations"] = {"note": f'"name": "{name}"'}
+        if "port" in elsewhere:
+            item.setdefault("spec", {})["ports"] = [{"name": name}, {"name": "http"}]
+        if draw(st.booleans()):
+            item["metadata"] = dict(reversed(list(item["metadata"].items())))
+        items.append(item)
+    indent = draw(st.sampled_from([None, 0, 2, 4]))
+    separators = draw(st.sampled_from([None, (",", ":"), (", ", " : ")]))
+    return json.dumps({"apiVersion": "v1", "items": items, "kind": "List"}, indent=indent,
+                      separators=separators, ensure_ascii=draw(st.booleans()))
+
+
+def _name_key_by_visiting_every_key(text: str, written: str, start: int, end: int) -> int | None:
+    """The reference: visit every ``"name"`` key of ``text[start:end]`` and keep the one followed by
+    ``written`` (None when none is, or more than one)."""
+    found = None
+    for match in re.finditer(r'"name"[ \t\n\r]*:[ \t\n\r]*', text[:end]):
+        if match.start() < start:
+            continue
+        if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+            if found is not None:
+                return None
+            found = match.start()
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_named_lists())
+def test_the_line_of_a_json_name_is_what_visiting_every_name_key_finds(text):
+    from sidecar_lab.core.jsonio import read_json_documents
+
+    (doc,) = read_json_documents(text, "l.json")
+    located = doc._json
+    for i, item in enumerate(doc.data["items"]):
+        path = ("items", i, "metadata", "name")
+        start = located.items[i]
+        end = located.items[i + 1] if i + 1 < len(located.items) else len(text)
+        name = item["metadata"]["name"]
+        written = json.dumps(name, ensure_ascii=False)
+        if name.isprintable() and '"' not in name and "\\" not in name:
+            written = f'"{name}"'
+        assert located._name_offset(path, doc.data) == _name_key_by_visiting_every_key(text, written, start, end)
+        # and the line it gives is the line of the name's key (or, when unsure, of the walked path)
+        line = doc.line_of(path)
+        assert text.count("\n", 0, located._locate(path)[0]) + 1 == line
+
+
+# ---------------------------------------------------------------------------
+# A List built item by item as it is decoded: exactly what decoding the whole text first gives
+# ---------------------------------------------------------------------------
+
+def _built(text: str, name: str, as_read: bool):
+    """The model (every place included) or the error, by the loader's path for JSON (``as_read``: items built as
+    they are decoded) or by decoding every document first and building them after."""
+    from sidecar_lab.core.loader import _Builder, read_manifest_documents
+
+    builder = _Builder()
+    try:
+        if as_read:
+            builder.add_text(text, name)
+        else:
+            builder.origins.append(name)
+            for doc in read_manifest_documents(text, name):
+                builder.add_document(doc, consume=True)
+        return builder.build()
+    except ManifestError as exc:
+        return (str(exc), exc.line, exc.field)
+
+
+_ODD = st.sampled_from([7, [], {"apiVersion": "v1", "kind": "List", "items": [{"kind": "Pod"}]}, None])
+
+
+@st.composite
+def _json_texts(draw):
+    """Several JSON documents: Lists (kind written before or after the items, as kubectl sorts keys), plain
+    objects, an object with items that is no List, odd items (a number, a nested List), a key written twice,
+    invalid JSON at the end."""
+    documents = []
+    for _ in range(draw(st.integers(1, 3))):
+        shape = draw(st.sampled_from(["list", "list", "object", "not-a-list", "podlist"]))
+        items = draw(st.lists(st.one_of(manifest(), manifest(), _ODD), max_size=4))
+        if shape == "object":
+            documents.append(json.dumps(draw(manifest()), indent=draw(st.sampled_from([None, 2]))))
+            continue
+        kind = {"list": "List", "podlist": "PodList", "not-a-list": "ConfigMap"}[shape]
+        head = {"apiVersion": "v1", "kind": kind} if draw(st.booleans()) else {}
+        body = {**head, "items": items, "metadata": {"resourceVersion": ""}}
+        if not head:
+            body.update(apiVersion="v1", kind=kind)
+        text = json.dumps(body, indent=draw(st.sampled_from([None, 4])), ensure_ascii=False)
+        if draw(st.integers(0, 9)) == 0:
+            text = text[:-1] + ', "items": []}'  # items written twice: the last one is the value
+        documents.append(text)
+    text = "\n".join(documents)
+    if draw(st.integers(0, 9)) == 0:
+        text += draw(st.sampled_from(["\n{", "\n]", "\n{kind: Pod}", "x"]))
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_json_texts())
+def test_a_list_built_as_it_is_decoded_is_what_decoding_it_first_gives(text):
+    assert _built(text, "l.json", as_read=True) == _built(text, "l.json", as_read=False)
+
+
+def test_a_kubectl_list_is_built_as_it_is_decoded_and_its_items_let_go():
+    from sidecar_lab.core.loader import _Builder
+
+    kept = []
+    text = _kubectl_json(_seed_texts("06-workload-hosts"))
+    builder = _Builder()
+    builder.origins.append("seed.json")
+    assert builder._add_json_as_read(text, "seed.json")
+    from sidecar_lab.core import jsonio
+
+    for doc in jsonio.read_json_documents(text, "seed.json", lambda doc, i, item: kept.append(i)):
+        assert doc.data["items"] == [None] * len(kept)  # what each_item returned is what the List keeps
+    assert len(kept) > 10 and builder.build() == _built(text, "seed.json", as_read=False)

@@ -36,7 +36,7 @@ import json
 import os
 import pickle
 import sys
-import tempfile
+import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
@@ -47,11 +47,14 @@ from .model import Mesh
 __all__ = ["FORMAT", "KEEP", "cache_dir", "cache_disabled_by_env", "cache_key", "cached_mesh", "clear_cache"]
 
 #: Bump when the layout of a cache file changes.
-FORMAT = 1
+FORMAT = 2
 #: How many cache files are kept (the most recently used).
 KEEP = 8
 _PREFIX, _SUFFIX = "mesh-", ".pickle"
 _MAGIC = "sidecar-lab mesh cache"
+#: A file read is marked as used (its time set to now) when it was last marked longer ago than this, in
+#: seconds: questions asked one after another do not each pay for writing the file's metadata.
+_TOUCH_AFTER = 60
 
 
 def cache_dir() -> Path:
@@ -117,6 +120,35 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _table(cls: type, columns: tuple) -> tuple:
+    """The objects of one model class written column by column (:class:`_Table`), built again."""
+    if cls not in _MODEL_CLASSES:
+        raise pickle.UnpicklingError(f"a cache file may not build {cls!r}")
+    return tuple(map(cls, *columns))
+
+
+class _Table:
+    """A long tuple of objects of one model class (the mesh's pods, services), to be written as one column per
+    field: one constructor call per object when read back, instead of a tuple of fields each."""
+
+    __slots__ = ("cls", "objects")
+    #: Shorter tuples are written as they are.
+    SMALLEST = 16
+
+    def __init__(self, cls: type, objects: tuple) -> None:
+        self.cls, self.objects = cls, objects
+
+    @classmethod
+    def of(cls, value: Any) -> Any:
+        """``value`` as a table when it is a long tuple of one model class's objects (shared small values aside)."""
+        if value.__class__ is not tuple or len(value) < cls.SMALLEST:
+            return value
+        kind = value[0].__class__
+        if kind not in _FIELDS or kind in _VALUES or any(v.__class__ is not kind for v in value):
+            return value
+        return cls(kind, value)
+
+
 _MODEL_CLASSES = {cls for cls in vars(model).values()
                   if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__}
 _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _MODEL_CLASSES}
@@ -126,7 +158,8 @@ _VALUES = (model.ContainerPort, model.ServicePort, model.ServiceEntryPort, model
 
 class _Pickler(pickle.Pickler):
     """The model as constructor calls: ``Class(*fields)`` (straight-line code, quicker to read back
-    than the slots dataclasses' own ``__setstate__``), read-only mappings as plain dicts, and each
+    than the slots dataclasses' own ``__setstate__``), the mesh's long tuples (pods, services, their
+    sources) column by column (:class:`_Table`), read-only mappings as plain dicts, and each
     repeated small value (a port, a set of labels) written once and shared: fewer objects to
     build when the file is read back. Every object is immutable, so sharing changes nothing."""
 
@@ -142,8 +175,14 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = obj.__class__
+        if cls is _Table:
+            objects = obj.objects
+            return _table, (obj.cls, tuple(_Table.of(tuple([getattr(o, name) for o in objects]))
+                                           for name in _FIELDS[obj.cls]))
         names = _FIELDS.get(cls)
         if names is not None:
+            if cls is Mesh:
+                return cls, tuple([_Table.of(getattr(obj, name)) for name in names])
             values = tuple([getattr(obj, name) for name in names])
             if cls in _VALUES:  # keyed with the exact types: 1, 1.0 and True are equal in Python
                 first = self._shared((cls, values, tuple(map(type, values))), obj)
@@ -168,7 +207,7 @@ class _Unpickler(pickle.Unpickler):
             cls = getattr(model, name, None)
             if cls in _MODEL_CLASSES:
                 return cls
-        if module == __name__ and name in ("_frozen", "_same"):
+        if module == __name__ and name in ("_frozen", "_same", "_table"):
             return globals()[name]
         raise pickle.UnpicklingError(f"a cache file may not name {module}.{name}")
 
@@ -182,6 +221,7 @@ def _read(key: str) -> Mesh | None:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+            used = os.fstat(handle.fileno()).st_mtime
     except OSError:
         return None
     import gc
@@ -198,10 +238,11 @@ def _read(key: str) -> Mesh | None:
     if not (isinstance(value, tuple) and len(value) == 3 and value[0] == _MAGIC and value[1] == key
             and isinstance(value[2], Mesh)):
         return None
-    try:
-        os.utime(path)  # most recently used: kept longest
-    except OSError:
-        pass
+    if time.time() - used > _TOUCH_AFTER:
+        try:
+            os.utime(path)  # most recently used: kept longest
+        except OSError:
+            pass
     return value[2]
 
 
@@ -211,6 +252,8 @@ def _write(key: str, mesh: Mesh) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         buffer = io.BytesIO()
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((_MAGIC, key, mesh))
+        import tempfile  # only to write: reading a cache file does without it
+
         fd, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -24,18 +24,16 @@ from __future__ import annotations
 import json
 import re
 from json.decoder import scanstring
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .errors import ManifestError
 from .yamlio import Document, format_path
 
-__all__ = ["looks_like_json", "read_json_documents", "json_error"]
+__all__ = ["looks_like_json", "read_json_documents", "json_error", "Restart"]
 
 _DECODER = json.JSONDecoder()
 _scan_once = _DECODER.scan_once  # the C scanner: one value from an offset, (value, end)
 _ws = re.compile(r"[ \t\n\r]*").match
-#: A key ``"name"`` and the start of its value (a literal start, which the regex engine finds quickly).
-_NAME_KEY = re.compile(r'"name"[ \t\n\r]*:[ \t\n\r]*')
 
 
 def looks_like_json(text: str) -> bool:
@@ -72,12 +70,15 @@ class JsonText:
 class JsonDocument:
     """Where the values of one JSON document are: offsets found by walking the text on demand."""
 
-    __slots__ = ("source", "start", "items")
+    __slots__ = ("source", "start", "items", "ends")
 
-    def __init__(self, source: JsonText, start: int, items: list[int] | None) -> None:
+    def __init__(self, source: JsonText, start: int, items: list[int] | None,
+                 ends: list[int] | None = None) -> None:
         self.source, self.start = source, start
-        #: Offsets of the elements of the top-level ``items`` array, when the reader recorded them.
+        #: Offsets of the elements of the top-level ``items`` array, when the reader recorded them,
+        #: and the offsets where they end.
         self.items = items
+        self.ends = ends
 
     # -- walking the text ---------------------------------------------------
     def _member(self, pos: int, key: Any) -> tuple[int, int] | None:
@@ -166,7 +167,9 @@ class JsonDocument:
         if len(path) == 4 and path[0] == "items" and self.items is not None and isinstance(path[1], int) \
                 and 0 <= path[1] < len(self.items):
             start = self.items[path[1]]
-            if path[1] + 1 < len(self.items):
+            if self.ends is not None and path[1] < len(self.ends):
+                end = self.ends[path[1]]
+            elif path[1] + 1 < len(self.items):
                 end = self.items[path[1] + 1]
             obj = data["items"][path[1]]
         elif len(path) != 2:
@@ -180,13 +183,18 @@ class JsonDocument:
         else:
             written = json.dumps(name, ensure_ascii=False)
         text = self.source.text
+        # Look for the name's text and back from each place it is written for a "name" key, rather than visit
+        # every "name" key of the object (containers, ports) and compare what follows it.
+        limit = end + len(written)  # a key that ends by ``end``: its value may run past it
         found = None
-        for match in _NAME_KEY.finditer(text, start, end):
-            # A quote with no backslash before it opens a key or a value, never the inside of a string.
-            if text.startswith(written, match.end()) and text[match.start() - 1] != "\\":
+        at = text.find(written, start, limit)
+        while at >= 0:
+            key = _key_before(text, at, start)
+            if key is not None:
                 if found is not None:
                     return None  # twice: only walking the text can tell which is the object's own
-                found = match.start()
+                found = key
+            at = text.find(written, at + 1, limit)
         return found
 
     def positions_under(self, prefix: tuple) -> dict:
@@ -235,33 +243,56 @@ class JsonDocument:
                 index += 1
 
 
-def _array_with_offsets(text: str, pos: int) -> tuple[list, int, list[int]]:
-    """The array that opens at ``pos``, its end, and where each element starts."""
-    values: list = []
-    offsets: list[int] = []
+def _key_before(text: str, at: int, start: int) -> int | None:
+    """The offset of the ``"name"`` key whose value starts at ``at`` (``"name"``, blanks, ``:``, blanks, written
+    from ``start`` on, its first quote not escaped), or None."""
+    j = at
+    while j > start and text[j - 1] in " \t\n\r":
+        j -= 1
+    if j <= start or text[j - 1] != ":":
+        return None
+    j -= 1
+    while j > start and text[j - 1] in " \t\n\r":
+        j -= 1
+    key = j - 6
+    if key < start or not text.startswith('"name"', key) or text[key - 1] == "\\":
+        return None
+    return key
+
+
+def _array_with_offsets(text: str, pos: int, values: list, offsets: list[int], ends: list[int],
+                        each: Callable[[int, Any], Any] | None = None) -> int:
+    """Read the array that opens at ``pos`` into ``values`` and return its end; where each element starts and
+    ends goes to ``offsets`` and ``ends``. ``each(index, value)``, when given, is called with each element as
+    soon as it is decoded (the element is in the list then) and returns what the list keeps of it."""
     i = _ws(text, pos + 1).end()
     if text[i] == "]":
-        return values, i + 1, offsets
+        return i + 1
     while True:
         value, end = _scan_once(text, i)
         values.append(value)
         offsets.append(i)
+        ends.append(end)
+        if each is not None:
+            values[-1] = each(len(values) - 1, value)
+            del value
         i = _ws(text, end).end()
         c = text[i]
         if c == "]":
-            return values, i + 1, offsets
+            return i + 1
         if c != ",":
             raise _Fallback
         i = _ws(text, i + 1).end()
 
 
-def _object_with_items(text: str, pos: int) -> tuple[dict, int, list[int] | None]:
-    """The object that opens at ``pos`` (a manifest or a ``List``), its end, and its items' offsets."""
-    obj: dict = {}
-    offsets = None
+def _object_with_items(text: str, pos: int, obj: dict, located: "JsonDocument",
+                       each: Callable[[int, Any], Any] | None = None) -> int:
+    """Fill ``obj`` with the object that opens at ``pos`` (a manifest or a ``List``) and return its end; the
+    offsets of its ``items`` go to ``located``, and each item to ``each`` as it is decoded (see
+    :func:`_array_with_offsets`)."""
     i = _ws(text, pos + 1).end()
     if text[i] == "}":
-        return obj, i + 1, None
+        return i + 1
     while True:
         if text[i] != '"':
             raise _Fallback
@@ -271,38 +302,65 @@ def _object_with_items(text: str, pos: int) -> tuple[dict, int, list[int] | None
             raise _Fallback
         i = _ws(text, i + 1).end()
         if key == "items" and text[i] == "[":
-            value, i, offsets = _array_with_offsets(text, i)
+            if each is not None and located.items is not None:
+                raise _Fallback  # a second items array: the last one is the value; read it the plain way
+            located.items, located.ends = [], []
+            obj[key] = items = []  # in the object while its items are handed out
+            i = _array_with_offsets(text, i, items, located.items, located.ends, each)
+            del items
         else:
-            value, i = _scan_once(text, i)
+            obj[key], i = _scan_once(text, i)
             if key == "items":
-                offsets = None
-        obj[key] = value
+                located.items = located.ends = None
         i = _ws(text, i).end()
         c = text[i]
         if c == "}":
-            return obj, i + 1, offsets
+            return i + 1
         if c != ",":
             raise _Fallback
         i = _ws(text, i + 1).end()
+
+
+class Restart(Exception):
+    """The fast reader gave up on a document after handing out some of its items: read the text again
+    without ``each_item`` (:func:`read_json_documents`)."""
 
 
 def json_error(exc: json.JSONDecodeError, file: str) -> ManifestError:
     return ManifestError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno)
 
 
-def read_json_documents(text: str, file: str) -> Iterator[Document]:
-    """Yield each JSON value of ``text`` as a Document; invalid JSON raises ``json.JSONDecodeError``."""
+def read_json_documents(text: str, file: str,
+                        each_item: Callable[[Document, int, Any], Any] | None = None) -> Iterator[Document]:
+    """Yield each JSON value of ``text`` as a Document; invalid JSON raises ``json.JSONDecodeError``.
+
+    ``each_item(document, index, item)``, when given, is called with each element of a top-level object's
+    ``items`` array as soon as it is decoded (before the rest of the object is read: kubectl writes ``kind``
+    after ``items``); what it returns is what the document's list keeps (None, to let a large List's items go
+    one by one). If the reader then has to read that object again the plain way, it raises :class:`Restart`.
+    """
     source = JsonText(text, file)
     pos = _ws(text, 0).end()
     while pos < len(text):
-        items = None
+        located = JsonDocument(source, pos, None)
+        value: Any = {}
+        doc = Document(value, file, source.line_at(pos), _json=located)
+        handed: list[int] = []
+
+        def each(index: int, item: Any) -> Any:
+            handed.append(index)
+            return each_item(doc, index, item)  # type: ignore[misc]
+
         try:
             if text[pos] != "{":
                 raise _Fallback
-            value, end, items = _object_with_items(text, pos)
+            end = _object_with_items(text, pos, value, located, each if each_item is not None else None)
         except (_Fallback, StopIteration, IndexError, ValueError):
+            if handed:
+                raise Restart from None
             value, end = _DECODER.raw_decode(text, pos)  # the exact error, or the value
-            items = None
+            located.items = located.ends = None
+            doc.data = value
         if value is not None:  # a null document is skipped, as kubectl skips it (and an empty YAML one)
-            yield Document(value, file, source.line_at(pos), _json=JsonDocument(source, pos, items))
+            yield doc
         pos = _ws(text, end).end()

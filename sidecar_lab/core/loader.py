@@ -36,7 +36,7 @@ from .model import (
     RouteDestination, Service, ServiceEntry, ServiceEntryPort, ServicePort, Sidecar, SidecarSpec, Source,
     StringMatch, Subset, VirtualService, Workload, frozen_map,
 )
-from .jsonio import json_error, looks_like_json, read_json_documents
+from .jsonio import Restart, json_error, looks_like_json, read_json_documents
 from .yamlio import Document, decode_text, format_path, read_documents, read_limited, read_manifest_bytes
 
 __all__ = ["load", "load_text", "manifest_files", "KNOWN_API_VERSIONS"]
@@ -211,18 +211,41 @@ def read_manifest_documents(text: str, file: str) -> Iterator[Document]:
     yield from documents
 
 
+class _ReadAgain(Exception):
+    """A JSON text read as it is decoded turned out to need the plain way (``_Builder._add_json_as_read``)."""
+
+
 class _View:
     """Typed access to one object's fields, with errors that point at the field."""
 
-    __slots__ = ("doc", "data", "prefix")
+    __slots__ = ("doc", "data", "prefix", "labels", "annotations")
 
     def __init__(self, doc: Document, data: Any, prefix: tuple) -> None:
         self.doc, self.data, self.prefix = doc, data, prefix
+        #: ``metadata.labels`` and ``metadata.annotations``, once :func:`check_metadata` has checked them.
+        self.labels: dict[str, str] = {}
+        self.annotations: dict[str, str] = {}
 
     def error(self, message: str, path: tuple = ()) -> ManifestError:
         return self.doc.error(message, self.prefix + path)
 
     def get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
+        # The common case (plain dicts, the wanted type) walked without the bookkeeping of _checked_get.
+        value = self.data
+        for key in path:
+            if key.__class__ is int:
+                value = value[key]
+            elif value.__class__ is dict:
+                value = value.get(key)
+                if value is None:
+                    return default
+            else:
+                return self._checked_get(path, want, default)
+        if value.__class__ is want:
+            return value
+        return self._checked_get(path, want, default)
+
+    def _checked_get(self, path: tuple, want: type | tuple, default: Any = None) -> Any:
         value = self.data
         for i, key in enumerate(path):
             if key.__class__ is int:
@@ -241,6 +264,14 @@ class _View:
             raise self.error(f"expected {names}, got {_type_name(value)}", path)
         return value
 
+    def field(self, mapping: dict, key: str, want: type, path: tuple) -> Any:
+        """``mapping[key]``, where ``mapping`` is the mapping at ``path``: as ``get(path + (key,), want)``
+        answers, without walking down from the object again when the value is absent or a ``want``."""
+        value = mapping.get(key)
+        if value is None or value.__class__ is want:
+            return value
+        return self.get(path + (key,), want)
+
     def str(self, path: tuple, default: str | None = None) -> str | None:
         return self.get(path, str, default)
 
@@ -256,6 +287,8 @@ class _View:
     def str_map(self, path: tuple) -> dict[str, str]:
         value = self.map(path)
         for key, item in value.items():
+            if key.__class__ is str and item.__class__ is str:
+                continue
             if not isinstance(key, str):
                 raise self.error(f"expected string keys, got {_type_name(key)}", path)
             if not isinstance(item, str):
@@ -331,16 +364,18 @@ def _release(data: dict, path: tuple) -> None:
     data[path[-1]] = None
 
 
-def check_metadata(view: _View) -> None:
+def check_metadata(view: _View) -> tuple[str | None, str | None]:
     """``metadata`` of every kind the simulator reads, checked as the API server would type-check it.
 
     ``name`` and ``namespace`` are strings; ``labels`` and ``annotations`` are mappings of strings
-    to strings (a number, a boolean or null as a value is refused, as for a Pod: quote it).
+    to strings (a number, a boolean or null as a value is refused, as for a Pod: quote it). Returns
+    the name and namespace, and keeps the labels and annotations on the view (read once).
     """
-    view.str(("metadata", "name"))
-    view.str(("metadata", "namespace"))
-    view.str_map(("metadata", "labels"))
-    view.str_map(("metadata", "annotations"))
+    name = view.str(("metadata", "name"))
+    namespace = view.str(("metadata", "namespace"))
+    view.labels = view.str_map(("metadata", "labels"))
+    view.annotations = view.str_map(("metadata", "annotations"))
+    return name, namespace
 
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z")
@@ -385,8 +420,77 @@ class _Builder:
     # -- documents ---------------------------------------------------------
     def add_text(self, text: str, file: str) -> None:
         self.origins.append(file)
+        if looks_like_json(text) and self._add_json_as_read(text, file):
+            return
         for doc in read_manifest_documents(text, file):
             self.add_document(doc, consume=True)
+
+    def _add_json_as_read(self, text: str, file: str) -> bool:
+        """Build a JSON text's objects as they are decoded, a ``List``'s items one at a time, each let go once
+        built: a large List (kubectl's JSON is one) is never held whole beside its model.
+
+        The result is exactly that of decoding the whole text first, then building (:meth:`add_text`'s other
+        path): errors wait until the text has been read (a JSON error comes first); the builder's state is
+        saved before the first item is built and put back, with False returned, whenever the text must be read
+        the other way (invalid JSON, which may be YAML; an object with ``items`` that is no List; an item that
+        is a List itself or no mapping).
+        """
+        saved: dict | None = None  # the builder as it was before this text, once items are being built
+        waiting: list[Document] = []  # documents read before the first List item, built in order after it
+        streamed: set[int] = set()  # the documents whose items were built as they came
+        failure: list[ManifestError] = []  # the first error met while building
+
+        def build(doc: Document) -> None:
+            if not failure:
+                try:
+                    self.add_document(doc, consume=True)
+                except ManifestError as exc:
+                    failure.append(exc)
+
+        def item(doc: Document, index: int, value: Any) -> Any:
+            nonlocal saved
+            if saved is None:
+                saved = self._state()
+                for earlier in waiting:
+                    build(earlier)
+                waiting.clear()
+            streamed.add(id(doc))
+            if not isinstance(value, dict) or _is_list(value):
+                raise _ReadAgain  # list_items refuses (or defers) it before building any item
+            if failure:
+                return value
+            try:
+                self.add_object(_View(doc, value, ("items", index)))
+            except ManifestError as exc:
+                failure.append(exc)
+                return value
+            return None
+
+        try:
+            for doc in read_json_documents(text, file, item):
+                if id(doc) in streamed:
+                    if not _is_list(doc.data):
+                        raise _ReadAgain
+                elif saved is None:
+                    waiting.append(doc)
+                else:
+                    build(doc)
+        except (json.JSONDecodeError, Restart, _ReadAgain):
+            if saved is not None:
+                self._restore(saved)
+            return False
+        for doc in waiting:
+            build(doc)
+        if failure:
+            raise failure[0]
+        return True
+
+    def _state(self) -> dict:
+        return {name: value.copy() if isinstance(value, (dict, list)) else value for name, value in vars(self).items()}
+
+    def _restore(self, state: dict) -> None:
+        vars(self).clear()
+        vars(self).update(state)
 
     def add_document(self, doc: Document, *, consume: bool = False) -> None:
         """Every object of the document; with ``consume`` (a document the loader parsed itself) each
@@ -419,11 +523,10 @@ class _Builder:
         for part in ("metadata", "spec"):
             if part in data and data[part] is not None and not isinstance(data[part], dict):
                 raise view.error(f"expected a mapping, got {_type_name(data[part])}", (part,))
-        check_metadata(view)
-        name = view.str(("metadata", "name"))
+        name, namespace = check_metadata(view)
         if not name:
             raise view.error("missing field: metadata.name is required", ("metadata", "name"))
-        namespace = "" if kind in _CLUSTER_SCOPED else (view.str(("metadata", "namespace")) or "default")
+        namespace = "" if kind in _CLUSTER_SCOPED else (namespace or "default")
         source = Source(view.doc.file, view.doc.line_of(view.prefix + ("metadata", "name")))
         getattr(self, "_add_" + kind.lower())(view, name, namespace, source)
 
@@ -439,33 +542,36 @@ class _Builder:
         table[key] = obj
 
     def _add_namespace(self, view: _View, name: str, namespace: str, source: Source) -> None:
-        labels = view.str_map(("metadata", "labels"))
-        self.namespaces[name] = Namespace(name, frozen_map(labels), source)
+        self.namespaces[name] = Namespace(name, frozen_map(view.labels), source)
 
     def _pod_parts(self, view: _View, spec_path: tuple) -> dict:
         containers = view.list(spec_path + ("containers",))
         init = view.list(spec_path + ("initContainers",))
         ports: list[ContainerPort] = []
         names: list[str] = []
+        field = view.field
         for group, items in (("containers", containers), ("initContainers", init)):
             for i, c in enumerate(items):
                 path = spec_path + (group, i)
                 if not isinstance(c, dict):
                     raise view.error(f"expected a mapping, got {_type_name(c)}", path)
-                cname = view.str(path + ("name",))
+                cname = field(c, "name", str, path)
                 if cname:
                     names.append(cname)
                 if group != "containers":
                     continue
-                for j, p in enumerate(view.list(path + ("ports",))):
+                listed_ports = c.get("ports")
+                if listed_ports is None or listed_ports.__class__ is not list:
+                    listed_ports = view.list(path + ("ports",))
+                for j, p in enumerate(listed_ports):
                     ppath = path + ("ports", j)
                     if not isinstance(p, dict):
                         raise view.error(f"expected a mapping, got {_type_name(p)}", ppath)
-                    number = view.int(ppath + ("containerPort",))
+                    number = field(p, "containerPort", int, ppath)
                     if number is None:
                         raise view.error("missing field: containerPort", ppath)
-                    ports.append(ContainerPort(number, view.str(ppath + ("name",)),
-                                               view.str(ppath + ("protocol",)) or "TCP"))
+                    ports.append(ContainerPort(number, field(p, "name", str, ppath),
+                                               field(p, "protocol", str, ppath) or "TCP"))
         listed = bool(containers)
         return {
             "ports": tuple(ports),
@@ -476,8 +582,8 @@ class _Builder:
     def _add_pod(self, view: _View, name: str, namespace: str, source: Source) -> None:
         created, _ = _timestamp(view)
         parts = self._pod_parts(view, ("spec",))
-        labels = frozen_map(view.str_map(("metadata", "labels")))
-        annotations = frozen_map(view.str_map(("metadata", "annotations")))
+        labels = frozen_map(view.labels)
+        annotations = frozen_map(view.annotations)
         w = Workload("Pod", namespace, name, labels, annotations,
                      pod_ip=view.str(("status", "podIP")), created=created, source=source,
                      live=bool(view.str(("metadata", "uid"))), object_labels=labels,
@@ -492,8 +598,8 @@ class _Builder:
                      frozen_map(view.str_map(template + ("metadata", "labels"))),
                      frozen_map(view.str_map(template + ("metadata", "annotations"))),
                      created=created, source=source,
-                     object_labels=frozen_map(view.str_map(("metadata", "labels"))),
-                     object_annotations=frozen_map(view.str_map(("metadata", "annotations"))),
+                     object_labels=frozen_map(view.labels),
+                     object_annotations=frozen_map(view.annotations),
                      **parts)
         self._put(self.workloads, (kind, namespace, name), w, kind)
 
@@ -517,7 +623,7 @@ class _Builder:
             ports.append(ServicePort(number, view.str(path + ("name",)), target,
                                      view.str(path + ("appProtocol",)),
                                      view.str(path + ("protocol",)) or "TCP"))
-        annotations = view.str_map(("metadata", "annotations"))
+        annotations = view.annotations
         export = annotations.get("networking.istio.io/exportTo")
         export_to = tuple(x.strip() for x in export.split(",") if x.strip()) if export else ()
         selector = view.get(("spec", "selector"), dict)
@@ -542,7 +648,7 @@ class _Builder:
                           view.str(("spec", "resolution")) or "NONE",
                           view.str_list(("spec", "exportTo")),
                           frozen_map(selector) if selector is not None else None, created, source,
-                          frozen_map(view.str_map(("metadata", "labels"))), tuple(endpoints))
+                          frozen_map(view.labels), tuple(endpoints))
         self._put(self.service_entries, (namespace, name), se, "ServiceEntry")
 
     def _add_virtualservice(self, view: _View, name: str, namespace: str, source: Source) -> None:
@@ -614,7 +720,7 @@ class _Builder:
                      for path, line in view.doc.positions_under(view.prefix + ("spec",)).items()}
         sidecar = Sidecar(namespace, name, sidecar_spec(raw), frozen_map(raw), view.data["apiVersion"],
                           created, created_text,
-                          frozen_map(view.str_map(("metadata", "annotations"))), source,
+                          frozen_map(view.annotations), source,
                           frozen_map(positions))
         self._put(self.sidecars, (namespace, name), sidecar, "Sidecar")
 

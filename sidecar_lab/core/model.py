@@ -8,6 +8,7 @@ lives in :mod:`sidecar_lab.core.results`, as Istio keeps ``Sidecar`` apart from
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -62,6 +63,11 @@ class ObjectRef:
         return f"{self.namespace}/{self.name}"
 
 
+#: ``ObjectRef(kind, namespace, name)``, one instance per reference while it is in use: a workload's answer
+#: asks each Sidecar of its namespace for its ``ref`` several times (a lookup instead of building one).
+_ref = functools.lru_cache(maxsize=16384)(ObjectRef)
+
+
 @dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
@@ -113,7 +119,7 @@ class Workload:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef(self.kind, self.namespace, self.name)
+        return _ref(self.kind, self.namespace, self.name)
 
     @property
     def is_gateway(self) -> bool:
@@ -155,7 +161,7 @@ class Service:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("Service", self.namespace, self.name)
+        return _ref("Service", self.namespace, self.name)
 
     def hostname(self, domain: str = "cluster.local") -> str:
         return f"{self.name}.{self.namespace}.svc.{domain}"
@@ -189,7 +195,7 @@ class ServiceEntry:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("ServiceEntry", self.namespace, self.name)
+        return _ref("ServiceEntry", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +328,7 @@ class VirtualService:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("VirtualService", self.namespace, self.name)
+        return _ref("VirtualService", self.namespace, self.name)
 
     @property
     def applies_to_mesh(self) -> bool:
@@ -361,7 +367,7 @@ class DestinationRule:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("DestinationRule", self.namespace, self.name)
+        return _ref("DestinationRule", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +387,7 @@ class GatewayHTTPRoute:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("HTTPRoute", self.namespace, self.name)
+        return _ref("HTTPRoute", self.namespace, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +467,7 @@ class Sidecar:
 
     @property
     def ref(self) -> ObjectRef:
-        return ObjectRef("Sidecar", self.namespace, self.name)
+        return _ref("Sidecar", self.namespace, self.name)
 
     def line_of(self, path: tuple) -> int | None:
         while path:

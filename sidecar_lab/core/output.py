@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, TextIO
 
+from .messages import get_language
 from .results import Resolution, is_shared_json, shared_json_values
 
 __all__ = ["write_resolutions_json", "write_resolutions_by_scope", "SCOPE_KEYS"]
@@ -29,7 +30,32 @@ __all__ = ["write_resolutions_json", "write_resolutions_by_scope", "SCOPE_KEYS"]
 #: The fields of a resolve record that a scope holds in the ``--shared-scopes`` shape.
 SCOPE_KEYS = ("egress", "visible_services")
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _c_encode() -> Any:
+    """``_ENCODER.encode`` without building a new C encoder on every call (what ``JSONEncoder.encode`` does:
+    a few microseconds, and a record takes four calls), or ``_ENCODER.encode`` where the C encoder is not
+    the one expected."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring
+
+        chunks = c_make_encoder({}, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+
+        def encode(value: Any) -> str:
+            if value.__class__ is str:
+                return encode_basestring(value)
+            return "".join(chunks(value, 0))
+
+        sample = {"a": [1, 2.5, None, True, "é\"\n", {"b": []}], "c": -0.0, "d": 1e300}
+        if encode(sample) == _ENCODER.encode(sample) and encode("x") == _ENCODER.encode("x"):
+            return encode
+    except Exception:  # noqa: BLE001 - no C speedups, or another signature: the plain encoder
+        pass
+    return _ENCODER.encode
+
+
+_encode = _c_encode()
 
 
 class _Encoder:
@@ -69,11 +95,12 @@ class _Encoder:
 def write_resolutions_json(results: Iterable[Resolution], out: TextIO) -> None:
     """The JSON array of every result's ``to_json()``, written record by record."""
     encoder = _Encoder()
+    lang = get_language()  # once, not once per record
     out.write("[")
     for i, result in enumerate(results):
         if i:
             out.write(",")
-        out.write(encoder.record(result.to_json()))
+        out.write(encoder.record(result.to_json(lang)))
     out.write("]\n")
 
 
@@ -99,8 +126,9 @@ def write_resolutions_by_scope(results: list[Resolution], out: TextIO) -> None:
     out.write('{"scopes":[')
     out.write(",".join(texts))
     out.write('],"workloads":[')
+    lang = get_language()
     for i, (result, ref) in enumerate(zip(results, refs)):
-        body = encoder.record(result.to_json(), skip=SCOPE_KEYS)[1:-1]
+        body = encoder.record(result.to_json(lang), skip=SCOPE_KEYS)[1:-1]
         out.write(("," if i else "") + "{" + (body + "," if body else "") + f'"scope_ref":{ref}}}')
     out.write("]}\n")
 

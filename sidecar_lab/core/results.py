@@ -190,6 +190,8 @@ class EffectiveIngress:
 
 
 def _plain(value: Any) -> Any:
+    if value is None:  # most connection pools: answered before the (slow) abstract Mapping check
+        return None
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -16,14 +16,18 @@ figure carries a full-sentence description in ``fig.sidecar_lab_alt``
 from __future__ import annotations
 
 import functools
-import io
+import struct
 import unicodedata
+import zlib
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+from matplotlib.transforms import Affine2D
 
 from ..core.messages import LABELS, label, language
 from ..core.render import VERDICT_GLYPHS
@@ -34,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..core.results import Candidate, RequestResult, Resolution, Step
 
 __all__ = ["PALETTE", "GLYPHS", "DECISIVE_STEPS", "precedence_ladder", "reachability_matrix", "scope_map",
-           "request_path", "alt_text", "to_png", "hangul_font"]
+           "request_path", "alt_text", "to_png", "png_bytes", "hangul_font"]
 
 #: The Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008).
 OKABE_ITO = {"orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
@@ -250,20 +254,37 @@ def _ink_on(colour: str) -> str:
 
 
 class _Sheet:
-    """One axes covering the figure, in inches with y growing downwards, so layouts are computed, not fitted."""
+    """The figure in inches with y growing downwards, so layouts are computed, not fitted.
+
+    The artists go straight onto the figure through one transform (no Axes: an Axes costs its ticks, spines and
+    data limits, which these drawings never use); the transform is completed once the height is known."""
 
     def __init__(self, ctx: _Ctx, width: float) -> None:
         self.ctx = ctx
         self.W = width
         self.fig = Figure(figsize=(width, 4), dpi=100)
-        self.ax = self.fig.add_axes((0, 0, 1, 1))
-        self.ax.set_axis_off()
+        self._flip = Affine2D()  # (x, y down) -> (x, height - y), set in finish()
+        self.transform = self._flip + self.fig.dpi_scale_trans
+        self._props: dict[tuple, FontProperties] = {}
+
+    def add(self, artist):
+        """Place a patch, line or collection given in the sheet's inches."""
+        artist.set_transform(self.transform)
+        return self.fig.add_artist(artist)
+
+    def font(self, size: float, bold: bool = False, italic: bool = False) -> FontProperties:
+        key = (size, bold, italic)
+        props = self._props.get(key)
+        if props is None:
+            props = self._props[key] = FontProperties(family=self.ctx.family, size=size,
+                                                      weight="bold" if bold else "normal",
+                                                      style="italic" if italic else "normal")
+        return props
 
     def text(self, x: float, y: float, s: str, size: float = 9, *, bold: bool = False, colour: str = _INK,
              ha: str = "left", va: str = "top", italic: bool = False, **kw: object):
-        return self.ax.text(x, y, s, fontsize=size, fontweight="bold" if bold else "normal",
-                            fontstyle="italic" if italic else "normal", color=colour, ha=ha, va=va,
-                            family=self.ctx.family, clip_on=False, **kw)
+        return self.fig.text(x, y, s, fontproperties=self.font(size, bold, italic), color=colour, ha=ha, va=va,
+                             transform=self.transform, clip_on=False, **kw)
 
     def para(self, x: float, y: float, lines: Sequence[str], size: float, **kw: object) -> float:
         """Draw wrapped ``lines`` as one text; return the y below them."""
@@ -276,8 +297,7 @@ class _Sheet:
         patch = FancyBboxPatch((x, y), w, h, boxstyle=f"round,pad=0,rounding_size={round_}",
                                facecolor=face, edgecolor=edge, linewidth=lw, linestyle=ls, hatch=hatch,
                                zorder=z)
-        self.ax.add_patch(patch)
-        return patch
+        return self.add(patch)
 
     def title(self, text: str, y: float = 0.18) -> float:
         lines = self.ctx.wrap(text, self.W - 0.5, 13, bold=True)
@@ -287,8 +307,7 @@ class _Sheet:
     def finish(self, height: float, alt: str) -> Figure:
         height = max(height, 1.0)
         self.fig.set_size_inches(self.W, height)
-        self.ax.set_xlim(0, self.W)
-        self.ax.set_ylim(height, 0)
+        self._flip.clear().scale(1, -1).translate(0, height)
         lines, y = self._title
         # The title is a real figure title (fig.get_suptitle()), placed in the computed layout.
         self.fig.suptitle("\n".join(lines), x=0.25 / self.W, y=1 - y / height, ha="left", va="top",
@@ -379,10 +398,10 @@ def precedence_ladder(res: "Resolution", *, lang: str | None = None) -> Figure:
         boxes_h = sum(max(b["h"] for b in r) for r in grid_rows) + gap * max(0, len(grid_rows) - 1) if real else 0.42
         row_h = max(label_h, boxes_h) + 0.2
         if band:
-            s.ax.add_patch(Rectangle((0.4, y), box_x1 + 0.1 - 0.4, row_h, facecolor="#F5F5F5", edgecolor="none",
+            s.add(Rectangle((0.4, y), box_x1 + 0.1 - 0.4, row_h, facecolor="#F5F5F5", edgecolor="none",
                                      zorder=0))
         band = not band
-        s.ax.add_line(Line2D([0.4, box_x1 + 0.1], [y, y], color="#D0D0D0", lw=0.8, zorder=0.5))
+        s.add(Line2D([0.4, box_x1 + 0.1], [y, y], color="#D0D0D0", lw=0.8, zorder=0.5))
         ly = s.para(label_x, y + 0.1, name_lines, 10.5, bold=True)
         s.para(label_x, ly, hint_lines, 7.5, colour=_GREY)
         by = y + 0.1
@@ -396,9 +415,9 @@ def precedence_ladder(res: "Resolution", *, lang: str | None = None) -> Figure:
                 _draw_box(s, b, bx, by, b["w"] if b["kind"] == "default" else bw, rh)
             by += rh + gap
         y += row_h
-    s.ax.add_line(Line2D([0.4, box_x1 + 0.1], [y, y], color="#D0D0D0", lw=0.8, zorder=0.5))
+    s.add(Line2D([0.4, box_x1 + 0.1], [y, y], color="#D0D0D0", lw=0.8, zorder=0.5))
     # precedence arrow along the left edge
-    s.ax.add_patch(FancyArrowPatch((0.27, top + 0.05), (0.27, y - 0.05), arrowstyle="-|>", mutation_scale=12,
+    s.add(FancyArrowPatch((0.27, top + 0.05), (0.27, y - 0.05), arrowstyle="-|>", mutation_scale=12,
                                    color=_GREY, lw=1.2, zorder=2))
     s.text(0.2, top + 0.05, ctx.l("ladder.precedence"), 7.5, colour=_GREY, rotation=90, ha="right", va="top")
     ladder_bottom = y
@@ -534,7 +553,7 @@ def _draw_box(s: _Sheet, b: dict, x: float, y: float, w: float, h: float) -> Non
         # Struck through: a line across the box at the name (up to the tag); the reason below stays legible.
         mid = y + 0.1 + b["top"] + _line_height(9.5) * 0.42
         end = x + w - 0.08 if b["top"] else x + w - b["tag_w"] - 0.2
-        s.ax.add_line(Line2D([x + 0.06, end], [mid, mid], color=PALETTE["rejected"], lw=1.8, zorder=4, gid="strike"))
+        s.add(Line2D([x + 0.06, end], [mid, mid], color=PALETTE["rejected"], lw=1.8, zorder=4, gid="strike"))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -592,13 +611,13 @@ def reachability_matrix(sources: list[str], targets: list[str], cells: list[list
             t.set_gid(f"cell:{i}:{j}:{verdict}")
         items = [f"{ctx.l('verdict.' + v)} ({GLYPHS[v]}) → {', '.join(ts)}" for v, ts in by_verdict.items()]
         alt_rows.append(ctx.l("alt.matrix.row", source=source, items="; ".join(items)))
-    s.ax.add_collection(PatchCollection(rects, facecolors=faces, edgecolors="white", linewidths=1.5, zorder=2))
+    s.add(PatchCollection(rects, facecolors=faces, edgecolors="white", linewidths=1.5, zorder=2))
     y = grid_y + n_rows * cell + 0.25
     # legend: swatch with its glyph, then the word
     s.text(0.25, y + 0.11, ctx.l("legend.title") + ":", 8.5, bold=True, va="center")
     lx = 0.25 + ctx.width(ctx.l("legend.title") + ":", 8.5, True) + 0.15
     for v in legend_items:
-        s.ax.add_patch(Rectangle((lx, y), 0.22, 0.22, facecolor=PALETTE[v], edgecolor="white", zorder=2))
+        s.add(Rectangle((lx, y), 0.22, 0.22, facecolor=PALETTE[v], edgecolor="white", zorder=2))
         s.text(lx + 0.11, y + 0.11, GLYPHS[v], 8.5, bold=True, colour=_ink_on(PALETTE[v]), ha="center",
                va="center", zorder=3)
         word = ctx.l("verdict." + v)
@@ -697,7 +716,7 @@ def scope_map(res: "Resolution", sim: "Simulator", *, lang: str | None = None) -
               edge=PALETTE["selected"] if own else "#A0A0A0", lw=2.0 if own else 0.9)
         cy = s.para(bx + 0.12, by + 0.1, head, 9.5, bold=True) + 0.06
         for cat, l1, l2 in blocks:
-            s.ax.add_patch(Rectangle((bx + 0.14, cy + 0.02), 0.2, 0.2, facecolor=_tint(PALETTE[cat], 0.25),
+            s.add(Rectangle((bx + 0.14, cy + 0.02), 0.2, 0.2, facecolor=_tint(PALETTE[cat], 0.25),
                                      edgecolor=_INK, hatch=_HATCH[cat] or None, lw=0.8, zorder=2))
             ty = s.para(bx + 0.46, cy, l1, 8.5, bold=cat == "imported", colour=_INK if cat == "imported" else _GREY)
             ty = s.para(bx + 0.46, ty, l2, 7.3, colour=_GREY, italic=cat != "imported")
@@ -725,7 +744,7 @@ def scope_map(res: "Resolution", sim: "Simulator", *, lang: str | None = None) -
     s.text(0.25, y + 0.11, ctx.l("legend.title") + ":", 8.5, bold=True, va="center")
     lx = 0.25 + ctx.width(ctx.l("legend.title") + ":", 8.5, True) + 0.15
     for cat in cats:
-        s.ax.add_patch(Rectangle((lx, y + 0.01), 0.2, 0.2, facecolor=_tint(PALETTE[cat], 0.25), edgecolor=_INK,
+        s.add(Rectangle((lx, y + 0.01), 0.2, 0.2, facecolor=_tint(PALETTE[cat], 0.25), edgecolor=_INK,
                                  hatch=_HATCH[cat] or None, lw=0.8, zorder=2))
         s.text(lx + 0.28, y + 0.11, cat_word[cat], 8.5, va="center")
         lx += 0.28 + ctx.width(cat_word[cat], 8.5) + 0.3
@@ -863,7 +882,7 @@ def request_path(result: "RequestResult", *, lang: str | None = None, full_trace
                        colour=_LIGHT, ha="center")
         if n < len(measured) - 1:
             passed = position < stop_index  # the arrow to the next stage is solid when the request went on
-            s.ax.add_patch(FancyArrowPatch((x + width + 0.02, y + row_h / 2), (x + width + arrow - 0.02,
+            s.add(FancyArrowPatch((x + width + 0.02, y + row_h / 2), (x + width + arrow - 0.02,
                                                                               y + row_h / 2),
                                            arrowstyle="-|>", mutation_scale=11, lw=1.3,
                                            color=_INK if passed else "#C0C0C0", zorder=2))
@@ -896,12 +915,39 @@ def alt_text(fig: Figure) -> str:
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure as PNG bytes, rendered with Agg (for ``ipywidgets.Image`` and tests)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """The figure as PNG bytes, rendered with Agg (for ``ipywidgets.Image`` and tests).
 
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    # zlib's fastest level: encoding takes about 40% less time than the default (6), and these
-    # flat-coloured figures come out no larger.
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
+    The text is drawn from cached glyph outlines (:mod:`sidecar_lab.course.glyphs`: the same fonts, fallback and
+    kerning as matplotlib's, about three times faster), and the pixels are written by :func:`png_bytes`."""
+    from . import glyphs
+
+    original = fig.get_dpi()
+    canvas = glyphs.canvas(fig)
+    fig.set_dpi(dpi)
+    try:
+        canvas.draw()
+        pixels = np.asarray(canvas.buffer_rgba())
+        return png_bytes(pixels, dpi)
+    finally:
+        fig.set_dpi(original)
+
+
+def png_bytes(rgba: "np.ndarray", dpi: float = 100) -> bytes:
+    """An 8-bit RGBA array (height × width × 4) as a PNG: rows unfiltered, zlib's fastest level.
+
+    The figures are large flat areas with anti-aliased edges: unfiltered rows compress better than PNG's
+    predictors here (about 10% smaller than Pillow's output at its fastest level) in about a third of the time."""
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + width * 4), dtype=np.uint8)
+    rows[:, 0] = 0  # each row's filter: none
+    rows[:, 1:] = rgba.reshape(height, width * 4)
+    per_metre = round(dpi / 0.0254)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    return b"".join((b"\x89PNG\r\n\x1a\n",
+                     chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),  # 8-bit RGBA
+                     chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+                     chunk(b"IDAT", zlib.compress(rows, 1)),
+                     chunk(b"IEND", b"")))

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import ipywidgets as W
-import matplotlib
 
 from . import figures
 from .exercises import hint_text
@@ -420,9 +419,7 @@ def _render(key: tuple, make: Callable[[], Any], dpi: int) -> tuple[Any, bytes]:
         _RENDERED.move_to_end(key)
         return hit
     fig = make()
-    # Unhinted glyphs rasterise about a quarter faster and look the same at screen sizes.
-    with matplotlib.rc_context({"text.hinting": "none"}):
-        png = figures.to_png(fig, dpi=dpi)
+    png = figures.to_png(fig, dpi=dpi)
     _RENDERED[key] = (fig, png)
     if len(_RENDERED) > 96:
         _RENDERED.popitem(last=False)
