@@ -58,14 +58,14 @@ def default_workspace(lang: str) -> Path:
 
 
 def edition_dir(lang: str) -> Path:
-    """The bundled notebooks of edition ``lang``; a one-line error when that edition is not written yet."""
+    """The bundled notebooks of edition ``lang``; a one-line error when this installation lacks them."""
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     folder = notebooks_dir() / lang
     if not any(folder.glob("[0-9][0-9]-*.ipynb")):
         name = _EDITION_NAMES.get(lang, lang)
-        raise UsageError(f"the {name} edition of the course is not written yet (no notebooks in {folder}); "
-                         f"open the English one with --lang en, or see course/README.md to add it")
+        raise UsageError(f"the {name} edition of the course is missing from this installation (no notebooks in "
+                         f"{folder}); reinstall sidecar-lab, or open another edition with --lang")
     return folder
 
 
