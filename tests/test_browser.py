@@ -618,11 +618,11 @@ def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_
     [name] = sorted(p.name for p in lab.workspace.glob(NOTEBOOK))
     repository_copy = notebooks_dir() / EDITION / name
     before = repository_copy.read_bytes()
-    # The file browser shows the course: the nine notebooks and the data they read, none of the builder.
+    # The file browser shows the course: the ten notebooks and the data they read, none of the builder.
     listing = json.loads(_http_get(lab, "/api/contents"))
     shown = sorted(item["name"] for item in listing["content"])
     assert shown == sorted(p.name for p in lab.workspace.iterdir() if not p.name.startswith(".")), shown
-    assert "data" in shown and "build.py" not in shown and len([n for n in shown if n.endswith(".ipynb")]) == 9
+    assert "data" in shown and "build.py" not in shown and len([n for n in shown if n.endswith(".ipynb")]) == 10
 
     _open_and_run_all(page, lab, f"lab/tree/{quote(name)}", _lab_kernel_idle, failure)
     _show_the_file_browser(page)

@@ -11,7 +11,7 @@ JupyterLab is started listening on 127.0.0.1 with a token of its own, given on i
 Jupyter configuration (``ip = "0.0.0.0"``, an empty token) cannot open it to the network; options after ``--``
 go to JupyterLab as they are, and an ``--ip``/``--ServerApp.ip`` or a token given there replaces ours. The
 workspace's own JupyterLab settings (``.sidecar-lab/settings``) shut a notebook's kernel down when its tab is
-closed, so a learner who opened all nine notebooks does not keep nine kernels.
+closed, so a learner who opened every notebook does not keep a kernel for each.
 """
 
 from __future__ import annotations
