@@ -1638,7 +1638,7 @@ def next_simulator(*files: str) -> Simulator:
     version v2 of httpbin and the DestinationRule naming subsets v1 and v2 (``data/next/``), plus ``files`` of
     ``data/next/`` (``"virtualservice.yaml"``, ``"routes-elsewhere.yaml"``).
 
-    >>> next_simulator("virtualservice.yaml").check("istioinaction/sleep", "http://httpbin.istioinaction:8000/ip").envoy.cluster
+    >>> _request(next_simulator("virtualservice.yaml"), "http://httpbin.istioinaction:8000/ip").envoy.cluster
     'outbound|8000|v1|httpbin.istioinaction.svc.cluster.local'
     """
     return Simulator(_next_mesh(tuple(files)))
