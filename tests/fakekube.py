@@ -17,7 +17,7 @@ be pointed at it through an ordinary kubeconfig::
 Run as a script it serves until killed, for trying a command-line tool
 against it by hand::
 
-    python tests/fakekube.py --port 8001 --kubeconfig /tmp/fake.kubeconfig --istio
+    python tests/fakekube.py --port 8001 --kubeconfig /tmp/fake.kubeconfig --istio --gateway-api
 
 What it supports
 ----------------
@@ -29,10 +29,13 @@ What it supports
   ``customresourcedefinitions`` (cluster-scoped); and every resource that a
   stored CRD defines. The Istio types (networking.istio.io v1, v1beta1 and
   v1alpha3 ``sidecars``, ``serviceentries``, ``virtualservices``,
-  ``destinationrules``; install.istio.io/v1alpha1 ``istiooperators``) exist
-  only once their CRD is stored (``install_istio_crds()`` or ``add(crd)``):
-  until then they answer 404 like a real server does for an unknown resource,
-  and they vanish from discovery. Deleting a CRD deletes its objects.
+  ``destinationrules``; install.istio.io/v1alpha1 ``istiooperators``) and the
+  Gateway API types (gateway.networking.k8s.io ``httproutes`` and ``gateways``,
+  v1 and v1beta1, or the versions asked for) exist only once their CRD is
+  stored (``install_istio_crds()``, ``install_gateway_api_crds()`` or
+  ``add(crd)``): until then they answer 404 like a real server does for an
+  unknown resource, and they vanish from discovery. Deleting a CRD deletes its
+  objects.
 * Discovery: ``/version``, ``/api``, ``/api/v1``, ``/apis``, ``/apis/<group>``
   and ``/apis/<group>/<version>`` (enough for ``kubernetes.dynamic``).
 * Verbs: list (namespaced and across all namespaces, ``labelSelector`` with
@@ -105,6 +108,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import dataclasses
 import hashlib
 import ipaddress
 import json
@@ -223,6 +227,16 @@ ISTIO_TYPES = (
     ResourceType("install.istio.io", ("v1alpha1",), "istiooperators", "IstioOperator",
                  short_names=("iop", "io"), from_crd=True),
 )
+
+
+_GATEWAY_API = ("v1", "v1beta1")
+GATEWAY_API_TYPES = (
+    ResourceType("gateway.networking.k8s.io", _GATEWAY_API, "httproutes", "HTTPRoute",
+                 categories=("gateway-api",), from_crd=True),
+    ResourceType("gateway.networking.k8s.io", _GATEWAY_API, "gateways", "Gateway", short_names=("gtw",),
+                 categories=("gateway-api",), from_crd=True),
+)
+CRD_TYPES = ISTIO_TYPES + GATEWAY_API_TYPES  # every type fakekube knows a CRD for
 
 
 def version_priority(version: str) -> tuple:
@@ -1036,6 +1050,15 @@ class FakeKube:
             if not names or any(name.lower() in rtype.names() for name in names):
                 self.add(crd_manifest(rtype))
 
+    def install_gateway_api_crds(self, *names: str, versions: tuple | None = None) -> None:
+        """Store the CRDs of the named Gateway API types (all of them by default), serving ``versions``
+        (v1 and v1beta1 by default; e.g. ``("v1alpha2",)`` for an old Gateway API release)."""
+        for rtype in GATEWAY_API_TYPES:
+            if not names or any(name.lower() in rtype.names() for name in names):
+                if versions is not None:
+                    rtype = dataclasses.replace(rtype, versions=tuple(sorted(versions, key=version_priority)))
+                self.add(crd_manifest(rtype))
+
     def get_object(self, kind: str, namespace: str | None, name: str) -> dict | None:
         """A copy of a stored object (by plural, kind, short or qualified name), or None."""
         rtype = self._type_named(kind)
@@ -1125,7 +1148,7 @@ class FakeKube:
 
     def _type_named(self, name: str) -> ResourceType:
         with self._lock:
-            matches = [t for t in self._all_types() + list(ISTIO_TYPES) if name.lower() in t.names()]
+            matches = [t for t in self._all_types() + list(CRD_TYPES) if name.lower() in t.names()]
         if not matches:
             raise KeyError(f"fakekube does not serve a resource named {name!r}")
         return matches[0]
@@ -1137,8 +1160,9 @@ class FakeKube:
             for rtype in self._all_types():
                 if rtype.group == group and rtype.kind == kind:
                     return rtype
-        if any(t.group == group and t.kind == kind for t in ISTIO_TYPES):
-            raise ValueError(f"{kind} needs its CRD first: call install_istio_crds() or add() the CRD")
+        if any(t.group == group and t.kind == kind for t in CRD_TYPES):
+            raise ValueError(f"{kind} needs its CRD first: call install_istio_crds(), install_gateway_api_crds() "
+                             "or add() the CRD")
         raise ValueError(f"fakekube does not serve {api_version} {kind}")
 
     # -- request handling ----------------------------------------------------
@@ -1819,6 +1843,7 @@ def main(argv=None) -> int:
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token the server accepts")
     parser.add_argument("--istio", action="store_true",
                         help="install the Istio CRDs and the istio-system namespace")
+    parser.add_argument("--gateway-api", action="store_true", help="install the Gateway API CRDs")
     parser.add_argument("--load", action="append", default=[], metavar="FILE",
                         help="preload the objects of a YAML or JSON manifest (repeatable)")
     args = parser.parse_args(argv)
@@ -1828,6 +1853,8 @@ def main(argv=None) -> int:
     with FakeKube(port=args.port, token=args.token, istio=args.istio) as kube:
         kube.exec_handler = lambda ns, pod, container, command: (
             f"fakekube exec in {ns}/{pod}/{container}: {' '.join(command)}\n", "", 0)
+        if args.gateway_api:
+            kube.install_gateway_api_crds()
         for path in args.load:
             kube.load(Path(path).read_text())
         if args.kubeconfig:

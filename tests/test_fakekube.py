@@ -391,6 +391,29 @@ def test_istio_crud_for_every_networking_kind(kube, custom):
         assert caught.value.status == 404
 
 
+GATEWAY = "gateway.networking.k8s.io"
+
+
+@pytest.mark.parametrize("versions, served", [(None, ["v1", "v1beta1"]), (("v1alpha2",), ["v1alpha2"])],
+                         ids=["default_versions", "an_old_release"])
+def test_gateway_api_routes_are_served_once_their_crds_exist(kube, api, custom, versions, served):
+    groups = lambda: {g.name: [v.version for v in g.versions] for g in client.ApisApi(api).get_api_versions().groups}
+    assert GATEWAY not in groups()
+    with pytest.raises(ValueError, match="install_gateway_api_crds"):
+        kube.add({"apiVersion": f"{GATEWAY}/v1", "kind": "HTTPRoute", "metadata": {"name": "r"}})
+    kube.install_gateway_api_crds("httproutes", versions=versions)
+    assert groups()[GATEWAY] == served
+    route = {"apiVersion": f"{GATEWAY}/{served[-1]}", "kind": "HTTPRoute", "metadata": {"name": "r"},
+             "spec": {"parentRefs": [{"group": "", "kind": "Service", "name": "web"}]}}
+    kube.add(route)
+    for version in served:  # one store, every served version
+        items = custom.list_cluster_custom_object(GATEWAY, version, "httproutes")["items"]
+        assert [(i["metadata"]["name"], i["spec"]) for i in items] == [("r", route["spec"])]
+    with pytest.raises(ApiException) as caught:
+        custom.list_cluster_custom_object(GATEWAY, "v1", "gateways")  # only httproutes were installed
+    assert caught.value.status == 404
+
+
 def test_istio_operator_is_served_by_install_group(kube, custom):
     kube.install_istio_crds("IstioOperator")
     kube.add({"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator",

@@ -7,6 +7,7 @@ Every test uses a bearer token that must never appear in any output or error mes
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -73,9 +74,21 @@ def load_seed(kube: FakeKube, step: str | None = None, *, inject: bool = True, c
         kube.add(pod)
 
 
+def curl_reply(command: list, stdout: str, status: int, redirect_url: str = "", stderr: str = "", code: int = 0):
+    """What curl run as ``command`` prints: ``stdout``, then its ``-w``/``--write-out`` format filled in
+    (``%{http_code}``, ``%{redirect_url}``, ``\\n``) as curl does, when the command has one."""
+    values = {"http_code": f"{status:03d}", "redirect_url": redirect_url, "size_download": str(len(stdout))}
+    out = stdout
+    for i, arg in enumerate(command[:-1]):
+        if arg in ("-w", "--write-out"):
+            out = stdout + re.sub(r"%\{(\w+)\}", lambda m: values.get(m.group(1), ""),
+                                  command[i + 1]).replace("\\n", "\n")
+    return out, stderr, code
+
+
 def seed_exec(kube: FakeKube):
     """An exec handler that answers like the seed's cluster: httpbin's /ip, Google's 301 unless the
-    governing Sidecar is REGISTRY_ONLY, and growing xDS counters for pilot-agent."""
+    governing Sidecar is REGISTRY_ONLY (then block_all's empty 502), and growing xDS counters for pilot-agent."""
     pushes = {"n": 0}
 
     def handler(namespace, pod, container, command):
@@ -85,16 +98,17 @@ def seed_exec(kube: FakeKube):
                     f"cluster_manager.cds.update_success: {pushes['n']}\n"), "", 0
         url = command[-1]
         if "httpbin.istioinaction" in url:
-            return '{\n  "origin": "127.0.0.6:4321"\n}\n', "", 0
+            return curl_reply(command, '{\n  "origin": "127.0.0.6:4321"\n}\n', 200)
         if "httpbin.default" in url:
-            return '{\n  "origin": "10.10.0.14:51234"\n}\n', "", 0
+            return curl_reply(command, '{\n  "origin": "10.10.0.14:51234"\n}\n', 200)
         if "google.com" in url:  # the workload's, else the namespace's, else the root Sidecar decides
             governing = (kube.get_object("sidecars", "istioinaction", "workload")
                          or kube.get_object("sidecars", "istioinaction", "default")
                          or kube.get_object("sidecars", "istio-system", "default") or {})
             blocked = (governing.get("spec") or {}).get("outboundTrafficPolicy", {}).get("mode") == "REGISTRY_ONLY"
-            return ("" if blocked else GOOGLE_301), "", 0
-        return "", "curl: (6) Could not resolve host\n", 6
+            return curl_reply(command, "", 502) if blocked else \
+                curl_reply(command, GOOGLE_301, 301, "http://www.google.com/")
+        return curl_reply(command, "", 0, stderr="curl: (6) Could not resolve host\n", code=6)
 
     return handler
 
@@ -526,14 +540,19 @@ def test_exec_curl_returns_what_curl_printed_and_its_exit_code(kube, live):
     assert (classify(ok), observed_vocabulary(ok), ok.exit_code, ok.timed_out) == (
         "origin", {"prints": "origin", "origin": "127.0.0.6"}, 0, False)
     assert ok.source_has_proxy is True and ok.container == "sleep"
-    assert ok.command == "kubectl exec -n istioinaction sleep -c sleep -- curl -s http://httpbin.istioinaction:8000/ip"
+    assert ok.command == ("kubectl exec -n istioinaction sleep -c sleep -- curl -s -w "
+                          "'\\n[sidecar-lab] %{http_code} %{redirect_url}\\n' http://httpbin.istioinaction:8000/ip")
+    assert (ok.stdout, ok.http_status, ok.redirect_url) == ('{\n  "origin": "127.0.0.6:4321"\n}\n', 200, None)
     blocked = live.exec_curl("istioinaction", "sleep", "http://google.com", args=())
-    assert (blocked.stdout, blocked.exit_code) == ("", 0)
+    assert (blocked.stdout, blocked.exit_code, blocked.http_status) == ("", 0, 502)
     failed = live.exec_curl("istioinaction", "sleep", "http://nowhere.invalid")
-    assert (failed.exit_code, failed.stderr) == (6, "curl: (6) Could not resolve host\n")
+    assert (failed.exit_code, failed.stderr, failed.http_status) == (6, "curl: (6) Could not resolve host\n", 0)
+    own = live.exec_curl("istioinaction", "sleep", "http://google.com", args=("-s", "-w", "%{http_code}"))
+    assert (own.stdout, own.http_status) == ("502", None)  # the user's write-out is theirs: not read as a status
+    write_out = ["-w", "\\n[sidecar-lab] %{http_code} %{redirect_url}\\n"]
     assert [e.command for e in kube.execs] == [
-        ["curl", "-s", "http://httpbin.istioinaction:8000/ip"], ["curl", "http://google.com"],
-        ["curl", "-s", "http://nowhere.invalid"]]
+        ["curl", "-s", *write_out, "http://httpbin.istioinaction:8000/ip"], ["curl", *write_out, "http://google.com"],
+        ["curl", "-s", *write_out, "http://nowhere.invalid"], ["curl", "-s", "-w", "%{http_code}", "http://google.com"]]
 
 
 def test_exec_picks_the_default_container_annotation(kube, live):
@@ -641,7 +660,7 @@ def test_what_the_blog_observed_matches_the_prediction(obs):
 def test_blocked_prediction_but_google_answered_suggests_the_push_is_late():
     comparison = compare(seed_result("02-root-registry-only", "http://google.com"), Observation(GOOGLE_301))
     assert not comparison.match
-    assert comparison.predicted_summary == "BLOCKED: prints nothing, curl exits 0"
+    assert comparison.predicted_summary == "BLOCKED: HTTP 502, prints nothing, curl exits 0"
     assert comparison.observed_summary == "prints Google's 301 Moved page, curl exited 0"
     assert comparison.likely_causes[0].startswith("configuration not pushed yet")
     assert comparison.likely_causes[-1].startswith("another Istio version")
@@ -752,9 +771,10 @@ def test_cli_live_check_prints_the_prediction_beside_the_real_curl(kube, kubecon
     code, out, _ = run(capsys, ["live", "check", "--kubeconfig", kubeconfig, "--from", "istioinaction/sleep",
                                 "--to", "http://google.com"])
     assert code == 0
-    assert "verdict: BLOCKED" in out and "predicted: BLOCKED: prints nothing, curl exits 0" in out
-    assert "observed:  prints nothing, curl exited 0" in out and "result:    MATCH" in out
-    assert "$ kubectl exec -n istioinaction sleep -c sleep -- curl -s http://google.com" in out
+    assert "verdict: BLOCKED" in out and "predicted: BLOCKED: HTTP 502, prints nothing, curl exits 0" in out
+    assert "observed:  HTTP 502, prints nothing, curl exited 0" in out and "result:    MATCH" in out
+    assert "$ kubectl exec -n istioinaction sleep -c sleep -- curl -s -w '\\n[sidecar-lab] %{http_code} " \
+           "%{redirect_url}\\n' http://google.com" in out
     assert "istioctl proxy-config listener sleep.istioinaction --port 80" in out
 
 

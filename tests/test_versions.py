@@ -55,6 +55,20 @@ def service_entry(ns: str, name: str, host: str, created: str = T0, resolution: 
             f"spec: {{hosts: [{host}], location: MESH_EXTERNAL, resolution: {resolution}, ports: {ports}}}")
 
 
+def virtual_service(ns: str, name: str, hosts: str, http: str, created: str = T0, extra: str = "") -> str:
+    return (f"apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+            f"metadata: {{name: {name}, namespace: {ns}, creationTimestamp: '{created}'}}\n"
+            f"spec: {{hosts: {hosts}, http: {http}{extra}}}")
+
+
+def destination_rule(ns: str, name: str, host: str, subsets: str, export: str | None = None,
+                     created: str = T0) -> str:
+    export_to = f", exportTo: {export}" if export is not None else ""
+    return (f"apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+            f"metadata: {{name: {name}, namespace: {ns}, creationTimestamp: '{created}'}}\n"
+            f"spec: {{host: {host}, subsets: {subsets}{export_to}}}")
+
+
 def mesh_config(body: str) -> str:
     return ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |\n"
             + "\n".join("    " + line for line in body.splitlines()))
@@ -166,6 +180,92 @@ def ist0111_names(release: str) -> list:
                    if m.code == "IST0111"})
 
 
+OLD, NEW = "2025-01-01T00:00:00Z", "2025-06-01T00:00:00Z"
+API = "api.web.svc.cluster.local"
+HTTP_80 = "[{number: 80, name: http, protocol: HTTP}]"
+
+
+def source_namespace_route_destination(release: str) -> list:
+    # the route of web/api that only clients of ns other take goes to extra.example.com; shop imports only web/*
+    text = yaml_docs(service("web", "api"),
+                     service_entry("ext", "extra", "extra.example.com", ports=HTTP_80),
+                     virtual_service("web", "api", f"[{API}]",
+                                     "[{match: [{sourceNamespace: other}], route: [{destination: {host: extra.example.com}}]},"
+                                     f" {{route: [{{destination: {{host: {API}}}}}]}}]"),
+                     sidecar("shop", "web-only", "{egress: [{hosts: ['web/*']}]}"), pod("shop"))
+    return sorted(host for host, _ in visible(text, release))
+
+
+def inferred_destination_text(old: str = OLD, kubernetes: bool = False) -> tuple[str, str]:
+    """(manifests, host): a VirtualService of shop routes to a host defined in zulu (``old``) and alpha
+    (newer), not in shop; or, with ``kubernetes``, to web/api, whose name an older ServiceEntry of squat claims."""
+    if kubernetes:
+        host, docs = API, [service_entry("squat", "claim", API, OLD, ports=HTTP_80), service("web", "api", created=NEW)]
+    else:
+        host, docs = "api.example.com", [service_entry("zulu", "z", "api.example.com", old, ports=HTTP_80),
+                                         service_entry("alpha", "a", "api.example.com", NEW, ports=HTTP_80)]
+    text = yaml_docs(*docs, service("shop", "local"),  # shop's own Service gives the proxy an HTTP listener on 80
+                     virtual_service("shop", "front", "[front.example.com]",
+                                            f"[{{route: [{{destination: {{host: {host}}}}}]}}]"),
+                     sidecar("shop", "own", "{egress: [{hosts: ['./*']}]}"), pod("shop"))
+    return text, host
+
+
+def inferred_destination(release: str, kubernetes: bool = False) -> list:
+    text, host = inferred_destination_text(kubernetes=kubernetes)
+    return [ns for h, ns in visible(text, release) if h == host]
+
+
+def default_export(release: str, default: str) -> list:
+    text = yaml_docs(mesh_config(f"defaultServiceExportTo: {default}"), service("web", "api"), pod("shop"))
+    return [ns for host, ns in visible(text, release) if host == API]
+
+
+def default_virtual_service_export(release: str) -> str:
+    # the Service is public; web's VirtualService has no exportTo and the mesh default is [".", shop]
+    text = yaml_docs(mesh_config("defaultVirtualServiceExportTo: ['.', shop]"),
+                     service("web", "api").replace("metadata: {",
+                                                   "metadata: {annotations: {networking.istio.io/exportTo: '*'}, "),
+                     virtual_service("web", "teapot", f"[{API}]", "[{directResponse: {status: 418}}]"), pod("shop"))
+    return request(text, release, f"http://{API}/")[0]
+
+
+def gateway_duplicate_host(release: str) -> list:
+    # the gateway's namespace has a private entry for api.example.com (newer); b exports an older one to gw
+    text = yaml_docs(
+        service_entry("gw", "mine", "api.example.com", NEW, ports=HTTP_80).replace("hosts:", "exportTo: ['.'], hosts:"),
+        service_entry("b", "theirs", "api.example.com", OLD, ports=HTTP_80).replace("hosts:", "exportTo: [gw], hosts:"),
+        pod("gw", "ingress", "{istio: ingressgateway}"))
+    return [ns for host, ns in visible(text, release, "gw/ingress") if host == "api.example.com"]
+
+
+def destination_rule_subsets(release: str, client: str) -> list:
+    # web's rule a (older) is private with subset v1, rule b (newer) public with v2
+    text = yaml_docs(service("web", "api"),
+                     destination_rule("web", "a", API, "[{name: v1, labels: {v: '1'}}]", "['.']", OLD),
+                     destination_rule("web", "b", API, "[{name: v2, labels: {v: '2'}}]", "['*']", NEW),
+                     pod(client))
+    return [v.subsets for v in Simulator(load_text(text), release).resolve(f"{client}/sleep").visible_services
+            if v.host == API]
+
+
+def destination_rule_exported_by_name(release: str) -> list:
+    # web's rule a (older) is exported to shop with v1, rule b (newer) to other with v2; the proxy is in other
+    text = yaml_docs(service("web", "api"),
+                     destination_rule("web", "a", API, "[{name: v1, labels: {v: '1'}}]", "[shop]", OLD),
+                     destination_rule("web", "b", API, "[{name: v2, labels: {v: '2'}}]", "[other]", NEW),
+                     pod("other"))
+    return [(str(v.destination_rule), v.subsets) for v in
+            Simulator(load_text(text), release).resolve("other/sleep").visible_services if v.host == API]
+
+
+def same_second_destination_rules(release: str) -> list:
+    text = yaml_docs(service("web", "api"), destination_rule("web", "a", API, "[{name: v1, labels: {v: '1'}}]"),
+                     destination_rule("web", "a-b", API, "[{name: v1, labels: {v: 'b'}}]"), pod("web"))
+    return [str(v.destination_rule) for v in Simulator(load_text(text), release).resolve("web/sleep").visible_services
+            if v.host == API]
+
+
 def pool(**sections) -> dict:
     return {"inboundConnectionPool": sections}
 
@@ -188,6 +288,30 @@ def unknown(field: str) -> tuple:
 SWITCH_CASES = [
     ("same_second_sidecars_joined_name_vs_name_then_namespace_sortConfigByCreationTime",
      "tie_break_name_then_namespace", same_second_sidecars, "a-b", "a"),
+    ("same_second_destination_rules_joined_name_vs_name_then_namespace_sortConfigBySelectorAndCreationTime",
+     "tie_break_name_then_namespace", same_second_destination_rules,
+     ["web/a-b"], ["web/a"]),
+    ("source_namespace_route_imports_its_destination_or_not_virtualServiceDestinationsFilteredBySourceNamespace",
+     "vs_source_namespace_filter", source_namespace_route_destination, [API, "extra.example.com"], [API]),
+    ("private_and_public_rules_of_one_host_merged_or_apart_mergeDestinationRule",
+     "destination_rule_merge_by_export_to", lambda v: destination_rule_subsets(v, "web"), [("v1", "v2")], [("v2",)]),
+    ("rules_exported_to_two_namespaces_one_exportTo_or_each_getExportedDestinationRuleFromNamespace",
+     "destination_rule_merge_by_export_to", destination_rule_exported_by_name, [("None", ())],
+     [("web/b", ("v2",))]),
+    ("inferred_destination_alphabetical_vs_oldest_pickBestVisibleNamespace",
+     "vs_inferred_pick_best_namespace", inferred_destination, ["alpha"], ["zulu"]),
+    ("inferred_destination_alphabetical_vs_kubernetes_service_pickBestVisibleNamespace",
+     "vs_inferred_pick_best_namespace", lambda v: inferred_destination(v, kubernetes=True), ["squat"], ["web"]),
+    ("default_service_export_to_dot_and_a_namespace_initServiceRegistry",
+     "default_export_to_all_namespaces", lambda v: default_export(v, "['.', shop]"), [], ["web"]),
+    ("default_service_export_to_a_namespace_alone_IsServiceVisible",
+     "default_export_to_all_namespaces", lambda v: default_export(v, "[shop]"), [], ["web"]),
+    ("default_service_export_to_dot_and_star_private_vs_public_initServiceRegistry",
+     "default_export_to_all_namespaces", lambda v: default_export(v, "['.', '*']"), [], ["web"]),
+    ("default_virtual_service_export_to_dot_and_a_namespace_initVirtualServices",
+     "default_export_to_all_namespaces", default_virtual_service_export, "ROUTED", "DIRECT_RESPONSE"),
+    ("gateway_takes_a_duplicate_host_private_first_vs_oldest_servicesExportedToNamespace",
+     "services_exported_in_creation_order", gateway_duplicate_host, ["gw"], ["b"]),
     ("duplicate_host_no_sidecar_oldest_vs_own_namespace_DefaultSidecarScopeForNamespace",
      "unified_sidecar_scope", duplicate_host_without_sidecar,
      [("api.example.com", "other")], [("api.example.com", "shop")]),
@@ -282,9 +406,38 @@ def test_every_modelled_switch_has_a_case_and_the_others_say_so():
     cased = {c[1] for c in SWITCH_CASES}
     modelled = {s.name for s in switches() if s.modelled}
     assert modelled == cased
-    assert {s.name for s in switches() if not s.modelled} == {
-        "vs_source_namespace_filter", "vs_inferred_pick_best_namespace", "default_export_to_all_namespaces",
-        "native_sidecars_auto"}
+    assert {s.name for s in switches() if not s.modelled} == {"native_sidecars_auto"}
+
+
+NOT_DETERMINISTIC = "note.vs-destination-not-deterministic"
+
+
+@pytest.mark.parametrize("release, old, kubernetes, noted", [
+    ("1.30", NEW, False, True),   # same second, no Kubernetes Service: istiod's pick is random
+    ("1.29", NEW, False, False),  # alphabetical: deterministic
+    ("1.30", OLD, False, False),  # one is older
+    ("1.31", OLD, True, False),   # the Kubernetes Service wins
+], ids=["same_second_1_30", "same_second_1_29_alphabetical", "older_one_1_30", "kubernetes_service_1_31"])
+def test_a_same_second_inferred_destination_is_said_not_deterministic_pickBestVisibleNamespace(
+        release, old, kubernetes, noted):
+    text, host = inferred_destination_text(old, kubernetes)
+    sim = Simulator(load_text(text), release)
+    notes = [n for n in sim.resolve("shop/sleep").notes if n.key == NOT_DETERMINISTIC]
+    result = check(sim, "shop/sleep", "http://front.example.com/")
+    assert result.verdict.value == "ROUTED" and result.envoy.cluster == f"outbound|80||{host}"
+    assert bool(notes) == noted
+    assert (NOT_DETERMINISTIC in [s.key for s in result.steps]) == noted
+    if noted:
+        assert notes[0].params["namespaces"] == "alpha, zulu" and notes[0].params["chosen"] == "alpha"
+        assert "takes any one of them" in notes[0].text("en") and "아무 것이나" in notes[0].text("ko")
+
+
+def test_resolve_text_says_the_pick_is_not_deterministic(tmp_path, capsys):
+    path = tmp_path / "mesh.yaml"
+    path.write_text(inferred_destination_text(NEW)[0])
+    assert main(["resolve", str(path), "--workload", "shop/sleep", "--istio-version", "1.30"]) == 0
+    out = capsys.readouterr().out
+    assert "api.example.com, a destination of VirtualService shop/front, is defined in namespaces alpha, zulu" in out
 
 
 def test_an_excluded_short_name_suggests_the_fqdn_of_its_namespace_in_1_31():

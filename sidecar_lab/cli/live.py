@@ -116,7 +116,9 @@ def add_live_arguments(sub: Any) -> None:
     p.add_argument("--from", dest="source", required=True, metavar="NS/NAME", help="the client pod (or controller)")
     p.add_argument("--to", dest="target", required=True, metavar="URL", help="the URL curl is given")
     p.add_argument("--container", metavar="NAME", help="the container curl runs in (default: the app container)")
-    p.add_argument("--curl-args", default="-s", metavar="ARGS", help="curl's options (default: -s)")
+    p.add_argument("--curl-args", default="-s", metavar="ARGS",
+                   help="curl's options (default: -s; write it --curl-args='-s -m 5'); a --write-out that prints "
+                        "the HTTP status is added unless these have their own")
     p.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS", help="how long curl may run")
     p = action("walkthrough", "run the seed walkthrough on the cluster: each step's Sidecars, each curl of the "
                               "post, the prediction beside what really happened", writes=True)

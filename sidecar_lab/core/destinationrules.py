@@ -72,28 +72,43 @@ def most_specific_host_match(needle: str, specific: Mapping[str, object], wildca
 
 
 class _Rules:
-    __slots__ = ("specific", "wildcard")
+    """``consolidatedDestRules``: the merged rules of one index, by host."""
 
-    def __init__(self) -> None:
+    __slots__ = ("specific", "wildcard", "by_export", "export_of")
+
+    def __init__(self, by_export: bool = True) -> None:
         self.specific: dict[str, list[ConsolidatedRule]] = {}
         self.wildcard: dict[str, list[ConsolidatedRule]] = {}
+        #: Istio 1.24+ (``ENABLE_ENHANCED_DESTINATIONRULE_MERGE``): rules with different exportTo stay apart.
+        self.by_export = by_export
+        #: Up to 1.23, ``consolidatedDestRules.exportTo``: one exportTo per host, for all its rules.
+        self.export_of: dict[str, frozenset] = {}
 
-    def match(self, hostname: str) -> list[ConsolidatedRule] | None:
+    def match_host(self, hostname: str) -> tuple[str, list[ConsolidatedRule]] | None:
+        """(the host written in the rules, its rules) most specific for ``hostname``, or None."""
         hit = most_specific_host_match(hostname, self.specific, self.wildcard)
         if hit is None:
             return None
-        return (self.wildcard if hit.startswith("*") else self.specific)[hit]
+        return hit, (self.wildcard if hit.startswith("*") else self.specific)[hit]
+
+    def match(self, hostname: str) -> list[ConsolidatedRule] | None:
+        found = self.match_host(hostname)
+        return found[1] if found is not None else None
 
     def merge(self, rule: DestinationRule, host: str, export_to: frozenset) -> None:
-        """``mergeDestinationRule`` (with ``ENABLE_ENHANCED_DESTINATIONRULE_MERGE``, on by default)."""
+        """``mergeDestinationRule``: from 1.24 with ``ENABLE_ENHANCED_DESTINATIONRULE_MERGE`` (on by default),
+        up to 1.23 without it (every rule merges, the host keeps the first non-empty exportTo)."""
         table = self.wildcard if host.startswith("*") else self.specific
         existing = table.get(host)
         if existing is None:
             table[host] = [_consolidated(rule, host, export_to)]
+            self.export_of[host] = export_to
             return
         append_separately = True
         for mdr in existing:
-            if export_to == mdr.export_to:
+            if not self.by_export:
+                pass
+            elif export_to == mdr.export_to:
                 append_separately = False
             elif mdr.export_to and export_to >= mdr.export_to:
                 append_separately = True
@@ -113,6 +128,8 @@ class _Rules:
             mdr.subsets.extend(s for s in rule.subsets if s.name not in names)
             if not mdr.has_traffic_policy and rule.has_traffic_policy:
                 mdr.has_traffic_policy = True
+            if not self.export_of.get(host) and export_to:
+                self.export_of[host] = export_to
         if append_separately:
             existing.append(_consolidated(rule, host, export_to))
 
@@ -124,28 +141,37 @@ def _consolidated(rule: DestinationRule, host: str, export_to: frozenset) -> Con
 
 class DestinationRuleIndex:
     """``setDestinationRules``: per namespace the rules its proxies look at first (private and
-    public), the rules each namespace exports, and the root namespace's private ones."""
+    public), the rules each namespace exports, and the root namespace's private ones.
 
-    def __init__(self, rules: Iterable[DestinationRule], mesh_config: MeshConfig) -> None:
+    ``order_key(created, name, namespace)`` is the release's tie-break for rules created in the same
+    second (``sortConfigBySelectorAndCreationTime``: selector rules first, then by age; name, then
+    namespace by default; ``resolver.creation_order``); ``merge_by_export_to`` is
+    ``Rules.destination_rule_merge_by_export_to`` (1.24).
+    """
+
+    def __init__(self, rules: Iterable[DestinationRule], mesh_config: MeshConfig, order_key=None,
+                 merge_by_export_to: bool = True) -> None:
         self.root = mesh_config.root_namespace
         domain = mesh_config.domain
         default = mesh_config.default_destination_rule_export_to
+        self.merge_by_export_to = merge_by_export_to
         self.namespace_local: dict[str, _Rules] = {}
         self.exported: dict[str, _Rules] = {}
-        self.root_local = _Rules()
+        self.root_local = _Rules(merge_by_export_to)
         self.count = 0
-        ordered = sorted(rules, key=lambda r: (r.workload_selector is None, r.created, r.name, r.namespace))
+        key = order_key or (lambda created, name, namespace: (created, name, namespace))
+        ordered = sorted(rules, key=lambda r: (r.workload_selector is None, key(r.created, r.name, r.namespace)))
         for rule in ordered:
             self.count += 1
             host = resolve_short_name(rule.host, rule.namespace, domain)
             ns = rule.namespace
             export = frozenset(rule.export_to) if rule.workload_selector is None else frozenset({"."})
             if not export or "*" in export or "." in export or ns in export:
-                self.namespace_local.setdefault(ns, _Rules()).merge(rule, host, export)
+                self.namespace_local.setdefault(ns, _Rules(merge_by_export_to)).merge(rule, host, export)
             private_only = (not export and default is not None and "." in default) or (
                 len(export) == 1 and ("." in export or ns in export))
             if not private_only:
-                self.exported.setdefault(ns, _Rules()).merge(rule, host, export)
+                self.exported.setdefault(ns, _Rules(merge_by_export_to)).merge(rule, host, export)
             elif ns == self.root:
                 self.root_local.merge(rule, host, export)
 
@@ -175,12 +201,18 @@ class DestinationRuleIndex:
         return []
 
     def _exported_from(self, owner: str, hostname: str, client: str) -> list[ConsolidatedRule]:
+        """``getExportedDestinationRuleFromNamespace``: each merged rule's exportTo decides (1.24+);
+        up to 1.23 the host's one exportTo decides for all of them."""
         rules = self.exported.get(owner)
         if rules is None:
             return []
-        hit = rules.match(hostname)
-        if hit is None:
+        found = rules.match_host(hostname)
+        if found is None:
             return []
+        host, hit = found
+        if not self.merge_by_export_to:
+            export = rules.export_of.get(host, frozenset())
+            return list(hit) if not export or "*" in export or client in export else []
         return [r for r in hit if not r.export_to or "*" in r.export_to or client in r.export_to]
 
 

@@ -191,18 +191,24 @@ def exported_to(export_to: tuple[str, ...], own_namespace: str, namespace: str) 
     return False
 
 
-def default_export_to(default: tuple[str, ...] | None) -> tuple[str, ...]:
+def default_export_to(default: tuple[str, ...] | None, whole: bool = False) -> tuple[str, ...]:
     """What an object without ``exportTo`` gets from the mesh default (``initDefaultExportMaps``).
 
-    istiod honours only ``.`` and ``*`` in ``defaultServiceExportTo`` and
+    Up to Istio 1.30.2 istiod honours only ``.`` and ``*`` in ``defaultServiceExportTo`` and
     ``defaultVirtualServiceExportTo`` (``.`` first): any other default leaves such an object
-    exported nowhere. Unset, the default is ``*``.
+    exported nowhere. From 1.30.3 (``whole``, ``Rules.default_export_to_all_namespaces``) the
+    default is read as a whole ``exportTo``: ``*`` public, ``~`` nowhere, ``.`` and names
+    each. Unset, the default is ``*``; an empty list exports nowhere in every release.
 
     >>> default_export_to(None), default_export_to([".", "*"]), default_export_to(["team-a"])
     (('*',), ('.',), ('~',))
+    >>> default_export_to([".", "team-a"], whole=True), default_export_to([".", "*"], whole=True)
+    (('.', 'team-a'), ('.', '*'))
     """
     if default is None:
         return ("*",)
+    if whole:
+        return tuple(dict.fromkeys(default)) or ("~",)
     if "." in default:
         return (".",)
     if "*" in default:
@@ -210,13 +216,16 @@ def default_export_to(default: tuple[str, ...] | None) -> tuple[str, ...]:
     return ("~",)
 
 
-def service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None) -> tuple[str, ...]:
+def service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None,
+                      whole_default: bool = False) -> tuple[str, ...]:
     """A Service's or ServiceEntry's effective ``exportTo``: as written, else ``defaultServiceExportTo``
-    (``push_context.go`` ``initServiceRegistry`` with ``initDefaultExportMaps``)."""
-    return written if written else default_export_to(mesh_default)
+    (``push_context.go`` ``initServiceRegistry`` with ``initDefaultExportMaps``; ``whole_default``:
+    :func:`default_export_to`)."""
+    return written if written else default_export_to(mesh_default, whole_default)
 
 
-def virtual_service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None) -> tuple[str, ...]:
+def virtual_service_export_to(written: tuple[str, ...], mesh_default: tuple[str, ...] | None,
+                              whole_default: bool = False) -> tuple[str, ...]:
     """A VirtualService's effective ``exportTo``: as written, else ``defaultVirtualServiceExportTo``
-    (``push_context.go`` ``initVirtualServices``)."""
-    return written if written else default_export_to(mesh_default)
+    (``push_context.go`` ``initVirtualServices``; ``whole_default``: :func:`default_export_to`)."""
+    return written if written else default_export_to(mesh_default, whole_default)

@@ -125,6 +125,11 @@ CATALOG: dict[str, dict[str, str]] = {"en": {
     "note.mode-from-mesh": ("{sidecar} sets no outboundTrafficPolicy: the mesh mode {mode} applies ({origin}), "
                             "NOT the namespace or root Sidecar's mode — nothing is inherited"),
     "note.empty-policy": "{sidecar} has outboundTrafficPolicy with no mode: that is REGISTRY_ONLY (enum zero)",
+    "note.vs-destination-not-deterministic": (
+        "{host}, a destination of VirtualService {vs}, is defined in namespaces {namespaces}, created in the same "
+        "second and none a Kubernetes Service: Istio {version}'s istiod takes any one of them "
+        "(pickBestVisibleNamespace walks a Go map), and may take another after a restart; shown here from "
+        "{chosen}, but its ports and DestinationRules may be another namespace's"),
     # A request
     "traffic.dns-failure": "DNS cannot resolve {host} (tried {tried})",
     "traffic.dns-service": "DNS resolves {host} to the Service {fqdn}",
@@ -288,6 +293,11 @@ CATALOG["ko"].update({
     "note.mode-from-mesh": ("{sidecar}에 outboundTrafficPolicy가 없습니다: 네임스페이스나 루트 Sidecar의 모드가 아니라 "
                             "메시 모드 {mode}가 적용됩니다({origin}) — 아무것도 상속되지 않습니다"),
     "note.empty-policy": "{sidecar}의 outboundTrafficPolicy에 mode가 없습니다: 이는 REGISTRY_ONLY입니다(enum 값 0)",
+    "note.vs-destination-not-deterministic": (
+        "VirtualService {vs}의 목적지 {host}는 네임스페이스 {namespaces}에 같은 초에 만들어져 있고 그중 쿠버네티스 "
+        "Service는 없습니다: Istio {version}의 istiod는 이 중 아무 것이나 고르며(pickBestVisibleNamespace가 Go 맵을 "
+        "순회합니다) 재시작하면 다른 것을 고를 수도 있습니다. 여기서는 {chosen}의 것으로 보여 주지만, 포트와 "
+        "DestinationRule은 다른 네임스페이스의 것일 수 있습니다"),
     # 요청 하나
     "traffic.dns-failure": "DNS가 {host}의 주소를 찾지 못합니다(시도한 이름: {tried})",
     "traffic.dns-service": "DNS가 {host}에 대해 Service {fqdn}의 주소를 돌려줍니다",
@@ -398,6 +408,11 @@ CATALOG["ko"].update({
     "switch.vs_source_namespace_filter": (
         "sourceNamespace로 제한된 VirtualService 라우트는 다른 네임스페이스의 프록시에게 목적지를 더 이상 "
         "가져다주지 않습니다"),
+    "switch.destination_rule_merge_by_export_to": (
+        "같은 호스트에 대한 DestinationRule이라도 exportTo가 다르면 더 이상 합쳐지지 않습니다. exportTo마다 규칙이 "
+        "따로 남고(ENABLE_ENHANCED_DESTINATIONRULE_MERGE), 다른 네임스페이스의 프록시는 자신에게 export된 것만 "
+        "받습니다. 1.23까지는 가장 오래된 규칙으로 합쳐지고, 그 규칙의 exportTo(비어 있으면 처음으로 비어 있지 않은 "
+        "것)가 모두에게 적용됩니다"),
     "switch.ip_autoallocate_v2": (
         "주소가 없는 ServiceEntry(resolution이 NONE이 아닌 것)가 ISTIO_META_DNS_AUTO_ALLOCATE 없이도 "
         "240.240.0.0/16 대역의 주소를 받습니다. DNS 캡처가 켜진 프록시는 호스트를 그 주소로 해석하고, 포트 전체를 "
@@ -407,8 +422,13 @@ CATALOG["ko"].update({
         "Service를, 없으면 가장 오래된 ServiceEntry를 고릅니다. 1.29까지는 알파벳순으로 첫 네임스페이스입니다. "
         "같은 초에 만들어진 ServiceEntry끼리는 istiod가 Go 맵을 순회하므로 결과가 정해져 있지 않습니다"),
     "switch.default_export_to_all_namespaces": (
-        "meshConfig.defaultServiceExportTo(와 defaultVirtualServiceExportTo)가 [\".\", other]이면 other "
-        "네임스페이스로도 export됩니다. 1.30.2까지는 \".\"가 있으면 나머지 네임스페이스가 무시됩니다"),
+        "meshConfig.defaultServiceExportTo와 defaultVirtualServiceExportTo를 exportTo 전체로 읽습니다: "
+        "[\".\", other]는 other로도 export하고, [other]는 other로 export하며, [\".\", \"*\"]는 공개입니다. "
+        "1.30.2까지 istiod는 \".\"(우선)와 \"*\"만 따르고, 그 밖의 기본값이면 그런 객체는 어디에도 export되지 않습니다"),
+    "switch.services_exported_in_creation_order": (
+        "네임스페이스의 비공개 서비스가 이름으로 그 네임스페이스에 export된 서비스보다 더 이상 앞서지 않습니다: "
+        "servicesExportedToNamespace가 둘을 생성 순서대로 한 목록에 담고, 그다음 공개 서비스를 둡니다. 게이트웨이가 "
+        "여러 네임스페이스에 있는 같은 호스트 이름을 어느 네임스페이스에서 가져올지가 이것으로 정해집니다"),
     "switch.egress_host_exclusion": (
         "egress 호스트의 네임스페이스 앞에 ~를 붙이면 그 항목에 맞는 것을 제외합니다: [\"*/*\", \"~/*\"]는 "
         "아무것도 가져오지 않고, \"~legacy/*\"는 legacy 네임스페이스를 숨깁니다. 1.30까지 \"~\"는 아무것도 "
@@ -1022,6 +1042,11 @@ LABELS["en"].update({
     "live.observed": "observed:  {summary}",
     "live.result": "result:    {result}",
     "live.likely-causes": "likely causes:",
+    "live.http-status": "HTTP {status}",
+    "live.http-redirect": "HTTP {status} to {location}",
+    "live.no-http-response": "no HTTP response",
+    "live.prints.body": "prints {body!r}",
+    "live.not-seen": "not seen:  {reason}",
     # the scale figures
     "scale.mode.none": "no Sidecar",
     "scale.mode.namespace": "namespace-scoped (./* + istio-system/*)",
@@ -1135,6 +1160,11 @@ LABELS["ko"].update({
     "live.observed": "관찰: {summary}",
     "live.result": "결과: {result}",
     "live.likely-causes": "가능한 원인:",
+    "live.http-status": "HTTP {status}",
+    "live.http-redirect": "HTTP {status}({location}(으)로 리디렉션)",
+    "live.no-http-response": "HTTP 응답 없음",
+    "live.prints.body": "{body!r} 출력",
+    "live.not-seen": "보지 못함: {reason}",
     "scale.mode.none": "Sidecar 없음",
     "scale.mode.namespace": "네임스페이스 범위 (./* + istio-system/*)",
     "scale.mode.dependency": "의존 관계 범위 (선언한 호출만)",

@@ -158,6 +158,8 @@ class Scope:
     policy: EffectivePolicy
     #: ``SidecarScope.destinationRules``: hostname -> the merged DestinationRules istiod selected for it.
     destination_rules: Mapping[str, tuple[ConsolidatedRule, ...]] = field(default_factory=lambda: EMPTY)
+    #: What istiod does not decide the same way every time for this scope (``note.*`` steps).
+    notes: tuple[Step, ...] = ()
 
     def service(self, hostname: str) -> RegistryService | None:
         for s in self.services:
@@ -238,10 +240,13 @@ class Simulator:
             self.by_namespace.setdefault(svc.namespace, []).append(svc)
         self._all_public = all("*" in s.export_to for s in self.registry)
         vses, self.delegates = mesh_virtual_services(mesh, self.domain, self.order_key)
-        self.vs_index = VirtualServiceIndex(vses, mesh.mesh_config.default_virtual_service_export_to)
+        self.vs_index = VirtualServiceIndex(vses, mesh.mesh_config.default_virtual_service_export_to,
+                                            whole_default=self.rules.default_export_to_all_namespaces)
         #: The VirtualServices sidecars use (mesh gateway), effective exportTo filled in, in creation order.
         self.mesh_virtual_services = self.vs_index.all
-        self.destination_rules = DestinationRuleIndex(mesh.destination_rules, mesh.mesh_config)
+        self.destination_rules = DestinationRuleIndex(
+            mesh.destination_rules, mesh.mesh_config, order_key=self.order_key,
+            merge_by_export_to=self.rules.destination_rule_merge_by_export_to)
         self._sidecars = {s.ref: s for s in mesh.sidecars}
         self.services_by_ns: dict[str, list[Service]] = {}
         for svc in mesh.services:
@@ -289,6 +294,7 @@ class Simulator:
     # -- registry ------------------------------------------------------------
     def _build_registry(self) -> list[RegistryService]:
         default = self.mesh.mesh_config.default_service_export_to
+        self._whole_default = self.rules.default_export_to_all_namespaces
         out: list[RegistryService] = []
         registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
         for svc in self.mesh.services:
@@ -316,14 +322,14 @@ class Simulator:
         else:
             addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
         return RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports, addresses,
-                               resolution, service_export_to(svc.export_to, default_export),
+                               resolution, service_export_to(svc.export_to, default_export, self._whole_default),
                                self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
 
     def _service_entry_services(self, se: ServiceEntry, default_export: tuple[str, ...] | None) -> list[RegistryService]:
         """``serviceentry.convertServices``: one service per host (its ``Attributes.Name`` is the host); an
         address istiod allocated when the proxy captures DNS (:meth:`_auto_allocates`)."""
         ports = tuple(RegistryPort(p.number, parse_protocol(p.protocol), p.name) for p in se.ports)
-        export = service_export_to(se.export_to, default_export)
+        export = service_export_to(se.export_to, default_export, self._whole_default)
         written = tuple(_normalise_cidr(a) for a in se.addresses)
         out = []
         for host in se.hosts:
@@ -498,9 +504,9 @@ class Simulator:
         listeners: list[ScopeListener] = []
         for spec in listeners_spec:
             listeners.append(self._scope_listener(spec, ns, implicit))
-        services, via = self._merge_services(listeners, ns)
+        services, via, notes = self._merge_services(listeners, ns)
         return Scope(sidecar, ns, tuple(listeners), tuple(services), via, policy,
-                     self._select_destination_rules(services, ns))
+                     self._select_destination_rules(services, ns), tuple(notes))
 
     def _exported_scope(self, ns: str, policy: EffectivePolicy) -> Scope:
         """Every service exported to ``ns``, one per hostname as ``appendSidecarServices`` keeps them.
@@ -512,7 +518,7 @@ class Simulator:
         namespace has no say.
         """
         exported = self._candidates(HostImports(("*/*",), ns), ns)
-        services, via = self._merge_services([], ns, exported)
+        services, via, _ = self._merge_services([], ns, exported)
         vses = tuple(vs for vs in self.mesh_virtual_services if exported_to(vs.export_to, vs.namespace, ns))
         listener = ScopeListener(EgressListener(hosts=("*/*",)), True, None, tuple(services), dict(via), vses)
         return Scope(None, ns, (listener,), tuple(services), via, policy, self._select_destination_rules(services, ns))
@@ -530,7 +536,8 @@ class Simulator:
 
     def _candidates(self, imports: HostImports, ns: str) -> list[RegistryService]:
         """The services an egress listener looks at, in ``servicesExportedToNamespace`` order: the
-        namespace's private ones, those exported to it by name, then the public ones (each by age)."""
+        namespace's private ones, those exported to it by name, then the public ones (each by age); from
+        1.30.3 (``Rules.services_exported_in_creation_order``) the first two in one list by age."""
         star = imports.by_namespace.get("*")
         if star is not None and any(name.startswith("*") for name, _ in star.all):
             pool: Iterable[RegistryService] = self.registry
@@ -548,6 +555,8 @@ class Simulator:
         if self._all_public:
             return pool  # type: ignore[return-value]
         visible = [svc for svc in pool if self.exported(svc, ns)]
+        if self.rules.services_exported_in_creation_order:  # 1.30.3: private and exported-by-name in one list
+            return sorted(visible, key=lambda s: (1 if "*" in s.export_to else 0, s.order))
         return sorted(visible, key=lambda s: (2 if "*" in s.export_to else 0 if s.namespace == ns else 1, s.order))
 
     def _scope_listener(self, spec: EgressListener, ns: str, implicit: bool) -> ScopeListener:
@@ -589,45 +598,50 @@ class Simulator:
                              {s.hostname: via[(s.hostname, s.namespace)] for s in services}, vses)
 
     def _merge_services(self, listeners: list[ScopeListener], ns: str,
-                        exported: Iterable[RegistryService] = ()) -> tuple[list[RegistryService], dict]:
+                        exported: Iterable[RegistryService] = ()) -> tuple[list[RegistryService], dict, list[Step]]:
         """Istio's ``collectImportedServices``: ``appendSidecarServices`` over every listener (or every
         ``exported`` service, imported by ``*/*``), then the destinations of its VirtualServices
-        (``virtualServiceDestinationsFilteredBySourceNamespace``)."""
+        (``virtualServiceDestinationsFilteredBySourceNamespace`` from 1.24, ``virtualServiceDestinations``
+        before). Also returns notes on what istiod does not decide the same way every time."""
         services: list[RegistryService] = []
         index: dict[str, int] = {}
         via: dict[str, str] = {}
+        notes: list[Step] = []
 
-        def append(svc: RegistryService, how: str) -> None:
+        def append(svc: RegistryService, how: str) -> bool:
+            """``appendSidecarServices``; True when ``svc`` is the first service of its hostname."""
             at = index.get(svc.hostname)
             if at is None:
                 index[svc.hostname] = len(services)
                 services.append(svc)
                 via[svc.hostname] = how
-                return
+                return True
             existing = services[at]
             if existing is svc or (existing.kubernetes and not svc.kubernetes):
-                return
+                return False
             if not existing.kubernetes and svc.kubernetes:
                 services[at] = svc
                 via[svc.hostname] = how
-                return
+                return False
             if existing.ports == svc.ports:
-                return
+                return False
             if (existing.namespace != svc.namespace or existing.kind != svc.kind
                     or existing.resolution != svc.resolution or existing.export_to != svc.export_to):
-                return
+                return False
             extra = tuple(p for p in svc.ports if existing.port(p.port) is None)
             if extra:
                 services[at] = replace(existing, ports=existing.ports + extra)
+            return False
 
         for svc in exported:
             append(svc, "*/*")
+        by_source_namespace = ns if self.rules.vs_source_namespace_filter else ""
         for listener in listeners:
             for svc in listener.services:
                 append(svc, listener.via[svc.hostname])
             for vs in listener.virtual_services:
-                for host, ports in virtual_service_destinations(vs, ns).items():
-                    svc = self.virtual_service_destination(host, ns)
+                for host, ports in virtual_service_destinations(vs, by_source_namespace).items():
+                    svc, tied = self.pick_virtual_service_destination(host, ns)
                     if svc is None:
                         continue
                     if listener.match_port is not None:
@@ -638,22 +652,45 @@ class Simulator:
                             continue
                         if len(kept) != len(svc.ports):
                             svc = replace(svc, ports=kept)
-                    if svc is not None:
-                        append(svc, f"VirtualService {vs.namespace}/{vs.name}")
-        return services, via
+                    if svc is not None and append(svc, f"VirtualService {vs.namespace}/{vs.name}") and tied:
+                        notes.append(Step("note.vs-destination-not-deterministic", {
+                            "host": host, "namespaces": ", ".join(tied), "chosen": svc.namespace,
+                            "vs": f"{vs.namespace}/{vs.name}", "version": self.istio_version}))
+        return services, via, notes
 
     def virtual_service_destination(self, host: str, ns: str) -> RegistryService | None:
         """The service a VirtualService destination ``host`` names for a scope of namespace ``ns``
-        (``collectImportedServices``): the one of ``ns``, else that of the alphabetically first
-        namespace that exports it to ``ns`` (``pickFirstVisibleNamespace``); None when there is none."""
+        (``collectImportedServices``), or None; see :meth:`pick_virtual_service_destination`."""
+        return self.pick_virtual_service_destination(host, ns)[0]
+
+    def pick_virtual_service_destination(self, host: str, ns: str) -> tuple[RegistryService | None, tuple[str, ...]]:
+        """(the service a VirtualService destination ``host`` names for a scope of namespace ``ns``, the
+        namespaces istiod chooses among at random).
+
+        The service of ``ns`` itself; else, among the namespaces that export ``host`` to ``ns``: from
+        1.30 (``Rules.vs_inferred_pick_best_namespace``, ``pickBestVisibleNamespace``) the one with a
+        Kubernetes Service, else the oldest service — istiod walks a Go map and keeps the first of
+        those created in the same second, so when several tie the pick is not deterministic: the
+        first in istiod's own service order stands in for it and the tied namespaces are returned;
+        up to 1.29 the alphabetically first namespace (``pickFirstVisibleNamespace``).
+        """
         by_ns = self.by_hostname.get(host)
         if not by_ns:
-            return None
+            return None, ()
         svc = by_ns.get(ns)
         if svc is not None:
-            return svc
-        visible = sorted(n for n, s in by_ns.items() if self.exported(s, ns))
-        return by_ns[visible[0]] if visible else None
+            return svc, ()
+        visible = [s for n, s in sorted(by_ns.items()) if self.exported(s, ns)]
+        if not visible:
+            return None, ()
+        if not self.rules.vs_inferred_pick_best_namespace:
+            return visible[0], ()
+        tied = [s for s in visible if s.kubernetes]  # istiod returns the first it meets
+        if not tied:
+            oldest = min(s.obj.created for s in visible)
+            tied = [s for s in visible if s.obj.created == oldest]
+        tied.sort(key=lambda s: s.order)
+        return tied[0], (tuple(sorted(s.namespace for s in tied)) if len(tied) > 1 else ())
 
     # -- resolve -------------------------------------------------------------
     def resolve(self, workload: str | Workload) -> Resolution:
@@ -683,6 +720,7 @@ class Simulator:
                 scope_reason = Step(f"scope.{scope_name}", {"sidecar": str(chosen.ref), "namespace": w.namespace})
             if chosen is not None and not gateway:
                 notes.extend(self._no_merge_notes(chosen, w.namespace, scope.policy))
+            notes.extend(scope.notes)
             res = Resolution(w, proxy, scope_name, chosen.ref if (chosen is not None and not gateway) else None,
                              tuple(candidates), scope.policy, egress, visible, ingress, w.namespace,
                              proxy_reason, scope_reason, tuple(notes), self.istio_version)

@@ -571,6 +571,8 @@ def _reached(r: _Request, listener: str, route: str | None, clusters: tuple[tupl
         return _cluster_not_found(r, listener, route, name, status_if_missing)
     subset = cluster.split("|")[2]
     target = _service_of_cluster(r, cluster)
+    if target is not None:  # istiod may have taken this host from another namespace on another push
+        steps.extend(n for n in r.scope.notes if n.params.get("host") == target.hostname)
     if subset:
         steps.append(Step("traffic.subset", {"subset": subset, "cluster": cluster}))
     steps.append(Step("traffic.routed", {"cluster": cluster}))

@@ -136,8 +136,9 @@ class Rules:
         "1.23", "selection",
         "objects created in the same second are ordered by name, then namespace; 1.22 compares "
         "\"name.namespace\" as one string, so a-b sorts before a (\"a-b.ns\" < \"a.ns\")",
-        "pilot/pkg/model/config.go sortConfigByCreationTime (Sidecars, VirtualServices) and "
-        "push_context.go SortServicesByCreationTime (services); istio/istio#51684")
+        "pilot/pkg/model/config.go sortConfigByCreationTime (Sidecars, VirtualServices), push_context.go "
+        "sortConfigBySelectorAndCreationTime (DestinationRules) and SortServicesByCreationTime (services); "
+        "istio/istio#51684")
 
     # -- what a proxy sees --------------------------------------------------------------------------
     unified_sidecar_scope = Switch(
@@ -151,8 +152,16 @@ class Rules:
         "1.24", "visibility",
         "VirtualService routes restricted by sourceNamespace no longer import their destinations for proxies "
         "of other namespaces",
-        "pilot/pkg/model/sidecar.go collectImportedServices, virtualServiceDestinationsFilteredBySourceNamespace; "
-        "istio/istio#52302", modelled=False)
+        "pilot/pkg/model/sidecar.go collectImportedServices, push_context.go "
+        "virtualServiceDestinationsFilteredBySourceNamespace; istio/istio#52302")
+    destination_rule_merge_by_export_to = Switch(
+        "1.24", "visibility",
+        "DestinationRules for one host with different exportTo are no longer merged: each exportTo keeps its own "
+        "rule (ENABLE_ENHANCED_DESTINATIONRULE_MERGE), and a proxy of another namespace gets only those exported "
+        "to it; up to 1.23 they merge into the oldest, whose exportTo (else the first non-empty one) decides for "
+        "all of them",
+        "pilot/pkg/model/destination_rule.go mergeDestinationRule, push_context.go "
+        "getExportedDestinationRuleFromNamespace; istio/istio#52636")
     ip_autoallocate_v2 = Switch(
         "1.25", "visibility",
         "ServiceEntries without addresses (resolution other than NONE) get an address from 240.240.0.0/16 "
@@ -165,14 +174,22 @@ class Rules:
         "a VirtualService destination hostname defined in several namespaces (none of them the proxy's) "
         "resolves to a Kubernetes Service, else the oldest ServiceEntry; up to 1.29 to the alphabetically "
         "first namespace. Same-second ServiceEntries: istiod walks a Go map, so its pick is not deterministic",
-        "pilot/pkg/model/sidecar.go pickBestVisibleNamespace (PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE); "
-        "istio/istio#59486", modelled=False)
+        "pilot/pkg/model/sidecar.go collectImportedServices, pickBestVisibleNamespace "
+        "(PILOT_SIDECAR_PICK_BEST_SERVICE_NAMESPACE); istio/istio#59486")
     default_export_to_all_namespaces = Switch(
         "1.30.3", "visibility",
-        "meshConfig.defaultServiceExportTo (and defaultVirtualServiceExportTo) [\".\", other] also exports to "
-        "the other namespaces; up to 1.30.2 the extra namespaces are ignored when \".\" is present",
-        "pilot/pkg/model/push_context.go IsServiceVisible, initServiceRegistry (exportToSet); "
-        "istio/istio#60560, release note 60560", modelled=False)
+        "meshConfig.defaultServiceExportTo and defaultVirtualServiceExportTo are read as a whole exportTo: "
+        "[\".\", other] also exports to other, [other] exports to other, [\".\", \"*\"] is public; up to "
+        "1.30.2 istiod honours only \".\" (first) and \"*\", and any other default exports such objects nowhere",
+        "pilot/pkg/model/push_context.go initServiceRegistry, IsServiceVisible, initVirtualServices "
+        "(exportToSet); istio/istio#60701 in #60819, release note 60560")
+    services_exported_in_creation_order = Switch(
+        "1.30.3", "visibility",
+        "a namespace's private services no longer come before the services exported to it by name: "
+        "servicesExportedToNamespace lists both in creation order (then the public ones); it decides which "
+        "namespace a gateway takes a duplicated hostname from",
+        "pilot/pkg/model/push_context.go initServiceRegistry, servicesExportedToNamespace (privateByNamespace "
+        "removed); sidecar.go DefaultSidecarScopeForGateway; istio/istio#60726 in #60819")
     egress_host_exclusion = Switch(
         "1.31", "visibility",
         "a ~ before the namespace of an egress host excludes what it matches: [\"*/*\", \"~/*\"] imports nothing, "

@@ -246,8 +246,17 @@ def virtual_service_destinations(vs: VirtualService, config_namespace: str = "")
     """``virtualServiceDestinationsFilteredBySourceNamespace``: host -> ports (0 = a destination
     without a port) of every route, mirror and mirrors destination.
 
-    With a ``config_namespace``, an ``http`` route whose matches name a ``sourceNamespace`` counts
-    only when one of them is that namespace (a match without one does not make it count).
+    With a ``config_namespace`` (Istio 1.24 and later, ``Rules.vs_source_namespace_filter``), an
+    ``http`` route whose matches name a ``sourceNamespace`` counts only when one of them is that
+    namespace (a match without one does not make it count); without one every route counts, as
+    ``virtualServiceDestinations`` does in every release.
+
+    >>> from sidecar_lab.core.model import HTTPMatchRequest
+    >>> only_a = HTTPRoute(match=(HTTPMatchRequest(source_namespace="a"),),
+    ...                    route=(RouteDestination(Destination("x.svc")),))
+    >>> vs = VirtualService("app", "r", ("h",), http=(only_a,))
+    >>> virtual_service_destinations(vs, "b"), virtual_service_destinations(vs, "a"), virtual_service_destinations(vs)
+    ({}, {'x.svc': {0}}, {'x.svc': {0}})
     """
     out: dict[str, set[int]] = {}
 
@@ -284,11 +293,14 @@ def _route_serves_namespace(route: HTTPRoute, namespace: str) -> bool:
 
 class VirtualServiceIndex:
     """``initVirtualServices`` for the ``mesh`` gateway: per namespace the private ones and those
-    exported to it by name, then the public ones; each list in creation order."""
+    exported to it by name, then the public ones; each list in creation order. ``whole_default``
+    reads ``defaultVirtualServiceExportTo`` as a whole ``exportTo`` (1.30.3,
+    ``Rules.default_export_to_all_namespaces``)."""
 
     __slots__ = ("private", "exported", "public", "all")
 
-    def __init__(self, vses: Iterable[VirtualService], default_export: tuple[str, ...] | None) -> None:
+    def __init__(self, vses: Iterable[VirtualService], default_export: tuple[str, ...] | None,
+                 whole_default: bool = False) -> None:
         self.private: dict[str, list[VirtualService]] = {}
         self.exported: dict[str, list[VirtualService]] = {}
         self.public: list[VirtualService] = []
@@ -296,7 +308,7 @@ class VirtualServiceIndex:
         for vs in vses:
             if not vs.applies_to_mesh:
                 continue
-            export = virtual_service_export_to(vs.export_to, default_export)
+            export = virtual_service_export_to(vs.export_to, default_export, whole_default)
             if export != vs.export_to:
                 vs = replace(vs, export_to=export)
             self.all.append(vs)

@@ -5,7 +5,7 @@ allow-list and the ledger of what was written) and hands each call to the module
 
 ================  =====================================================================
 ``client``        connecting, bounded requests, one-line errors, redaction
-``discovery``     which Istio kinds are served; every namespaced type (for cleanup)
+``discovery``     which Istio and Gateway API kinds are served; every namespaced type
 ``snapshot``      the objects the simulator reads, through the core's loader
 ``preflight``     what the cluster has and lacks, with fix-it lines
 ``actions``       apply (all or nothing), patch, delete, deploy the seed's lab

@@ -15,6 +15,24 @@ An observation that did not happen (the exec failed, the stream broke, the API s
 error instead of curl's exit code) carries its reason in ``error``; :func:`compare` then says
 "could not observe" (``outcome: not-observed``): it never matches, and it never mismatches either.
 
+Where Envoy answers itself, curl exits 0 and the HTTP status is the evidence, so the observation
+carries it (``http_status``; :data:`WRITE_OUT` is how ``live check`` asks curl for it, and ``-i`` or
+``-v`` output shows it too). What each verdict needs to MATCH (anything else DIFFERS):
+
+=====================  ==================================================================================
+``NO_ROUTE``           HTTP 404, nothing printed (Envoy's empty body), exit 0
+``CLUSTER_NOT_FOUND``  HTTP 503 (500 for a Gateway API route), nothing printed, exit 0; on a TCP or TLS
+                       port the closed connection's exit code (52, 35, 56) and no HTTP response
+``DIRECT_RESPONSE``    the ``directResponse`` status, its body printed as written (nothing without one), exit 0
+``REDIRECT``           the redirect's 3xx, curl's ``redirect_url`` equal to the predicted ``Location``
+                       (scheme, host, port, path), nothing printed, exit 0 (with ``-L`` curl follows it: DIFFERS)
+=====================  ==================================================================================
+
+When the status was not seen (the user's own ``-w``, or output without headers) and everything
+else agrees, the comparison of these four is ``not-observed``: an empty answer with exit 0 does not
+tell a 404 from block_all's 502. ``BLOCKED`` by block_all keeps its older rule (nothing printed, exit
+0), and its status, when seen, must be 502.
+
 >>> classify(Observation('{"origin": "127.0.0.6:4321"}'))
 'origin'
 >>> observed_vocabulary(Observation('{\\n  "origin": "10.10.0.14:51234"\\n}\\n'))
@@ -31,6 +49,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
+from urllib.parse import urlsplit
 
 from ..core.messages import label
 from ..core.results import RequestResult, Verdict
@@ -38,7 +57,7 @@ from ..core.results import RequestResult, Verdict
 __all__ = [
     "Observation", "Prediction", "Comparison", "WalkRequest", "WalkStep", "classify", "observed_origin",
     "observed_vocabulary", "predict", "compare", "walkthrough_steps", "blog_agrees", "observed_text",
-    "INBOUND_PASSTHROUGH_IP",
+    "INBOUND_PASSTHROUGH_IP", "WRITE_OUT", "split_write_out", "seen_status", "response_body",
 ]
 
 #: The source address an application behind an Istio sidecar sees (Istio 1.10 and later).
@@ -48,6 +67,13 @@ _OLD_INBOUND_IP = "127.0.0.1"
 _PLACEHOLDER_IP = "source-pod-ip"  # what traffic.check says when the source pod's IP is unknown
 _GOOGLE_HOSTS = ("google.com",)
 _ORIGIN_RE = re.compile(r'"origin"\s*:\s*"([^"]*)"')
+#: curl's ``--write-out`` that ``live check`` adds (unless curl's arguments have their own): the status
+#: (``000`` when no HTTP response came) and the URL a redirect points to, on a line of their own.
+WRITE_OUT = "\\n[sidecar-lab] %{http_code} %{redirect_url}\\n"
+_WRITE_OUT_RE = re.compile(r"\n?\[sidecar-lab\] (\d{3}) ?(\S*)\n?\Z")
+_STATUS_LINE = re.compile(r"HTTP/[\d.]+ (\d{3})")
+#: The verdicts whose evidence is the HTTP status Envoy answered with itself.
+_STATUS_VERDICTS = ("NO_ROUTE", "CLUSTER_NOT_FOUND", "DIRECT_RESPONSE", "REDIRECT")
 _CURL_EXITS = {
     6: "curl could not resolve the host (exit 6)",
     7: "curl could not connect: connection refused (exit 7)",
@@ -72,10 +98,62 @@ class Observation:
     source_has_proxy: bool | None = None
     #: Why nothing could be observed (None: the command ran and its outcome is known).
     error: str | None = None
+    #: The HTTP status curl reported (``0``: no HTTP response; None: not seen).
+    http_status: int | None = None
+    #: The URL a redirect points to, as curl reported it (None: none, or not seen).
+    redirect_url: str | None = None
 
     @property
     def observed(self) -> bool:
         return self.error is None
+
+
+def split_write_out(stdout: str) -> tuple[str, int | None, str | None]:
+    """(what curl printed without :data:`WRITE_OUT`'s line, the status, the redirect URL); the status is
+    None when the line is not there.
+
+    >>> split_write_out('{"a": 1}\\n[sidecar-lab] 200 \\n')
+    ('{"a": 1}', 200, None)
+    >>> split_write_out('\\n[sidecar-lab] 301 https://example.com/\\n')
+    ('', 301, 'https://example.com/')
+    """
+    match = _WRITE_OUT_RE.search(stdout)
+    if match is None:
+        return stdout, None, None
+    return stdout[:match.start()], int(match.group(1)), match.group(2) or None
+
+
+def _header_blocks(stdout: str) -> tuple[list[str], str]:
+    """The header blocks ``curl -i`` printed before the body (one per response with ``-L``), and the body."""
+    blocks, text = [], stdout
+    while _STATUS_LINE.match(text):
+        parts = re.split(r"\r?\n\r?\n", text, maxsplit=1)
+        blocks.append(parts[0])
+        text = parts[1] if len(parts) > 1 else ""
+    return blocks, text
+
+
+def response_body(stdout: str) -> str:
+    """What curl printed of the response body (without the headers ``-i`` adds)."""
+    return _header_blocks(stdout)[1]
+
+
+def seen_status(observation: Observation) -> tuple[int | None, str | None]:
+    """(HTTP status, redirect URL) as far as they were seen: from the observation itself (curl's
+    write-out), else the last status line of ``-i`` output, else of ``-v`` on standard error."""
+    if observation.http_status is not None:
+        return observation.http_status, observation.redirect_url
+    blocks, _ = _header_blocks(observation.stdout)
+    lines = blocks[-1].splitlines() if blocks else [
+        line[2:] for line in observation.stderr.splitlines() if line.startswith("< ")]
+    status, location = None, None
+    for line in lines:
+        match = _STATUS_LINE.match(line)
+        if match:
+            status, location = int(match.group(1)), None
+        elif line.lower().startswith("location:"):
+            location = line.split(":", 1)[1].strip()
+    return status, location
 
 
 def _strip_port(address: str) -> str:
@@ -89,7 +167,7 @@ def _strip_port(address: str) -> str:
 
 def observed_origin(observation: Observation) -> str | None:
     """The IP of httpbin's ``origin`` field (first address, port dropped), or None."""
-    text = observation.stdout.strip()
+    text = response_body(observation.stdout).strip()
     value = None
     try:
         data = json.loads(text)
@@ -105,8 +183,8 @@ def observed_origin(observation: Observation) -> str | None:
 
 
 def classify(observation: Observation) -> str:
-    """``origin``, ``google-301``, ``nothing`` or ``other`` for what curl printed."""
-    text = observation.stdout.strip()
+    """``origin``, ``google-301``, ``nothing`` or ``other`` for what curl printed (of the body)."""
+    text = response_body(observation.stdout).strip()
     if not text:
         return "nothing"
     if observed_origin(observation) is not None:
@@ -135,18 +213,33 @@ class Prediction:
     origin: str | None
     exit_code: int | None
     client_sees: str
+    #: The HTTP status Envoy answers with itself (None: the application's, or no HTTP response).
+    http_status: int | None = None
+    #: ``REDIRECT``: the ``Location`` Envoy sends.
+    location: str | None = None
+    #: ``DIRECT_RESPONSE``: the body Envoy sends ("" for none).
+    body: str | None = None
 
     @property
     def summary(self) -> str:
-        """The verdict, what curl prints and its exit code, in the language in force."""
-        return f"{self.verdict}: {_prints_text(self.prints, self.origin)}, {_exit_text(self.exit_code, False)}"
+        """The verdict, the HTTP status Envoy answers itself, what curl prints and its exit code, in the language
+        in force."""
+        status = _status_text(self.http_status, self.location) if self.http_status else ""
+        prints = label("live.prints.body", body=self.body) if self.body else _prints_text(self.prints, self.origin)
+        return f"{self.verdict}: {status}{prints}, {_exit_text(self.exit_code, False)}"
 
 
 def predict(result: RequestResult) -> Prediction:
     """Turn a :func:`sidecar_lab.core.traffic.check` result into what curl prints."""
     verdict = result.verdict
     target = result.target
-    if verdict in (Verdict.BLOCKED, Verdict.DNS_FAILURE) or result.curl_exit not in (0, None):
+    params = result.sees.params if result.sees is not None else {}
+    location = params.get("location") if verdict is Verdict.REDIRECT else None
+    body = (params.get("body") or "") if verdict is Verdict.DIRECT_RESPONSE else None
+    if verdict is Verdict.DIRECT_RESPONSE and result.curl_exit == 0:
+        prints, origin = ("other" if body else "nothing"), None
+    elif verdict in (Verdict.BLOCKED, Verdict.DNS_FAILURE, Verdict.NO_ROUTE, Verdict.CLUSTER_NOT_FOUND,
+                     Verdict.REDIRECT) or result.curl_exit not in (0, None):
         prints, origin = "nothing", None
     elif target.scheme == "http" and target.path.split("?")[0].rstrip("/").endswith("/ip") \
             and target.service is not None:
@@ -155,7 +248,8 @@ def predict(result: RequestResult) -> Prediction:
         prints, origin = "google-301", None
     else:
         prints, origin = "other", None
-    return Prediction(verdict.value, prints, origin, result.curl_exit, result.client_sees)
+    return Prediction(verdict.value, prints, origin, result.curl_exit, result.client_sees, result.http_status,
+                      location, body)
 
 
 def _prints_text(prints: str, origin: str | None) -> str:
@@ -174,6 +268,15 @@ def _exit_text(code: int | None, timed_out: bool, done: bool = False) -> str:
     if code is None:
         return label("live.exit.unknown")
     return label("live.exited" if done else "live.exits", code=code)
+
+
+def _status_text(status: int, location: str | None) -> str:
+    """``HTTP 301 to LOCATION, `` (or ``no HTTP response, `` for curl's 000), in the language in force."""
+    if not status:
+        return label("live.no-http-response") + ", "
+    if location:
+        return label("live.http-redirect", status=status, location=location) + ", "
+    return label("live.http-status", status=status) + ", "
 
 
 def observed_text(observed: dict) -> str:
@@ -211,7 +314,8 @@ class Comparison:
             "not_observed": self.not_observed,
             "predicted": {"summary": self.predicted_summary, "verdict": p.verdict if p else None,
                           "prints": p.prints if p else None, "origin": p.origin if p else None,
-                          "exit_code": p.exit_code if p else None},
+                          "exit_code": p.exit_code if p else None, "http_status": p.http_status if p else None,
+                          "location": p.location if p else None, "body": p.body if p else None},
             "observed": {"summary": self.observed_summary, **self.observed, "exit_code": self.observed_exit},
             "likely_causes": list(self.likely_causes),
         }
@@ -221,6 +325,8 @@ class Comparison:
         lines = ["  " + label("live.predicted", summary=self.predicted_summary),
                  "  " + label("live.observed", summary=self.observed_summary),
                  "  " + label("live.result", result=result)]
+        if self.not_observed is not None and self.not_observed not in self.observed_summary:
+            lines.append("  " + label("live.not-seen", reason=self.not_observed))
         if self.likely_causes:
             lines.append("  " + label("live.likely-causes"))
             lines += [f"    - {c}" for c in self.likely_causes]
@@ -228,9 +334,10 @@ class Comparison:
 
 
 def compare(predicted: RequestResult, observed: Observation) -> Comparison:
-    """Does what curl really printed (and its exit code) agree with the prediction?
+    """Does what curl really printed (its HTTP status and its exit code) agree with the prediction?
 
-    An observation that did not happen is neither: ``outcome`` is ``not-observed``, with the reason.
+    An observation that did not happen is neither: ``outcome`` is ``not-observed``, with the reason; so
+    is one whose HTTP status was not seen where only the status can tell (see the module's table).
     """
     p = predict(predicted)
     if observed.error is not None:
@@ -238,14 +345,22 @@ def compare(predicted: RequestResult, observed: Observation) -> Comparison:
                           observed.error)
     kind = classify(observed)
     origin = observed_origin(observed) if kind == "origin" else None
-    printed = label("live.prints.origin", origin=origin) if kind == "origin" else _prints_text(kind, origin)
-    observed_summary = f"{printed}, {_exit_text(observed.exit_code, observed.timed_out, done=True)}"
+    status, redirect_url = seen_status(observed)
+    body = response_body(observed.stdout)
+    seen = _status_text(status, redirect_url) if status is not None else ""
+    if p.body and kind == "other":
+        printed = label("live.prints.body", body=body.strip()[:80])
+    else:
+        printed = label("live.prints.origin", origin=origin) if kind == "origin" else _prints_text(kind, origin)
+    observed_summary = f"{seen}{printed}, {_exit_text(observed.exit_code, observed.timed_out, done=True)}"
     problems: list[str] = []
     if observed.timed_out:
         problems.append("timeout")
     if p.prints == "other":
         if kind == "nothing":
             problems.append("prints")
+        elif p.body and body.strip() != p.body.strip():
+            problems.append("body")
     elif p.prints != kind:
         problems.append("prints")
     elif kind == "origin" and not _same_origin(p.origin, origin):
@@ -253,10 +368,88 @@ def compare(predicted: RequestResult, observed: Observation) -> Comparison:
     if "prints" not in problems and p.exit_code is not None and observed.exit_code is not None \
             and p.exit_code != observed.exit_code:
         problems.append("exit")
-    match = not problems
-    causes = () if match else tuple(_likely_causes(predicted, p, observed, kind, origin, problems))
-    return Comparison(match, p.summary, observed_summary, causes, p,
-                      {"prints": kind, **({"origin": origin} if kind == "origin" else {})}, observed.exit_code)
+    unseen = None
+    if p.http_status is not None:
+        if status is None:
+            if p.verdict in _STATUS_VERDICTS:
+                unseen = (f"curl's HTTP status was not seen, and only the status tells {p.verdict} (HTTP "
+                          f"{p.http_status}) from another answer that prints the same: run curl without your own "
+                          "-w/--write-out (live check adds one), or with -i")
+        elif status != p.http_status:
+            problems.append("status")
+        elif p.location is not None and redirect_url is not None and not _same_url(redirect_url, p.location):
+            problems.append("location")
+    elif p.verdict == "CLUSTER_NOT_FOUND" and status:  # a TCP proxy closes the connection: no HTTP answer
+        problems.append("status")
+    match = not problems and unseen is None
+    causes = () if not problems else tuple(_likely_causes(predicted, p, observed, kind, origin, problems, status,
+                                                          redirect_url))
+    vocabulary = {"prints": kind, **({"origin": origin} if kind == "origin" else {})}
+    if status is not None:
+        vocabulary["http_status"] = status
+    if redirect_url:
+        vocabulary["redirect_url"] = redirect_url
+    return Comparison(match, p.summary, observed_summary, causes, p, vocabulary, observed.exit_code,
+                      None if problems else unseen)
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Two absolute URLs are the same place: scheme, host, port (the default one written or not), path, query."""
+    def parts(url: str) -> tuple:
+        u = urlsplit(url)
+        try:
+            port = u.port
+        except ValueError:
+            return (url,)
+        default = {"http": 80, "https": 443}.get(u.scheme.lower())
+        return (u.scheme.lower(), (u.hostname or "").lower(), port or default, u.path or "/", u.query)
+    return parts(a) == parts(b)
+
+
+def _status_causes(p: Prediction, kind: str, problems: list[str], status: int | None, redirect_url: str | None,
+                   pod_ref: str, host: str, port: int) -> list[str]:
+    """What an HTTP status Envoy answered with itself says, when it is not the one predicted."""
+    causes: list[str] = []
+    if "location" in problems:
+        causes.append(f"the redirect points to {redirect_url}, not {p.location}: another redirect than the "
+                      f"snapshot's (istioctl proxy-config route {pod_ref} --name {port} -o json)")
+    if "body" in problems:
+        causes.append(f"Envoy answered {status or p.http_status} with another body than the directResponse of the "
+                      f"snapshot: the VirtualService changed since (istioctl proxy-config route {pod_ref} --name {port} "
+                      "-o json)")
+    if p.verdict == "REDIRECT" and status and not 300 <= status < 400:
+        causes.append(f"curl answered HTTP {status}, not the redirect: with -L (--location) curl follows it and "
+                      "shows the last answer — run it without -L to see the 3xx and its Location")
+    if "status" not in problems or not status:
+        return causes
+    envoy = None if kind != "nothing" else {
+        404: f"Envoy's 404 with an empty body: a virtual host matched but none of its routes (NO_ROUTE) — the "
+             f"cluster's VirtualServices or HTTPRoutes differ from the snapshot (istioctl proxy-config route "
+             f"{pod_ref} --name {port} -o json)",
+        503: f"HTTP 503 with an empty body from Envoy: a route to a cluster the proxy does not have (CLUSTER_NOT_FOUND: "
+             f"a subset no DestinationRule it sees defines?) or no healthy endpoint (the destination's pods not ready) "
+             f"— istioctl proxy-config cluster {pod_ref} --fqdn {host}",
+        500: "HTTP 500 with an empty body: a Gateway API route whose backend does not exist (CLUSTER_NOT_FOUND), or "
+             "another error Envoy answered itself",
+        502: f"HTTP 502 with an empty body: block_all, the catch-all route of REGISTRY_ONLY (BLOCKED) — the host "
+             f"is not in the proxy's registry (istioctl proxy-config route {pod_ref} --name {port})",
+    }.get(status)
+    if envoy is None and kind == "nothing" and 300 <= status < 400:
+        envoy = (f"HTTP {status} to {redirect_url or '(no Location)'}: a redirect (REDIRECT) of a VirtualService or "
+                 f"an HTTPRoute the snapshot lacks, or the application's own")
+    if envoy is not None:
+        causes.append(envoy)
+    elif p.http_status and not causes:
+        causes.append(_other_status(p, status))
+    return causes
+
+
+def _other_status(p: Prediction, status: int) -> str:
+    what = {"DIRECT_RESPONSE": "the directResponse", "REDIRECT": "the redirect", "NO_ROUTE": "Envoy's 404",
+            "CLUSTER_NOT_FOUND": "Envoy's answer for a missing cluster", "BLOCKED": "block_all's 502"}
+    return (f"HTTP {status} instead of {p.http_status}: another route than the snapshot's took the request, not "
+            f"{what.get(p.verdict, 'the predicted answer')} — the cluster's configuration differs from the snapshot "
+            "(take a new one, or wait for the push)")
 
 
 def _same_origin(predicted: str | None, observed: str | None) -> bool:
@@ -267,7 +460,7 @@ def _same_origin(predicted: str | None, observed: str | None) -> bool:
 
 
 def _likely_causes(result: RequestResult, p: Prediction, obs: Observation, kind: str, origin: str | None,
-                   problems: list[str]) -> list[str]:
+                   problems: list[str], status: int | None = None, redirect_url: str | None = None) -> list[str]:
     src = result.source
     pod_ref = f"{src.name}.{src.namespace}"
     host, port = result.target.host, result.target.port
@@ -284,6 +477,7 @@ def _likely_causes(result: RequestResult, p: Prediction, obs: Observation, kind:
     elif obs.source_has_proxy is True and proxy != "sidecar":
         causes.append(f"the pod {src.namespace}/{src.name} has an istio-proxy container the prediction did not "
                       "expect — take a new snapshot (sidecar-lab live snapshot)")
+    causes += _status_causes(p, kind, problems, status, redirect_url, pod_ref, host, port)
     if kind == "nothing" and obs.exit_code in (6, 7, 28) and p.exit_code != obs.exit_code:
         text = _CURL_EXITS[obs.exit_code]
         if obs.exit_code == 6:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .client import ApiError, Connection
-from .compare import Observation
+from .compare import WRITE_OUT, Observation, split_write_out
 from ..core.errors import ClusterError, UsageError
 
-__all__ = ["ExecResult", "ProxyMark", "exec_command", "exec_curl", "proxy_mark", "exit_status", "read_pod",
-           "container_names", "default_container", "pod_ready", "split_ref"]
+__all__ = ["ExecResult", "ProxyMark", "exec_command", "exec_curl", "curl_command", "proxy_mark", "exit_status",
+           "read_pod", "container_names", "default_container", "pod_ready", "split_ref"]
 
 #: The exec stream's error channel (Kubernetes' remotecommand protocol).
 _ERROR_CHANNEL = 3
@@ -156,7 +156,8 @@ def exec_command(conn: Connection, namespace: str, pod: str, command: Sequence[s
 
     def result(stdout: str = "", stderr: str = "", code: int | None = None, timed_out: bool = False,
                error: str | None = None) -> ExecResult:
-        return ExecResult(stdout, stderr, code, timed_out, has_proxy, error, namespace, pod, container, shown)
+        return ExecResult(stdout, stderr, code, timed_out, has_proxy, error, namespace=namespace, pod=pod,
+                          container=container, command=shown)
 
     import websocket
 
@@ -193,20 +194,36 @@ def exec_command(conn: Connection, namespace: str, pod: str, command: Sequence[s
     return result(stdout, stderr, code)
 
 
+def curl_command(url: str, args: Sequence[str] = ("-s",)) -> list[str]:
+    """``curl ARGS URL``, with :data:`~sidecar_lab.live.compare.WRITE_OUT` before the URL so that the HTTP
+    status is seen, unless ``args`` have a ``--write-out`` of their own (curl keeps only the last one).
+
+    >>> curl_command("http://a/")[:3], curl_command("http://a/", ["-w", "%{http_code}"])
+    (['curl', '-s', '-w'], ['curl', '-w', '%{http_code}', 'http://a/'])
+    """
+    own = any(a == "--write-out" or a.startswith("--write-out=") or (a.startswith("-w") and not a.startswith("--"))
+              for a in args)
+    return ["curl", *args, url] if own else ["curl", *args, "-w", WRITE_OUT, url]
+
+
 def exec_curl(conn: Connection, namespace: str, pod: str, url: str, container: str | None = None,
               args: Sequence[str] = ("-s",), timeout: float = 15.0) -> ExecResult:
-    """``kubectl exec -n NS POD -c CONTAINER -- curl ARGS URL``: what curl printed and its exit code.
+    """``kubectl exec -n NS POD -c CONTAINER -- curl ARGS -w ... URL``: what curl printed, the HTTP status and
+    the redirect it reported (:func:`curl_command`; its write-out line is taken off ``stdout``), and its exit code.
 
     Exit 126 or 127 comes from the container's runtime, not from curl (curl is missing or cannot be
     run): that is an observation that did not happen.
     """
-    observed = exec_command(conn, namespace, pod, ["curl", *args, url], container=container, timeout=timeout)
+    observed = exec_command(conn, namespace, pod, curl_command(url, args), container=container, timeout=timeout)
     if observed.error is None and observed.exit_code in _NOT_RUN:
         why = (f"curl did not run in {namespace}/{pod} container {observed.container}: exit {observed.exit_code}, "
                f"{_NOT_RUN[observed.exit_code]}")
         stderr = " ".join(observed.stderr.split())[:200]
         return dataclasses.replace(observed, exit_code=None, error=why + (f" ({stderr})" if stderr else ""))
-    return observed
+    stdout, status, redirect = split_write_out(observed.stdout)
+    if status is None:
+        return observed
+    return dataclasses.replace(observed, stdout=stdout, http_status=status, redirect_url=redirect)
 
 
 def proxy_mark(conn: Connection, pod: str) -> ProxyMark | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from .client import ApiError, Connection
-from .discovery import INSTALL_ISTIO, ISTIO_GROUP, Discovery
+from .discovery import GATEWAY_GROUP, INSTALL_ISTIO, ISTIO_GROUP, READ_KINDS, Discovery
 from .podexec import container_names
 from .snapshot import mesh_configmap
 
@@ -88,11 +88,20 @@ def preflight(conn: Connection, discovery: Discovery, istio_namespace: str = "is
             "Sidecar CRD", bool(sidecar),
             f"sidecars.{ISTIO_GROUP} served as {', '.join(sidecar)}" if sidecar
             else f"sidecars.{ISTIO_GROUP} is not installed", None if sidecar else INSTALL_ISTIO))
-        missing = [f"{p}.{ISTIO_GROUP}" for p in ("serviceentries", "virtualservices") if p not in served]
+        others = ("serviceentries", "virtualservices", "destinationrules")
+        missing = [f"{p}.{ISTIO_GROUP}" for p in others if p not in served]
         items.append(PreflightItem("other Istio CRDs", not missing,
                                    f"missing: {', '.join(missing)}" if missing
-                                   else "serviceentries and virtualservices are served",
+                                   else "serviceentries, virtualservices and destinationrules are served",
                                    INSTALL_ISTIO if missing else None))
+        route = READ_KINDS["HTTPRoute"]
+        versions = discovery.served(GATEWAY_GROUP, refresh=True).get(route.plural)
+        readable = [v for v in versions or () if v in route.versions]
+        items.append(PreflightItem(
+            "Gateway API", True,
+            f"{route.qualified} served as {', '.join(versions)}" + ("" if readable else
+                                                                   " (not a version sidecar-lab reads)")
+            if versions else f"{route.qualified} is not installed: no HTTPRoute can route the mesh", None, False))
     except ApiError as exc:
         items.append(forbidden("Sidecar CRD", exc))
     version = None

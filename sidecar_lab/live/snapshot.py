@@ -1,5 +1,12 @@
 """Snapshot: the cluster's objects that the simulator reads, pruned to the fields it uses.
 
+Namespaces, Pods (and their controllers), Services, the mesh config (``data.mesh`` whole, so
+``outboundTrafficPolicy``, ``rootNamespace`` and the ``default*ExportTo`` defaults come with it), and
+every kind of :data:`~sidecar_lab.live.discovery.READ_KINDS`: Sidecars, ServiceEntries (their
+``endpoints`` too), VirtualServices, DestinationRules and Gateway API HTTPRoutes, each as a whole
+``spec``. A kind whose CRD is not installed is a note; a kind that is served but cannot be listed
+(403, or a 404 from an advertised kind) is an error.
+
 Everything read goes through the same loader as files
 (:func:`sidecar_lab.core.loader.load_objects`), so ``resolve``, ``check``, ``matrix`` and the
 notebooks' widgets answer a live cluster exactly as they answer its manifests. What cannot be read
@@ -15,7 +22,7 @@ import time
 from typing import Any, Callable, Mapping, Sequence
 
 from .client import ApiError, Connection
-from .discovery import ISTIO_GROUP, ISTIO_KINDS, Discovery
+from .discovery import GATEWAY_GROUP, ISTIO_GROUP, READ_KINDS, Discovery
 from ..core.errors import ManifestError
 
 __all__ = ["snapshot_objects", "mesh_from_objects", "snapshot_yaml", "mesh_configmap", "prune",
@@ -46,8 +53,9 @@ def snapshot_objects(conn: Connection, discovery: Discovery, istio_namespace: st
     notes: list[str] = []
     k = conn.kubectl
     conn.record(f"{k} get namespaces,pods,services,deployments,statefulsets,daemonsets -A -o yaml")
-    conn.record(f"{k} get sidecars.{ISTIO_GROUP},serviceentries.{ISTIO_GROUP},virtualservices.{ISTIO_GROUP} "
-                "-A -o yaml")
+    conn.record(f"{k} get " + ",".join(rk.qualified for rk in READ_KINDS.values() if rk.group == ISTIO_GROUP)
+                + " -A -o yaml")
+    conn.record(f"{k} get httproutes.{GATEWAY_GROUP} -A -o yaml")
     conn.record(f"{k} get configmap istio -n {istio_namespace} -o yaml")
 
     def listed(resource: str, fn: Callable, kind: str, api_version: str, optional: bool = False) -> None:
@@ -85,11 +93,20 @@ def snapshot_objects(conn: Connection, discovery: Discovery, istio_namespace: st
             notes.append(f"mesh config read from ConfigMap {istio_namespace}/{cm['metadata']['name']}")
             cm["metadata"]["name"] = "istio"
         objects.append(cm)
-    discovery.istio_served(refresh=True)
-    for kind, plural in ISTIO_KINDS.items():
-        items = discovery.list_istio(kind)
+    for group in dict.fromkeys(rk.group for rk in READ_KINDS.values()):
+        discovery.served(group, refresh=True)
+    for kind, rk in READ_KINDS.items():
+        items = discovery.list_kind(kind)
         if items is None:
-            notes.append(f"the {kind} CRD ({plural}.{ISTIO_GROUP}) is not installed: no {kind}s read")
+            other = discovery.unreadable_versions(kind)
+            if other:
+                notes.append(f"{rk.qualified} is served only as {', '.join(other)}, which sidecar-lab does not "
+                             f"read ({', '.join(rk.versions)}): no {kind}s read")
+            elif kind == "HTTPRoute":
+                notes.append(f"the Gateway API CRDs are not installed ({rk.qualified} is not served): no "
+                             "HTTPRoutes read, none can route the mesh")
+            else:
+                notes.append(f"the {kind} CRD ({rk.qualified}) is not installed: no {kind}s read")
             continue
         objects += [prune(item) for item in items]
     objects = without_controllers_of_listed_pods(objects, notes)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .actions import LAB_INJECTED_NAMESPACE, ApplyResult, DeleteResult, apply, delete_istio
 from .compare import Comparison, WalkRequest, WalkStep, blog_agrees, compare, walkthrough_steps
-from .podexec import ExecResult, ProxyMark, exec_curl, pod_ready, proxy_mark, split_ref
+from .podexec import ExecResult, ProxyMark, curl_command, exec_curl, pod_ready, proxy_mark, split_ref
 from .session import MANAGED_SELECTOR, Session
 from .snapshot import mesh_from_objects, snapshot_objects
 from .client import WriteRefused
@@ -144,9 +144,9 @@ def observe_curl(session: Session, namespace: str, pod: str, url: str, *, contai
         raise
     except ClusterError as exc:
         flag = f" -c {container}" if container else ""
-        command = f"{conn.kubectl} exec -n {namespace} {pod}{flag} -- {shlex.join(['curl', *args, url])}"
-        return ExecResult("", "", None, False, None, f"the exec could not run: {exc}", namespace, pod,
-                          container or "", command)
+        command = f"{conn.kubectl} exec -n {namespace} {pod}{flag} -- {shlex.join(curl_command(url, args))}"
+        return ExecResult("", "", None, False, None, f"the exec could not run: {exc}", namespace=namespace, pod=pod,
+                          container=container or "", command=command)
 
 
 def wait_for_lab(session: Session, *, timeout: float = 180.0, poll: float = 2.0,
