@@ -1,4 +1,5 @@
-"""The Binder / JupyterHub files (repo2docker's ``binder/``) install what ``pip install -e ".[lab]"`` does."""
+"""The Binder / JupyterHub files (repo2docker's ``binder/``) install what ``pip install -e ".[lab]"`` does, and
+the Hangul font the Korean edition's figures need (``binder/apt.txt``)."""
 
 import os
 import re
@@ -78,3 +79,20 @@ def test_binder_python_is_one_the_package_supports():
     match = re.fullmatch(r"python-(\d+\.\d+)", runtime)
     assert match, f"binder/runtime.txt should read python-X.Y, not {runtime!r}"
     assert SpecifierSet(PYPROJECT["project"]["requires-python"]).contains(Version(match[1]))
+
+
+def _apt_packages() -> list[str]:
+    """``binder/apt.txt`` as repo2docker reads it: the part of each line before ``#``, stripped, blank lines
+    skipped; each name must match repo2docker's ``^[a-z0-9.+-]+`` (it refuses the build otherwise)."""
+    packages = []
+    for raw in (BINDER / "apt.txt").read_text().splitlines():
+        package = raw.partition("#")[0].strip()
+        if package:
+            assert re.fullmatch(r"[a-z0-9.+-]+", package), f"binder/apt.txt: {package!r} is not a package name"
+            packages.append(package)
+    return packages
+
+
+def test_binder_installs_a_hangul_font_so_the_korean_figures_draw_korean_labels():
+    # environment.py's Korean-font check and figures.py look for NanumGothic first; Debian's fonts-nanum has it
+    assert "fonts-nanum" in _apt_packages()

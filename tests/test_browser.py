@@ -7,7 +7,8 @@ the PrecedenceExplorer and see the figure and the verdict table change, save (th
 never in the repository), close the tab (its kernel goes). Every output table fits its cell. The same notebook
 in Notebook 7 and as a Voilà app answers too. A Korean study group runs ``sidecar-lab lab --lang ko``: the
 Korean edition's 02 reads in Hangul, hides its answers, and its explorer answers a step and a toggle in Korean;
-and an English explorer switched to 한국어 speaks Korean too.
+and an English explorer switched to 한국어 speaks Korean too. Notebook 04's release prediction answers with the
+releases side by side in a table that fits; the Korean 09 hides its answers and explains one in Korean.
 
 Locally a test skips when Chromium (``apt-get install chromium``), Playwright or its server (JupyterLab,
 Notebook 7, Voilà) is missing. In CI (``CI=true``) a missing piece fails it: ``.ci/run`` installs all of them.
@@ -618,11 +619,11 @@ def test_sidecar_lab_lab_serves_the_workspace_and_02_predicts_explores_fits_and_
     [name] = sorted(p.name for p in lab.workspace.glob(NOTEBOOK))
     repository_copy = notebooks_dir() / EDITION / name
     before = repository_copy.read_bytes()
-    # The file browser shows the course: the nine notebooks and the data they read, none of the builder.
+    # The file browser shows the course: the ten notebooks and the data they read, none of the builder.
     listing = json.loads(_http_get(lab, "/api/contents"))
     shown = sorted(item["name"] for item in listing["content"])
     assert shown == sorted(p.name for p in lab.workspace.iterdir() if not p.name.startswith(".")), shown
-    assert "data" in shown and "build.py" not in shown and len([n for n in shown if n.endswith(".ipynb")]) == 9
+    assert "data" in shown and "build.py" not in shown and len([n for n in shown if n.endswith(".ipynb")]) == 10
 
     _open_and_run_all(page, lab, f"lab/tree/{quote(name)}", _lab_kernel_idle, failure)
     _show_the_file_browser(page)
@@ -786,6 +787,57 @@ def test_every_output_table_fits_its_cell_at_1280_px(lab, page, name):
     tables = page.locator(".jp-OutputArea-output", has=page.locator("table"))
     tables.last.scroll_into_view_if_needed()
     tables.last.screenshot(path=str(ARTIFACTS / f"browser-{name[:2]}-table.png"))
+    _command(page, "application:close-all")
+
+
+def _click_and_wait_for_the_answer(page, prediction, failure: str):
+    """Click the first choice of ``prediction`` (a ``.sidecar-lab-predict`` locator); return its answer element."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    prediction.scroll_into_view_if_needed()
+    prediction.locator(".sidecar-lab-choice").first.click()
+    answer = prediction.locator(".sidecar-lab-answer")
+    try:
+        answer.wait_for(state="visible", timeout=CHANGE_MS)
+    except PlaywrightTimeout:
+        pytest.fail(_diagnose(page, "a click on a choice revealed no answer", failure), pytrace=False)
+    return answer
+
+
+def test_04s_release_prediction_answers_with_the_releases_side_by_side_in_a_table_that_fits(lab, page):
+    """"What if this cluster were 1.31?": nothing before a click; a click shows compare_versions' rows, one column
+    per release, the differing rows marked, as wide as the cell and no wider."""
+    failure = "browser-04-releases-failure.png"
+    _open_and_run_all(page, lab, f"lab/tree/{quote('04-egress-hosts.ipynb')}", _lab_kernel_idle, failure)
+    _no_answer_revealed(page, failure)
+    prediction = page.locator(".sidecar-lab-predict", has_text="Istio 1.26:").first
+    answer = _click_and_wait_for_the_answer(page, prediction, failure)
+    table = answer.locator("table.sidecar-lab-versions")
+    assert table.is_visible() and answer.get_attribute("data-answer") == "BLOCKED/ROUTED"
+    assert answer.locator("tr.sidecar-lab-differs").count() >= 3
+    _tables_fit(page, failure)
+    _element_screenshot(page, prediction, "browser-04-releases.png")
+    _command(page, "application:close-all")
+
+
+def test_09_in_korean_hides_its_answers_and_explains_a_route_in_korean(lab_ko, page):
+    """The optional notebook 09 in the Korean edition: Hangul prose, no answer before a click, the answer to a
+    prediction (a route that matches nothing: Envoy's 404) explained in Korean."""
+    failure = "browser-09-ko-failure.png"
+    _open_and_run_all(page, lab_ko, f"lab/tree/{quote('09-whats-next.ipynb')}", _lab_kernel_idle, failure)
+    prose = _rendered_prose(page)
+    if not (prose and prose[0].startswith("09 · ") and HANGUL.search(prose[0])
+            and sum(bool(HANGUL.search(t)) for t in prose) >= 0.9 * len(prose)):
+        pytest.fail(_diagnose(page, f"the Korean notebook's prose is not Korean: {[t[:60] for t in prose]}", failure),
+                    pytrace=False)
+    _no_answer_revealed(page, failure)
+    page.locator(".jp-NotebookPanel .jp-MarkdownCell").first.scroll_into_view_if_needed()
+    _screenshot(page, "browser-09-ko-after-run-all.png")
+    prediction = page.locator(".sidecar-lab-predict").first
+    answer = _click_and_wait_for_the_answer(page, prediction, failure)
+    assert answer.get_attribute("data-answer") == "NO_ROUTE"
+    assert HANGUL.search(answer.evaluate("a => a.textContent")), "the answer is not explained in Korean"
+    _element_screenshot(page, prediction, "browser-09-ko-answer.png")
     _command(page, "application:close-all")
 
 

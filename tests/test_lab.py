@@ -127,21 +127,28 @@ def test_a_jupyter_option_without_the_double_dash_is_one_error_line(capsys):
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
 
 
-def test_the_korean_edition_opens_its_own_workspace_or_says_it_is_not_there(tmp_path, capsys, monkeypatch):
+def test_the_korean_edition_opens_its_own_workspace(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, ["lab", "--print-command", "--lang", "ko"])
-    if (notebooks_dir() / "ko").is_dir():
-        assert code == 0 and "sidecar-lab-course-ko" in out
-    else:
-        assert code == 2 and err.startswith("error: the Korean (한국어) edition of the course is not written yet")
-        assert err.count("\n") == 1 and not (tmp_path / "sidecar-lab-course-ko").exists()
+    assert code == 0 and "sidecar-lab-course-ko" in out, err
+
+
+def test_an_installation_without_an_editions_notebooks_says_so_in_one_line(tmp_path, capsys, monkeypatch):
+    bundled = tmp_path / "notebooks"
+    (bundled / "ko").mkdir(parents=True)  # a broken install: the folder is there, its notebooks are not
+    monkeypatch.setattr(lab, "notebooks_dir", lambda: bundled)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, ["lab", "--print-command", "--lang", "ko"])
+    assert code == 2 and err.startswith("error: the Korean (한국어) edition of the course is missing from this "
+                                        "installation"), err
+    assert err.count("\n") == 1 and not (tmp_path / "sidecar-lab-course-ko").exists()
 
 
 def test_sidecar_lab_lang_picks_the_edition(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIDECAR_LAB_LANG", "ko")
     code, out, err = run(capsys, ["lab", "--print-command"])
-    assert ("sidecar-lab-course-ko" in out) if (notebooks_dir() / "ko").is_dir() else "Korean (한국어)" in err
+    assert code == 0 and "sidecar-lab-course-ko" in out, err
     code, out, err = run(capsys, ["lab", "--print-command", "--lang", "en"])
     assert code == 0 and str(tmp_path / "sidecar-lab-course") in out
 

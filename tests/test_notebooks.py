@@ -83,11 +83,11 @@ def role(nb, name: str) -> list:
 # (a) stored clean, and as the builder writes them from the sources
 
 
-def test_the_english_edition_is_there_and_every_edition_has_nine_numbered_notebooks():
+def test_the_english_edition_is_there_and_every_edition_has_ten_numbered_notebooks():
     assert "en" in EDITIONS
     for lang in EDITIONS:
         names = sorted(p.name for p in (NOTEBOOKS / lang).glob("[0-9][0-9]-*.ipynb"))
-        assert [n[:2] for n in names] == [f"{i:02d}" for i in range(9)], lang
+        assert [n[:2] for n in names] == [f"{i:02d}" for i in range(10)], lang
         assert names == sorted(p.stem + ".ipynb" for p in BUILD.sources(lang)), lang
     assert EDITIONS == sorted(BUILD.editions())
 
@@ -603,14 +603,21 @@ WRONG = [
     (ex.check_cluster_count, (16,)),
     (ex.check_minimal_sidecar, (S["minimal_sidecar"],)),
     (ex.check_push_fanout, (5,)),
+    (ex.check_first_match, ("v1",)),
+    (ex.check_first_match, ("outbound|8000|v3|httpbin.istioinaction.svc.cluster.local",)),
+    (ex.check_weighted_split, (S["weighted_split"],)),
+    (ex.check_weighted_split, (S["weighted_split"].replace("subset: v1", "subset: v3"),)),
+    (ex.check_weighted_split, (S["weighted_split"].replace("name: httpbin", "name: canary"),)),
+    (ex.check_route_import, ("istioinaction/httpbin.istioinaction.svc.cluster.local",)),
+    (ex.check_route_import, ("*/*",)),
 ]
 
 YAML_CHECKS = [ex.check_fix_typo, ex.check_fix_short_hosts, ex.check_root_default, ex.check_keep_registry_only,
                ex.check_open_for_sleep, ex.check_service_entry, ex.check_default_endpoint, ex.check_find_the_bug,
-               ex.check_root_selector_fix, ex.check_minimal_sidecar]
+               ex.check_root_selector_fix, ex.check_minimal_sidecar, ex.check_weighted_split]
 VALUE_CHECKS = [ex.check_tie_break, ex.check_empty_policy, ex.check_egress_host, ex.check_firewall_verdict,
                 ex.check_client_address, ex.check_port_pool, ex.check_analyze_code, ex.check_cluster_count,
-                ex.check_push_fanout]
+                ex.check_push_fanout, ex.check_first_match, ex.check_route_import]
 MALFORMED_YAML = ["", "   \n# only a comment\n", "spec: [unclosed", "apiVersion: v1\nkind: Sidecar\nmetadata: {name: x}\n",
                   "- just\n- a list\n", None, 42, {"kind": "Sidecar"}, b"bytes"]
 MALFORMED_VALUES = [None, "", "   ", 3.5, ["a"], {"x": 1}, object(), "definitely not an answer"]
@@ -642,7 +649,9 @@ def test_exercise_check_answers_a_wrong_answer_with_a_hint(check, args):
 
 STARTING = [(ex.check_fix_typo, ex.STARTERS["fix_typo"]), (ex.check_egress_host, "default/httpbin"),
             (ex.check_port_pool, 1024), (ex.check_tie_break, ""), (ex.check_cluster_count, None),
-            (ex.check_minimal_sidecar, ex.STARTERS["minimal_sidecar"])]
+            (ex.check_minimal_sidecar, ex.STARTERS["minimal_sidecar"]),
+            (ex.check_weighted_split, ex.STARTERS["weighted_split"]), (ex.check_first_match, ""),
+            (ex.check_route_import, "")]
 
 
 @pytest.mark.parametrize("check,answer", STARTING, ids=[c.__name__ for c, _ in STARTING])
@@ -776,7 +785,7 @@ def test_every_sentence_of_a_check_has_a_korean_entry():
     assert not missing, missing
     for english, korean in ex._KO.items():
         assert set(re.findall(r"\{\d+\}", korean)) <= set(re.findall(r"\{\d+\}", english)), english
-        assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry"), english
+        assert re.search(r"[가-힣]", korean) or korean in ("Sidecar", "ServiceEntry", "VirtualService"), english
 
 
 def _admission_hints() -> list[str]:

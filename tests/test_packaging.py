@@ -24,6 +24,7 @@ def test_wheel_carries_the_scenarios_the_notebooks_and_the_command(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "sidecar_lab/data/seed/cluster/sleep.yaml" in names
     assert "sidecar_lab/data/seed/observations.yaml" in names
+    assert "sidecar_lab/data/next/virtualservice.yaml" in names  # notebook 09's routes
     notebooks = sorted(str(p.relative_to(ROOT / "notebooks")) for p in (ROOT / "notebooks").glob("*/*.ipynb"))
     assert notebooks and all(f"sidecar_lab/notebooks/{n}" in names for n in notebooks)
     entry = next(n for n in names if n.endswith("entry_points.txt"))

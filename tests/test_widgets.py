@@ -502,6 +502,60 @@ def test_a_quiz_question_can_be_any_scenario():
     assert "BlackHoleCluster" in quiz.feedback.value.replace("<wbr>", "")
 
 
+# -- predictions beyond a verdict: a request with headers, the same request under two releases ---------------
+
+V2 = "outbound|8000|v2|httpbin.istioinaction.svc.cluster.local"
+TRAILING_DOT = "http://httpbin.default.svc.cluster.local.:8000/ip"
+
+
+def test_a_request_prediction_with_a_header_names_the_cluster_only_after_a_click():
+    from sidecar_lab.course import exercises as ex, predict
+
+    p = predict.request(ex.next_simulator("virtualservice.yaml"), "istioinaction/sleep", HTTPBIN_HERE,
+                        [V2, "NO_ROUTE"], headers=["x-canary: true"])
+    assert p.feedback.value == "" and "sidecar-lab-your-turn" in p.status.value
+    assert "-H &#x27;x-canary: true&#x27;" in p.question_view.value  # the curl the learner predicts
+    assert p.pick(V2) is True  # the first route's header match wins over the path /ip
+    shown = p.feedback.value.replace("<wbr>", "")
+    assert f'data-answer="{V2}"' in shown and "route canary" in shown
+
+
+def test_a_request_that_matches_no_route_is_answered_by_its_verdict():
+    from sidecar_lab.course import exercises as ex, predict
+
+    p = predict.request(ex.next_simulator("virtualservice.yaml"), "istioinaction/sleep",
+                        "http://httpbin.istioinaction:8000/headers", ["ROUTED", "NO_ROUTE"])
+    assert [b.tooltip for b in p.buttons] == ["ROUTED", "NO_ROUTE"] and "N NO_ROUTE" in p.buttons[1].description
+    assert p.pick("ROUTED") is False and 'data-answer="NO_ROUTE"' in p.feedback.value
+
+
+def test_a_release_prediction_shows_the_releases_side_by_side_the_differing_rows_marked():
+    from sidecar_lab.course import exercises as ex, predict
+
+    p = predict.across_releases(ex.seed_simulator("02"), "istioinaction/sleep", TRAILING_DOT, ("1.26", "1.27"),
+                                ("ROUTED", "BLOCKED"))
+    assert len(p.buttons) == 4 and p.feedback.value == ""  # every pair of verdicts; nothing before a click
+    assert p.pick("BLOCKED/ROUTED") is True
+    table = p.feedback.value
+    assert "<th" in table and "Istio 1.26" in table and "Istio 1.27" in table
+    rows = re.findall(r'<tr class="sidecar-lab-(differs|same)"><td[^>]*>(?:★ )?([^<]+)</td>', table)
+    assert ("differs", "verdict") in rows and ("same", "mode") in rows and ("differs", "route") in rows
+    assert "absolute_fqdn_vhost" in table and "table-layout:fixed" in table  # the rule; as wide as its cell
+
+
+def test_a_release_prediction_speaks_korean():
+    import sidecar_lab as sl
+    from sidecar_lab.course import exercises as ex, predict
+
+    sim = ex.apply_text("06", ex.STARTERS["fix_typo"].replace("egres:", "egress:").replace(
+        '"istioinaction/*"', '"*/*"\n    - "~/*"'))
+    p = predict.across_releases(sim, "istioinaction/sleep", HTTPBIN_HERE, ("1.30", "1.31"), lang="ko")
+    assert "Istio 1.30: R 라우팅(ROUTED)" in p.buttons[0].description
+    assert p.pick("ROUTED/BLOCKED") is True
+    assert "판정" in p.feedback.value and "egress_host_exclusion" in p.feedback.value
+    assert sl.get_language() == "en"
+
+
 # -- packaging ---------------------------------------------------------------------------------
 
 def test_importing_sidecar_lab_does_not_import_the_widgets():

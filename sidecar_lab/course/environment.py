@@ -46,7 +46,7 @@ _TEXT = {"en": {
     "kubeconfig.none": "no file at {path}",
     "widget.front": "widget front end",
     "ok": "ok", "MISSING": "MISSING", "optional": "optional", "fix": "fix",
-    "ready": "ready for notebooks 00-06 and 08",
+    "ready": "ready for notebooks 00-06, 08 and 09",
     "not-ready": "fix the MISSING lines above first",
 }, "ko": {
     "installed": "설치됨",
@@ -62,7 +62,7 @@ _TEXT = {"en": {
     "kubeconfig.none": "{path}에 파일이 없음",
     "widget.front": "위젯 프런트엔드",
     "ok": "정상", "MISSING": "없음", "optional": "선택", "fix": "해결",
-    "ready": "00-06번과 08번 노트북을 실행할 준비가 되었습니다",
+    "ready": "00-06번, 08번, 09번 노트북을 실행할 준비가 되었습니다",
     "not-ready": "먼저 위의 '없음' 줄을 해결하세요",
 }}
 _FIXES_KO = {HANGUL_FONT_FIX: ("sudo apt-get install fonts-nanum(Debian/Ubuntu), 또는 Noto Sans CJK KR 설치"

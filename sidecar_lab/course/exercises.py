@@ -55,6 +55,8 @@ __all__ = [
     "check_live_prediction",
     # 08 scale
     "check_cluster_count", "check_minimal_sidecar", "check_push_fanout",
+    # 09 routes and DestinationRules
+    "next_simulator", "check_first_match", "check_weighted_split", "check_route_import",
 ]
 
 _OK, _NO, _TODO = "\u2714", "\u2718", "\u270e"  # ✔ ✘ ✎
@@ -283,6 +285,40 @@ _KO: dict[str, str] = {
     'answer with a whole number of proxies.': '프록시 수를 정수로 답하세요.',
     'Only proxies whose scope includes the service are pushed; sleep no longer sees it. Gateways ignore Sidecars, so they always see everything.': '범위에 그 서비스가 들어 있는 프록시만 푸시를 받습니다. sleep에는 이제 보이지 않습니다. 게이트웨이는 Sidecar를 무시하므로 항상 모든 것을 봅니다.',
     "Which proxies see the service? sleep's Sidecar imports only istioinaction/*, and a gateway ignores Sidecars.": '어떤 프록시에 그 서비스가 보일까요? sleep의 Sidecar는 istioinaction/*만 가져오고, 게이트웨이는 Sidecar를 무시합니다.',
+    # 09
+    "answer with a subset name such as 'v1', or a cluster name such as outbound|8000|v1|httpbin.istioinaction.svc.cluster.local.":
+        "'v1' 같은 subset 이름이나 outbound|8000|v1|httpbin.istioinaction.svc.cluster.local 같은 클러스터 이름으로 답하세요.",
+    'subset {0}: route {1} is the first whose match holds, so the request goes to {2}.':
+        'subset {0}: 매치 조건이 맞는 첫 라우트가 {1}이므로 요청은 {2}(으)로 갑니다.',
+    'Envoy tries the routes in order and stops at the first match: canary comes before ip, so /ip with the header never reaches route ip. Without the header, /ip goes to v1.':
+        'Envoy는 라우트를 순서대로 확인하고 처음 맞는 라우트에서 멈춥니다. canary가 ip보다 앞에 있으므로 헤더가 붙은 /ip는 ip 라우트까지 가지 않습니다. 헤더가 없으면 /ip는 v1로 갑니다.',
+    'not {0}: /ip without the header would go there.': '{0}이(가) 아닙니다. 헤더가 없는 /ip라면 그리로 갑니다.',
+    'Which route comes first in the VirtualService, and does its match hold for this request?':
+        'VirtualService에서 어느 라우트가 가장 앞에 있고, 그 매치 조건이 이 요청에 맞나요?',
+    'not {0}.': '{0}이(가) 아닙니다.',
+    'a VirtualService': 'VirtualService',
+    'there is no VirtualService in your answer (apiVersion networking.istio.io/v1, kind VirtualService).':
+        '답에 VirtualService가 없습니다(apiVersion networking.istio.io/v1, kind VirtualService).',
+    'edit the VirtualService istioinaction/httpbin (the same name and namespace), so that kubectl apply replaces it.':
+        'kubectl apply가 기존 것을 바꿔 쓰도록 VirtualService istioinaction/httpbin(같은 이름과 네임스페이스)을 고치세요.',
+    'sleep -> {0} is {1}.': 'sleep -> {0}은(는) {1}입니다.',
+    'a destination names subset {0}, which no DestinationRule defines: Envoy has no such cluster.':
+        '목적지가 subset {0}을(를) 가리키지만 이 subset을 정의한 DestinationRule이 없습니다. Envoy에는 그런 클러스터가 없습니다.',
+    'The subsets are v1 and v2 (data/next/destinationrule.yaml).': 'subset은 v1과 v2입니다(data/next/destinationrule.yaml).',
+    'sleep -> {0} goes {1}: v2 gets {2} %.': 'sleep -> {0}의 분배: {1}. v2가 {2}%를 받습니다.',
+    'Give the route two destinations: subset v1 with weight 90 and subset v2 with weight 10.':
+        '라우트에 목적지 두 개를 주세요. subset v1에 weight 90, subset v2에 weight 10입니다.',
+    'every request goes 90 % to v1 and 10 % to v2: {0}.': '모든 요청이 v1에 90%, v2에 10%씩 나뉩니다: {0}.',
+    'Envoy picks the cluster of each request by weight (weighted clusters); check names the heaviest as the cluster and lists the split.':
+        'Envoy는 요청마다 weight에 따라 클러스터를 고릅니다(weighted clusters). check는 가장 무거운 쪽을 클러스터로 표시하고 분배 전체를 함께 보여 줍니다.',
+    "with {0} sleep's canary request still goes to {1}.": '{0}을(를) 넣어도 sleep의 canary 요청은 여전히 {1}(으)로 갑니다.',
+    'The VirtualService httpbin-canary is defined in namespace mesh-routes: the namespace part of an egress host is where the configuration is defined (notebook 04).':
+        'VirtualService httpbin-canary는 네임스페이스 mesh-routes에 정의되어 있습니다. egress 호스트의 네임스페이스 부분은 설정이 정의된 곳입니다(노트북 04).',
+    'the canary route applies, but the entry imports much more than it.': 'canary 라우트는 적용되지만, 이 항목은 그보다 훨씬 많은 것을 가져옵니다.',
+    "{0} imports the VirtualService mesh-routes/httpbin-canary: sleep's canary request goes to {1}.":
+        '{0}이(가) VirtualService mesh-routes/httpbin-canary를 가져옵니다. sleep의 canary 요청은 {1}(으)로 갑니다.',
+    'A Sidecar imports a VirtualService as it imports a service: by the namespace it is defined in and its hosts. Without it, the proxy has the service but none of its routes (istio/istio#40620).':
+        'Sidecar는 서비스를 가져올 때와 똑같이 VirtualService도 그것이 정의된 네임스페이스와 hosts로 가져옵니다. 가져오지 않으면 프록시에는 서비스만 있고 그 라우트는 하나도 없습니다(istio/istio#40620).',
 }
 
 
@@ -751,6 +787,21 @@ spec:
   outboundTrafficPolicy:
     mode: ALLOW_ANY
 """,
+    "weighted_split": """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+  namespace: istioinaction
+spec:
+  hosts:
+  - httpbin.istioinaction.svc.cluster.local
+  http:
+  - route:
+    - destination:
+        host: httpbin.istioinaction.svc.cluster.local
+        subset: v1
+""",
     "minimal_sidecar": """\
 apiVersion: networking.istio.io/v1
 kind: Sidecar
@@ -904,6 +955,12 @@ SOLUTIONS: dict[str, str] = {
     "minimal_sidecar": _yaml_solution(STARTERS["minimal_sidecar"].replace(
             '"*/*"', '"istioinaction/httpbin.istioinaction.svc.cluster.local"'), "ex.check_minimal_sidecar"),
     "push_fanout": "ex.check_push_fanout(2)",
+    "first_match": 'ex.check_first_match("v2")',
+    "weighted_split": _yaml_solution(STARTERS["weighted_split"].replace(
+            "        subset: v1\n", "        subset: v1\n      weight: 90\n    - destination:\n"
+            "        host: httpbin.istioinaction.svc.cluster.local\n        subset: v2\n      weight: 10\n"),
+            "ex.check_weighted_split"),
+    "route_import": 'ex.check_route_import("mesh-routes/httpbin.istioinaction.svc.cluster.local")',
 }
 
 
@@ -919,6 +976,7 @@ _STARTING: dict[str, tuple] = {
     "check_find_the_bug": (STARTERS["find_the_bug"],),
     "check_root_selector_fix": (STARTERS["root_selector_fix"],),
     "check_minimal_sidecar": (STARTERS["minimal_sidecar"],),
+    "check_weighted_split": (STARTERS["weighted_split"],),
     "check_egress_host": ("default/httpbin", None, ""),
     "check_port_pool": (1024,),
 }
@@ -1560,3 +1618,128 @@ def check_push_fanout(answer: Any, service: str = "httpbin.default", step: str =
                    "Gateways ignore Sidecars, so they always see everything.")
     return _hint(f"not {given}.", "Which proxies see the service? sleep's Sidecar imports only istioinaction/*, "
                  "and a gateway ignores Sidecars.")
+
+
+# ---------------------------------------------------------------------------------------------
+# 09 Routes and DestinationRules
+
+#: What notebook 09 adds to step 06 of the seed lab: httpbin v2 behind the same Service, and its subsets.
+NEXT_BASE = ("next/httpbin-v2.yaml", "next/destinationrule.yaml")
+CANARY = ("x-canary: true",)
+
+
+@functools.lru_cache(maxsize=8)
+def _next_mesh(files: tuple[str, ...]) -> Mesh:
+    return load(course_paths("seed/cluster", f"seed/steps/{_step('06')}", *NEXT_BASE, *(f"next/{f}" for f in files)))
+
+
+def next_simulator(*files: str) -> Simulator:
+    """Notebook 09's lab: step 06 of the seed (sleep: REGISTRY_ONLY, egress hosts ``istioinaction/*``), with a
+    version v2 of httpbin and the DestinationRule naming subsets v1 and v2 (``data/next/``), plus ``files`` of
+    ``data/next/`` (``"virtualservice.yaml"``, ``"routes-elsewhere.yaml"``).
+
+    >>> _request(next_simulator("virtualservice.yaml"), "http://httpbin.istioinaction:8000/ip").envoy.cluster
+    'outbound|8000|v1|httpbin.istioinaction.svc.cluster.local'
+    """
+    return Simulator(_next_mesh(tuple(files)))
+
+
+def _subset(cluster: str | None) -> str | None:
+    """The subset of an ``outbound|P|subset|host`` cluster name ('' for the service's own cluster)."""
+    parts = (cluster or "").split("|")
+    return parts[2] if len(parts) == 4 else None
+
+
+def _request(sim: Simulator, target: str, headers: Sequence[str] = ()) -> Any:
+    from ..core.traffic import check
+
+    return check(sim, SLEEP, target, headers=list(headers))
+
+
+@_never_raises
+def check_first_match(answer: Any) -> Feedback:
+    """``curl -H 'x-canary: true' http://httpbin.istioinaction:8000/ip`` from sleep, with data/next/virtualservice.yaml:
+    which subset serves it?"""
+    r = _request(next_simulator("virtualservice.yaml"), HTTPBIN_HERE, CANARY)
+    subset = _subset(r.envoy.cluster)
+    given = answer.strip().strip("'\"").lower() if isinstance(answer, str) else ""
+    given = _subset(given) if given.startswith("outbound|") else given.removeprefix("subset").strip()
+    if not given or not re.fullmatch(r"v\d+", given):
+        return _hint("answer with a subset name such as 'v1', or a cluster name such as "
+                     "outbound|8000|v1|httpbin.istioinaction.svc.cluster.local.")
+    if given == subset:
+        return _ok(f"subset {subset}: route {r.envoy.route_entry} is the first whose match holds, so the request "
+                   f"goes to {r.envoy.cluster}.",
+                   "Envoy tries the routes in order and stops at the first match: canary comes before ip, so /ip "
+                   "with the header never reaches route ip. Without the header, /ip goes to v1.")
+    plain = _subset(_request(next_simulator("virtualservice.yaml"), HTTPBIN_HERE).envoy.cluster)
+    if given == plain:
+        return _hint(f"not {given}: /ip without the header would go there.",
+                     "Which route comes first in the VirtualService, and does its match hold for this request?")
+    return _hint(f"not {given}.", "Which route comes first in the VirtualService, and does its match hold for this request?")
+
+
+@_never_raises
+def check_weighted_split(yaml_text: Any) -> Feedback:
+    """Replace notebook 09's VirtualService istioinaction/httpbin so that every request goes 90 % to subset v1 and
+    10 % to subset v2."""
+    mesh, fb = _parse(yaml_text, _loc("a VirtualService"))
+    if fb is not None:
+        return fb
+    if not mesh.virtual_services:
+        return _hint("there is no VirtualService in your answer (apiVersion networking.istio.io/v1, kind VirtualService).")
+    vs = mesh.virtual_services[0]
+    if (vs.namespace, vs.name) != ("istioinaction", "httpbin"):
+        return _hint("edit the VirtualService istioinaction/httpbin (the same name and namespace), so that kubectl "
+                     "apply replaces it.")
+    sim = apply_text(next_simulator("virtualservice.yaml"), yaml_text)
+    for path in ("/headers", "/status/418"):
+        target = f"http://httpbin.istioinaction:8000{path}"
+        r = _request(sim, target)
+        split = [(c, w, exists) for c, w, exists in r.envoy.weighted_clusters] or (
+            [(r.envoy.cluster, 100, True)] if r.envoy.cluster else [])
+        missing = [_subset(c) for c, _, exists in split if not exists]
+        if missing:
+            return _hint(f"a destination names subset {missing[0]!r}, which no DestinationRule defines: Envoy has no "
+                         "such cluster.", "The subsets are v1 and v2 (data/next/destinationrule.yaml).")
+        if r.verdict.value != "ROUTED":
+            return _hint(f"sleep -> {path} is {r.verdict.value}.", *r.explanation()[-2:])
+        total = sum(w for _, w, _ in split) or 1
+        shares = {_subset(c) or "-": round(100 * w / total) for c, w, _ in split}
+        shown = ", ".join(f"{k} {v} %" for k, v in sorted(shares.items()))
+        if shares.get("v2") != 10 or shares.get("v1") != 90:
+            return _hint(f"sleep -> {path} goes {shown}: v2 gets {shares.get('v2', 0)} %.",
+                         "Give the route two destinations: subset v1 with weight 90 and subset v2 with weight 10.")
+    return _ok(f"every request goes 90 % to v1 and 10 % to v2: {shown}.",
+               "Envoy picks the cluster of each request by weight (weighted clusters); check names the heaviest as "
+               "the cluster and lists the split.")
+
+
+@_never_raises
+def check_route_import(host: Any) -> Feedback:
+    """One more egress host for step 06's workload Sidecar so that the canary route of
+    data/next/routes-elsewhere.yaml (a VirtualService in mesh-routes) applies to sleep."""
+    if not isinstance(host, str) or not host.strip():
+        return _hint("write one host entry as a string, in the form 'namespace/dnsName'.")
+    host = host.strip()
+    text = STARTERS["fix_typo"].replace("egres:", "egress:").replace(
+        '    - "istioinaction/*"\n', f'    - "istioinaction/*"\n    - "{host}"\n')
+    sim = apply_text(next_simulator("routes-elsewhere.yaml"), text)
+    s = next(x for x in sim.mesh.sidecars if x.name == "workload")
+    fb = _rejected(sim, s)
+    if fb is not None:
+        return fb
+    r = _request(sim, HTTPBIN_HERE, CANARY)
+    if _subset(r.envoy.cluster) != "v2":
+        return _hint(f"with {host!r} sleep's canary request still goes to {r.envoy.cluster or r.verdict.value}.",
+                     "The VirtualService httpbin-canary is defined in namespace mesh-routes: the namespace part of an "
+                     "egress host is where the configuration is defined (notebook 04).")
+    visible = sorted(f"{v.namespace}/{v.host}" for v in sim.resolve(SLEEP).visible_services)
+    extra = [v for v in visible if v.split("/")[0] != "istioinaction"]
+    if extra:
+        return _hint("the canary route applies, but the entry imports much more than it.",
+                     "Also imported now: " + ", ".join(extra))
+    return _ok(f"{host!r} imports the VirtualService mesh-routes/httpbin-canary: sleep's canary request goes to "
+               f"{r.envoy.cluster}.",
+               "A Sidecar imports a VirtualService as it imports a service: by the namespace it is defined in and "
+               "its hosts. Without it, the proxy has the service but none of its routes (istio/istio#40620).")

@@ -11,7 +11,7 @@ JupyterLab is started listening on 127.0.0.1 with a token of its own, given on i
 Jupyter configuration (``ip = "0.0.0.0"``, an empty token) cannot open it to the network; options after ``--``
 go to JupyterLab as they are, and an ``--ip``/``--ServerApp.ip`` or a token given there replaces ours. The
 workspace's own JupyterLab settings (``.sidecar-lab/settings``) shut a notebook's kernel down when its tab is
-closed, so a learner who opened all nine notebooks does not keep nine kernels.
+closed, so a learner who opened every notebook does not keep a kernel for each.
 """
 
 from __future__ import annotations
@@ -58,14 +58,14 @@ def default_workspace(lang: str) -> Path:
 
 
 def edition_dir(lang: str) -> Path:
-    """The bundled notebooks of edition ``lang``; a one-line error when that edition is not written yet."""
+    """The bundled notebooks of edition ``lang``; a one-line error when this installation lacks them."""
     if lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     folder = notebooks_dir() / lang
     if not any(folder.glob("[0-9][0-9]-*.ipynb")):
         name = _EDITION_NAMES.get(lang, lang)
-        raise UsageError(f"the {name} edition of the course is not written yet (no notebooks in {folder}); "
-                         f"open the English one with --lang en, or see course/README.md to add it")
+        raise UsageError(f"the {name} edition of the course is missing from this installation (no notebooks in "
+                         f"{folder}); reinstall sidecar-lab, or open another edition with --lang")
     return folder
 
 

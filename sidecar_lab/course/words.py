@@ -59,6 +59,8 @@ WORDS: dict[str, dict[str, str]] = {"ko": {
     "commands run:": "실행한 명령:",
     # 08 scale
     "{step:20} httpbin.default changes -> push to {proxies}": "{step:20} httpbin.default가 바뀌면 푸시 대상: {proxies}",
+    # 09 routes and DestinationRules
+    "route {name}": "라우트 {name}",
 }}
 
 
