@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
 from .errors import UsageError
+from .korean import attach_particles
 
 __all__ = ["CATALOG", "reason_text", "LANGUAGES", "LABELS", "label", "set_language", "get_language",
-           "language", "using_language", "LANGUAGE_ENV"]
+           "language", "using_language", "LANGUAGE_ENV", "fill"]
 
 LANGUAGES = ("en", "ko")
 #: The environment variable that picks the language for a whole hub or shell (``ko`` or ``en``).
@@ -65,6 +66,17 @@ def language(lang: str | None) -> str:
     if lang is None:
         return get_language()
     return lang if lang in LANGUAGES else "en"
+
+
+def fill(template: str, lang: str, /, *args: Any, **params: Any) -> str:
+    """``template`` filled with the values (as it is when there are none); in Korean, each two-way particle
+    (``{x}을(를)``) then agrees with the value before it (:func:`sidecar_lab.core.korean.attach_particles`).
+
+    >>> fill("{pick}을(를) 골랐습니다", "ko", pick="sleep"), fill("{pick}을(를) 골랐습니다", "ko", pick="workload")
+    ('sleep을 골랐습니다', 'workload를 골랐습니다')
+    """
+    text = template.format(*args, **params) if args or params else template
+    return attach_particles(text) if lang == "ko" else text
 
 CATALOG: dict[str, dict[str, str]] = {"en": {
     # What curl shows (RequestResult.client_sees)
@@ -225,7 +237,7 @@ def reason_text(key: str, params: Mapping[str, Any] | None = None, lang: str | N
     if template is None:
         return key
     try:
-        return template.format(**(params or {}))
+        return fill(template, lang, **(params or {}))
     except (KeyError, IndexError):
         return template
 
@@ -272,7 +284,7 @@ CATALOG["ko"].update({
                                  "이것은 무시됩니다"),
     "candidate.shadowed-same-age-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. "
                                          "이름(알파벳순)으로 정해지며, 이것은 무시됩니다"),
-    "candidate.shadowed-same-age-joined-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. Istio {version}은 "
+    "candidate.shadowed-same-age-joined-name": ("{winner}도 일치하며 생성 시각(초 단위)이 같습니다. Istio {version}은(는) "
                                                 "\"이름.네임스페이스\"를 한 문자열로 비교하는데 \"{first}\"가 "
                                                 "\"{second}\"보다 앞서므로 이것은 무시됩니다"),
     "candidate.root-selector": ("루트 네임스페이스 {root}에서 workloadSelector를 가진 Sidecar는 {root}의 파드에만 "
@@ -291,10 +303,10 @@ CATALOG["ko"].update({
     "note.egress-implicit": ("{sidecar}에 egress가 없습니다: 네임스페이스나 루트 Sidecar의 egress가 아니라 "
                              "*/*(암묵적)를 받습니다 — 아무것도 상속되지 않습니다"),
     "note.mode-from-mesh": ("{sidecar}에 outboundTrafficPolicy가 없습니다: 네임스페이스나 루트 Sidecar의 모드가 아니라 "
-                            "메시 모드 {mode}가 적용됩니다({origin}) — 아무것도 상속되지 않습니다"),
+                            "메시 모드 {mode}이(가) 적용됩니다({origin}) — 아무것도 상속되지 않습니다"),
     "note.empty-policy": "{sidecar}의 outboundTrafficPolicy에 mode가 없습니다: 이는 REGISTRY_ONLY입니다(enum 값 0)",
     "note.vs-destination-not-deterministic": (
-        "VirtualService {vs}의 목적지 {host}는 네임스페이스 {namespaces}에 같은 초에 만들어져 있고 그중 쿠버네티스 "
+        "VirtualService {vs}의 목적지 {host}은(는) 네임스페이스 {namespaces}에 같은 초에 만들어져 있고 그중 쿠버네티스 "
         "Service는 없습니다: Istio {version}의 istiod는 이 중 아무 것이나 고르며(pickBestVisibleNamespace가 Go 맵을 "
         "순회합니다) 재시작하면 다른 것을 고를 수도 있습니다. 여기서는 {chosen}의 것으로 보여 주지만, 포트와 "
         "DestinationRule은 다른 네임스페이스의 것일 수 있습니다"),
@@ -334,22 +346,22 @@ CATALOG["ko"].update({
     "traffic.listener-sni": "리스너 {listener}: SNI {sni} 일치, {service}의 트래픽으로 받습니다",
     "traffic.listener-whole-port": ("리스너 {listener}: VIP가 없는 서비스 {service}의 것으로, "
                                     "목적지와 상관없이 포트 전체를 가로챕니다"),
-    "traffic.alias": ("{alias}는 ExternalName Service입니다: {target}의 별칭이라 자체 리스너나 클러스터가 없고, "
+    "traffic.alias": ("{alias}은(는) ExternalName Service입니다: {target}의 별칭이라 자체 리스너나 클러스터가 없고, "
                       "이름이 {target} 가상 호스트의 도메인이 됩니다"),
-    "traffic.ip-in-range": "{ip}는 ServiceEntry {entry}({host})의 addresses 범위 안에 있습니다",
-    "traffic.ip-of-service": "{ip}는 {service}의 주소입니다",
-    "traffic.loopback": ("{ip}:{port}는 루프백 주소입니다: iptables가 가로채지 않고, 그 주소에 바인딩된 "
+    "traffic.ip-in-range": "{ip}은(는) ServiceEntry {entry}({host})의 addresses 범위 안에 있습니다",
+    "traffic.ip-of-service": "{ip}은(는) {service}의 주소입니다",
+    "traffic.loopback": ("{ip}:{port}은(는) 루프백 주소입니다: iptables가 가로채지 않고, 그 주소에 바인딩된 "
                          "Envoy 리스너도 없습니다"),
-    "traffic.capture-none-not-reached": ("{listener}는 실제 소켓을 여는 리스너입니다(captureMode NONE): iptables가 "
+    "traffic.capture-none-not-reached": ("{listener}은(는) 실제 소켓을 여는 리스너입니다(captureMode NONE): iptables가 "
                                          "리다이렉트한 트래픽은 여기에 닿지 않으니, 앱이 그 주소로 직접 연결해야 합니다"),
-    "traffic.listener-bound": "{listener}는 실제 소켓입니다(captureMode NONE): 앱이 여기에 직접 연결했습니다",
-    "traffic.not-http": "{listener}는 HTTP만 받습니다: 평문 HTTP가 아닌 이 연결은 끊깁니다",
+    "traffic.listener-bound": "{listener}은(는) 실제 소켓입니다(captureMode NONE): 앱이 여기에 직접 연결했습니다",
+    "traffic.not-http": "{listener}은(는) HTTP만 받습니다: 평문 HTTP가 아닌 이 연결은 끊깁니다",
     "traffic.cluster-not-found": "이 프록시에는 {cluster} 클러스터가 없습니다(Envoy: cluster not found)",
     "traffic.weighted": "가중치 라우팅, 나누는 비율: {split}",
     "traffic.subset": "DestinationRule의 subset {subset}: {cluster} 클러스터",
-    "traffic.mirror": "요청 사본이 {clusters}로 미러링됩니다(그 응답은 무시됩니다)",
-    "traffic.cluster-host-not-visible": "{host}는 이 프록시에 보이는 서비스가 아니라서 클러스터가 없습니다",
-    "traffic.subset-not-defined": ("이 프록시가 {host}에 쓰는 DestinationRule에 subset {subset}이 정의되어 있지 "
+    "traffic.mirror": "요청 사본이 {clusters}(으)로 미러링됩니다(그 응답은 무시됩니다)",
+    "traffic.cluster-host-not-visible": "{host}은(는) 이 프록시에 보이는 서비스가 아니라서 클러스터가 없습니다",
+    "traffic.subset-not-defined": ("이 프록시가 {host}에 쓰는 DestinationRule에 subset {subset}이(가) 정의되어 있지 "
                                    "않습니다(DestinationRule: {rule})"),
     "traffic.cluster-port-missing": "{host}에는 {port}번 포트가 없습니다: 포트를 적지 않은 destination은 리스너의 포트를 씁니다",
     "traffic.listener-cidr": "리스너 {listener}: 목적지가 {cidr} 범위에 들어 {service}의 트래픽으로 받습니다",
@@ -357,13 +369,13 @@ CATALOG["ko"].update({
     "traffic.route-table": "라우트 테이블 {route}(프로토콜 감지된 HTTP용, 그 서비스 전용)",
     "traffic.no-virtual-host": "라우트 테이블 {route}에 Host {host}에 맞는 가상 호스트도, catch-all도 없습니다",
     "traffic.no-route": "가상 호스트 {vhost}의 어떤 라우트도 요청과 맞지 않습니다: Envoy가 직접 404로 응답합니다",
-    "traffic.route-matched": "{kind} {vs}의 라우트 {route}가 맞습니다({where})",
+    "traffic.route-matched": "{kind} {vs}의 라우트 {route}이(가) 맞습니다({where})",
     "traffic.direct-response": "라우트가 직접 응답합니다: directResponse {status}",
     "traffic.redirect": "라우트가 직접 응답합니다: {location}(으)로 {code} 리다이렉트",
-    "curl.cluster-not-found": "Envoy가 본문 없는 HTTP {status}로 응답합니다(그런 클러스터 없음). curl 종료 코드 0",
+    "curl.cluster-not-found": "Envoy가 본문 없는 HTTP {status}(으)로 응답합니다(그런 클러스터 없음). curl 종료 코드 0",
     "curl.no-route": "Envoy가 본문 없는 HTTP 404로 응답합니다(맞는 라우트 없음). curl 종료 코드 0",
-    "curl.direct-response": "Envoy가 직접 HTTP {status}로 응답합니다. 본문: {body!r}. curl 종료 코드 0",
-    "curl.redirect": "Envoy가 HTTP {code}로 응답합니다. Location: {location}. -L이 없으면 curl은 아무것도 출력하지 않고 0으로 종료합니다",
+    "curl.direct-response": "Envoy가 직접 HTTP {status}(으)로 응답합니다. 본문: {body!r}. curl 종료 코드 0",
+    "curl.redirect": "Envoy가 HTTP {code}(으)로 응답합니다. Location: {location}. -L이 없으면 curl은 아무것도 출력하지 않고 0으로 종료합니다",
     "curl.loopback": "파드 자신이 그 포트를 열고 있지 않다면 보통 연결이 거부됩니다. curl 종료 코드 7",
     "proxy.namespace-label-not-enabled": ("네임스페이스에 istio-injection={value} 레이블이 있습니다: 파드가 뭐라고 하든 "
                                           "어떤 주입 웹훅도 선택하지 않습니다"),
@@ -374,10 +386,10 @@ CATALOG["ko"].update({
     "proxy.host-network": "파드가 hostNetwork: true를 씁니다: 인젝터는 이런 파드에 절대 주입하지 않습니다",
     "proxy.pod-opt-out-value": ("파드의 sidecar.istio.io/inject {how} 값이 \"{value}\"입니다: y, yes, true, on만 주입을 "
                                 "요청하고, 다른 값은 모두 주입을 거부합니다"),
-    "traffic.dns-absolute": "{host}는 점(.)으로 끝납니다: DNS는 검색 목록 없이 적힌 그대로 조회합니다",
-    "traffic.absolute-fqdn-vhost": ("Host 헤더 {host}는 점(.)으로 끝납니다: Istio {since}부터는 모든 가상 호스트가 "
+    "traffic.dns-absolute": "{host}은(는) 점(.)으로 끝납니다: DNS는 검색 목록 없이 적힌 그대로 조회합니다",
+    "traffic.absolute-fqdn-vhost": ("Host 헤더 {host}은(는) 점(.)으로 끝납니다: Istio {since}부터는 모든 가상 호스트가 "
                                     "끝에 점을 붙인 이름도 함께 가지므로 일치합니다"),
-    "traffic.absolute-fqdn-no-vhost": ("Host 헤더 {host}는 점(.)으로 끝나는데, Istio {version}의 가상 호스트에는 "
+    "traffic.absolute-fqdn-no-vhost": ("Host 헤더 {host}은(는) 점(.)으로 끝나는데, Istio {version}의 가상 호스트에는 "
                                        "끝에 점이 붙은 이름이 없습니다({since}부터 생깁니다)"),
     "traffic.allow-any-dynamic-dns": ("라우트 {port}의 어떤 가상 호스트도 일치하지 않습니다: 나머지를 받는 "
                                       "allow_any_dynamic_dns 라우트가 AllowAnyDynamicDNSCluster로 보내고, Envoy가 "
@@ -541,11 +553,11 @@ CATALOG["ko"].update({
                        "우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다"),
     "analyze.SL0001.shadows": ("workloadSelector: {{}}는 네임스페이스의 모든 파드에 일치하므로 네임스페이스 전체 "
                                "Sidecar보다 우선합니다. istioctl은 이를 셀렉터가 없는 Sidecar로 셉니다. 네임스페이스 "
-                               "전체 Sidecar {other}는 가려집니다"),
+                               "전체 Sidecar {other}은(는) 가려집니다"),
     "analyze.SL0002": "이 Sidecar를 쓰는 워크로드가 없습니다: {uses}",
     "analyze.SL0002.use": "{workload}에는 {sidecar} 적용",
-    "analyze.SL0003.mode": ("outboundTrafficPolicy를 지정하지 않아, 워크로드는 {other}의 {mode}가 아니라 메시 모드 "
-                            "{mesh_mode}를 받습니다: 아무것도 상속되지 않습니다"),
+    "analyze.SL0003.mode": ("outboundTrafficPolicy를 지정하지 않아, 워크로드는 {other}의 {mode}이(가) 아니라 메시 모드 "
+                            "{mesh_mode}을(를) 받습니다: 아무것도 상속되지 않습니다"),
     "analyze.SL0003.egress": ("egress가 없어, 워크로드에는 {other}의 [{hosts}]가 아니라 */*(export된 모든 서비스)가 "
                               "보입니다: 아무것도 상속되지 않습니다"),
     "analyze.SL0004": ("outboundTrafficPolicy에 mode가 없습니다. 이는 REGISTRY_ONLY(enum의 0 값)라서 알 수 없는 "
@@ -567,11 +579,11 @@ CATALOG["ko"].update({
                        "{templates}의 파드 템플릿은 일치합니다: 파드가 실행되면 이 Sidecar가 그 파드들을 고릅니다"),
     "analyze.SL0012": ("ingress {port}번 포트는 이 Sidecar의 워크로드를 선택하는 어떤 Service의 target port도 "
                        "아닙니다: 이 포트로 트래픽을 보낼 곳이 없습니다"),
-    "analyze.SL0013": ("네임스페이스 \"{namespace}\"의 Sidecar {sidecars}가 모두 {template}의 파드 템플릿을 고릅니다: "
+    "analyze.SL0013": ("네임스페이스 \"{namespace}\"의 Sidecar {sidecars}이(가) 모두 {template}의 파드 템플릿을 고릅니다: "
                        "파드가 실행되면 istioctl이 IST0110을 보고하고, istiod는 {oldest}을(를) 씁니다(가장 오래된 것, "
                        "같으면 이름이 앞선 것)"),
     "analyze.SL0014": ("egress 리스너 {index}의 captureMode가 NONE입니다: istiod가 {where}에 실제 소켓을 바인딩하는데, "
-                       "iptables가 가로챈 트래픽은 여기에 닿지 않습니다. 애플리케이션이 직접 {address}로 연결해야 "
+                       "iptables가 가로챈 트래픽은 여기에 닿지 않습니다. 애플리케이션이 직접 {address}(으)로 연결해야 "
                        "합니다"),
     "analyze.SL0014.each-port": "{address}(서비스 포트마다)",
     "analyze.more": "{shown} 외 {count}개",
@@ -960,7 +972,7 @@ def label(key: str, lang: str | None = None, **params: Any) -> str:
     if template is None:
         return key
     try:
-        return template.format(**params)
+        return fill(template, lang, **params)
     except (KeyError, IndexError):
         return template
 

@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..core.messages import get_language
+from ..core.messages import fill, get_language
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -71,8 +71,7 @@ _FIXES_KO = {HANGUL_FONT_FIX: ("sudo apt-get install fonts-nanum(Debian/Ubuntu),
 
 def _t(key: str, **params: str) -> str:
     lang = get_language()
-    template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
-    return template.format(**params) if params else template
+    return fill(_TEXT.get(lang, {}).get(key) or _TEXT["en"][key], lang, **params)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from ..core.errors import SidecarLabError
 from ..core.loader import load, load_text
-from ..core.messages import get_language, using_language
+from ..core.messages import fill, get_language, using_language
 from ..core.model import Mesh, Sidecar
 from ..core.resolver import Simulator
 from ..core.resources import data_dir
@@ -341,7 +341,7 @@ def _loc(text: str) -> str:
     for pattern, korean in _PATTERNS:
         found = pattern.fullmatch(text)
         if found:
-            return korean.format(*found.groups())
+            return fill(korean, lang, *found.groups())
     return text
 
 
@@ -349,7 +349,7 @@ def _t(key: str, **params: Any) -> str:
     """A feedback text in the language in force (English when it has no translation)."""
     lang = get_language()
     template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
-    return template.format(**params) if params else template
+    return fill(template, lang, **params)
 
 _VERDICTS = ("ROUTED", "PASSTHROUGH", "BLOCKED", "DIRECT", "DNS_FAILURE")
 STEPS = ("01-no-sidecar", "02-root-registry-only", "03-namespace-allow-any", "04-namespace-registry-only",

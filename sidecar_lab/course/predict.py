@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from ..core.messages import label, language, using_language
+from ..core.messages import fill, label, language, using_language
 from ..core.model import Mesh
 from ..core.resolver import Simulator
 from ..core.validation import ERROR, validate_sidecar
@@ -97,7 +97,7 @@ _TEXT = {"en": {
     "p.releases.head": "릴리스별 답을 나란히 놓았습니다(강조한 줄이 서로 다른 값입니다):",
     "p.releases.same": "두 릴리스의 답이 같습니다. 릴리스 사이에 바뀐 규칙 가운데 이 요청에 닿는 것이 없습니다.",
     "p.releases.makes": "차이를 만드는 규칙:",
-    "p.releases.yourself": "같은 표를 Python에서는 {code}로, 터미널에서는 {command}로 볼 수 있습니다",
+    "p.releases.yourself": "같은 표를 Python에서는 {code}(으)로, 터미널에서는 {command}(으)로 볼 수 있습니다",
     "p.field.verdict": "판정",
     "p.field.sidecar": "Sidecar",
     "p.field.mode": "모드",
@@ -111,8 +111,7 @@ _TEXT = {"en": {
 
 
 def _text(key: str, lang: str, **params: Any) -> str:
-    template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
-    return template.format(**params) if params else template
+    return fill(_TEXT.get(lang, {}).get(key) or _TEXT["en"][key], lang, **params)
 
 
 class Prediction(_Commit):

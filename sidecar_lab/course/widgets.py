@@ -34,7 +34,7 @@ from . import figures
 from .exercises import hint_text
 from ..core.errors import ManifestError, SidecarLabError, UsageError
 from ..core.loader import load_objects, load_text
-from ..core.messages import language
+from ..core.messages import fill, language
 from ..core.resolver import Simulator
 from ..core.results import RequestResult, Resolution, Verdict
 from .scenario import LEVELS, SEED_TARGETS, SEED_WORKLOAD, Scenario, parse_hosts, seed_steps
@@ -156,7 +156,7 @@ _UI: dict[str, dict[str, str]] = {"en": {
     "ui.error": "오류: {message}",
     "ui.font-fallback": "한글 글꼴이 설치되어 있지 않아 그림의 레이블은 영어로 표시됩니다.",
     "ui.figure-description": "그림 설명(텍스트)",
-    "ui.summary": "{workload}에는 {governor}가 적용됩니다. 아웃바운드 모드 {mode}.",
+    "ui.summary": "{workload}에는 {governor}이(가) 적용됩니다. 아웃바운드 모드 {mode}.",
     "ui.summary.none": "Sidecar 없음(내장 기본값)",
     "ui.summary.no-proxy": "{workload}에는 사이드카 프록시가 없습니다: {reason}",
     "ui.playground.editor": "Sidecar YAML",
@@ -206,7 +206,7 @@ def ui_text(key: str, lang: str | None = None, **params: Any) -> str:
     else:
         template = _FALLBACK_LABELS.get(key, key)
     try:
-        return template.format(**params) if params else template
+        return fill(template, lang, **params)
     except (KeyError, IndexError):
         return template
 

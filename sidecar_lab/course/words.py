@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.messages import get_language
+from ..core.messages import fill, get_language
 
 __all__ = ["tr", "WORDS"]
 
@@ -67,5 +67,5 @@ WORDS: dict[str, dict[str, str]] = {"ko": {
 def tr(template: str, /, **values: Any) -> str:
     """``template`` (English, with ``{name}`` fields) in the language in force, filled with ``values``
     (English when the language has no entry for it)."""
-    text = WORDS.get(get_language(), {}).get(template, template)
-    return text.format(**values) if values else text
+    lang = get_language()
+    return fill(WORDS.get(lang, {}).get(template, template), lang, **values)
