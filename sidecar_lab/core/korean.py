@@ -71,7 +71,7 @@ def final_sound(text: str) -> str | None:
                 return None
             end = start
             continue
-        if char in _QUOTES or char.isspace() or char == ".":  # "...local." reads as "...local"
+        if char in _QUOTES or char.isspace() or char in ".]":  # "...local." reads "...local", "['a', 'b']" "b"
             end -= 1
             continue
         break
