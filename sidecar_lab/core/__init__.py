@@ -3,7 +3,8 @@
 It owns the typed model of what the YAML says (``model``), reading it (``yamlio``, ``jsonio``, ``loader``,
 ``schema``, and the command's cache of loaded models, ``cache``), admission validation (``validation``), which Sidecar governs a workload and what its
 proxy sees (``resolver``, ``hosts``, ``protocol``), what a request gets (``traffic``), the results
-and their explanation as data (``results``, ``messages``, ``render``, ``output``), the diagnostics (``analyze``),
+and their explanation as data (``results``, ``messages`` with Korean particles from ``korean``, ``render``,
+``output``), the diagnostics (``analyze``),
 the rules of each Istio release from 1.22 to 1.31 (``versions``), the same question asked of several
 releases (``version_compare``), where the bundled data lives (``resources``) and the errors (``errors``).
 
