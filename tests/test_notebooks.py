@@ -878,7 +878,7 @@ def korean(monkeypatch):
 
 def test_a_check_answers_in_korean_with_the_same_values(korean):
     wrong = ex.check_tie_break("restrict")
-    assert wrong.message == "아직 아닙니다: restrict은(는) 동률에서 집니다." and re.search(r"[가-힣]", wrong.details[0])
+    assert wrong.message == "아직 아닙니다: restrict는 동률에서 집니다." and re.search(r"[가-힣]", wrong.details[0])
     right = ex.check_curl_exit("https://google.com", 35)
     assert right.ok and right.message == "curl https://google.com의 종료 코드는 35입니다."
     todo = ex.check_fix_typo(ex.STARTERS["fix_typo"])

@@ -69,13 +69,13 @@ def language(lang: str | None) -> str:
 
 
 def fill(template: str, lang: str, /, *args: Any, **params: Any) -> str:
-    """``template`` filled with the values (as it is when there are none); in Korean, each two-way particle
+    """``template`` filled with the values (``str.format``); in Korean, each two-way particle
     (``{x}을(를)``) then agrees with the value before it (:func:`sidecar_lab.core.korean.attach_particles`).
 
     >>> fill("{pick}을(를) 골랐습니다", "ko", pick="sleep"), fill("{pick}을(를) 골랐습니다", "ko", pick="workload")
     ('sleep을 골랐습니다', 'workload를 골랐습니다')
     """
-    text = template.format(*args, **params) if args or params else template
+    text = template.format(*args, **params)
     return attach_particles(text) if lang == "ko" else text
 
 CATALOG: dict[str, dict[str, str]] = {"en": {

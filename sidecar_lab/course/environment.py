@@ -71,7 +71,8 @@ _FIXES_KO = {HANGUL_FONT_FIX: ("sudo apt-get install fonts-nanum(Debian/Ubuntu),
 
 def _t(key: str, **params: str) -> str:
     lang = get_language()
-    return fill(_TEXT.get(lang, {}).get(key) or _TEXT["en"][key], lang, **params)
+    template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
+    return fill(template, lang, **params) if params else template
 
 
 @dataclass(frozen=True)

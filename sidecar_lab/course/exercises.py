@@ -349,7 +349,7 @@ def _t(key: str, **params: Any) -> str:
     """A feedback text in the language in force (English when it has no translation)."""
     lang = get_language()
     template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
-    return fill(template, lang, **params)
+    return fill(template, lang, **params) if params else template
 
 _VERDICTS = ("ROUTED", "PASSTHROUGH", "BLOCKED", "DIRECT", "DNS_FAILURE")
 STEPS = ("01-no-sidecar", "02-root-registry-only", "03-namespace-allow-any", "04-namespace-registry-only",
@@ -607,7 +607,7 @@ def hint_text(hint: str | None, lang: str | None = None) -> str | None:
     Istio's message itself stays as Istio and kubectl print it.
 
     >>> hint_text('did you mean "default/httpbin.default.svc.cluster.local"?', "ko")
-    '혹시 "default/httpbin.default.svc.cluster.local"을(를) 쓰려던 것인가요?'
+    '혹시 "default/httpbin.default.svc.cluster.local"을 쓰려던 것인가요?'
     """
     if not hint:
         return hint

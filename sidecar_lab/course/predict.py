@@ -111,7 +111,8 @@ _TEXT = {"en": {
 
 
 def _text(key: str, lang: str, **params: Any) -> str:
-    return fill(_TEXT.get(lang, {}).get(key) or _TEXT["en"][key], lang, **params)
+    template = _TEXT.get(lang, {}).get(key) or _TEXT["en"][key]
+    return fill(template, lang, **params) if params else template
 
 
 class Prediction(_Commit):

@@ -206,7 +206,7 @@ def ui_text(key: str, lang: str | None = None, **params: Any) -> str:
     else:
         template = _FALLBACK_LABELS.get(key, key)
     try:
-        return fill(template, lang, **params)
+        return fill(template, lang, **params) if params else template
     except (KeyError, IndexError):
         return template
 

@@ -68,4 +68,5 @@ def tr(template: str, /, **values: Any) -> str:
     """``template`` (English, with ``{name}`` fields) in the language in force, filled with ``values``
     (English when the language has no entry for it)."""
     lang = get_language()
-    return fill(WORDS.get(lang, {}).get(template, template), lang, **values)
+    text = WORDS.get(lang, {}).get(template, template)
+    return fill(text, lang, **values) if values else text
