@@ -578,16 +578,7 @@ def _no_answer_revealed(page, failure: str) -> None:
 
 def _a_click_reveals_the_answer(page, failure: str) -> str:
     """Click the first choice of the first prediction: its answer appears (returns the answer)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    prediction = page.locator(".sidecar-lab-predict").first
-    prediction.scroll_into_view_if_needed()
-    prediction.locator(".sidecar-lab-choice").first.click()
-    answer = prediction.locator(".sidecar-lab-answer")
-    try:
-        answer.wait_for(state="visible", timeout=CHANGE_MS)
-    except PlaywrightTimeout:
-        pytest.fail(_diagnose(page, "a click on a choice revealed no answer", failure), pytrace=False)
+    answer = _click_and_wait_for_the_answer(page, page.locator(".sidecar-lab-predict").first, failure)
     return answer.get_attribute("data-answer") or ""
 
 
