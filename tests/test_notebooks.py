@@ -748,7 +748,8 @@ def _check_sentences() -> list[str]:
     """Every English template a check writes (an f-string's fields become {0}, {1}...), read from the source."""
     import ast
 
-    tree = ast.parse((ROOT / "sidecar_lab" / "course" / "exercises.py").read_text(encoding="utf-8"))
+    package = ROOT / "sidecar_lab" / "course" / "exercises"
+    trees = [ast.parse(f.read_text(encoding="utf-8")) for f in sorted(package.glob("*.py"))]
 
     def template(node) -> str:
         parts, n = [], 0
@@ -763,7 +764,7 @@ def _check_sentences() -> list[str]:
         return "".join(parts)
 
     found = []
-    for node in ast.walk(tree):
+    for node in (n for tree in trees for n in ast.walk(tree)):
         args = []
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_hint", "_ok", "_loc"):
             args = [a for a in node.args if not isinstance(a, ast.Starred)]

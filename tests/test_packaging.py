@@ -31,6 +31,14 @@ def test_wheel_carries_the_scenarios_the_notebooks_and_the_command(wheel):
     assert "sidecar-lab = sidecar_lab.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
 
 
+def test_wheel_carries_every_module_of_every_subpackage(wheel):
+    """pyproject lists the packages one by one: a new subpackage left out of it would be missing installed."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "sidecar_lab").rglob("*.py"))
+    assert "sidecar_lab/course/exercises/routes.py" in modules
+    assert [m for m in modules if m not in names] == []
+
+
 def test_installed_package_finds_its_data_outside_the_checkout(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
