@@ -27,6 +27,7 @@ TWO_WAY = re.compile(r"을\(를\)|를\(을\)|이\(가\)|가\(이\)|은\(는\)|�
     ("503", CONSONANT), ("301", RIEUL), ("IST0110", CONSONANT),
     ("R 라우팅(ROUTED)", CONSONANT), ("'allow'", VOWEL), ("cluster.local.", RIEUL),  # skipped: (…), quotes, a dot
     ("['ns/a', 'ns/sleep']", CONSONANT),                              # a list reads as its last item
+    ('`sl.compare_versions(mesh, versions=("1.26", "1.27"))`', VOWEL),  # a call reads as its name
     ("~/*", None), ("", None),                                        # nothing says how it sounds
 ])
 def test_the_last_sound_of_a_value_read_aloud(word, sound):

@@ -59,6 +59,16 @@ def _latin(word: str) -> str:
     return VOWEL
 
 
+def _opening(text: str, close: int) -> int:
+    """Where the parenthesis closed at ``close`` opens (-1: it does not): ``f(a, (b))`` is read as one."""
+    depth = 0
+    for i in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    return -1
+
+
 def final_sound(text: str) -> str | None:
     """How ``text`` ends when read aloud (:data:`VOWEL`, :data:`RIEUL` or :data:`CONSONANT`), or ``None`` when
     nothing in its end says (an empty text, a symbol alone)."""
@@ -66,7 +76,7 @@ def final_sound(text: str) -> str | None:
     while end:
         char = text[end - 1]
         if char == ")":  # "라우팅(ROUTED)": the word before the parenthesis takes the particle
-            start = text.rfind("(", 0, end - 1)
+            start = _opening(text, end - 1)
             if start <= 0:
                 return None
             end = start
