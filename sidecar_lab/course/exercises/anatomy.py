@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, SLEEP, _one_sidecar, _parse, _rejected, _verdict, _warnings
+from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, SLEEP, _parsed_sidecar, _rejected, _verdict, _warnings
 from .starters import _never_raises
 
 
@@ -13,10 +13,7 @@ from .starters import _never_raises
 def check_fix_typo(yaml_text: Any) -> Feedback:
     """Step 06's edit of ``istioinaction/workload`` with a typo: make kubectl accept it, and check it
     restricts sleep to istioinaction as the blog's edit did."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction", "workload")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction", "workload")
     if fb is not None:
         return fb
     sim = apply_text("05", yaml_text)
@@ -39,10 +36,7 @@ def check_fix_typo(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_fix_short_hosts(yaml_text: Any) -> Feedback:
     """Let sleep reach httpbin in both namespaces, and nothing else: fix the rejected host entries."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     sim = apply_text("04", yaml_text)
@@ -73,10 +67,7 @@ def check_fix_short_hosts(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_root_default(yaml_text: Any) -> Feedback:
     """Write, from memory, the Sidecar the blog applied first: a mesh-wide REGISTRY_ONLY default."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh)
+    _, s, fb = _parsed_sidecar(yaml_text)
     if fb is not None:
         return fb
     if s.namespace != "istio-system":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, HTTPBIN_HERE, seed_simulator, SLEEP, _int, _one_sidecar, _parse, _rejected, _verdict, _why
+from .labs import apply_text, HTTPBIN_HERE, seed_simulator, SLEEP, _int, _parsed_sidecar, _rejected, _verdict, _why
 from .starters import _never_raises
 
 
@@ -34,10 +34,7 @@ def check_cluster_count(answer: Any, step: str = "01-no-sidecar") -> Feedback:
 @_never_raises
 def check_minimal_sidecar(yaml_text: Any) -> Feedback:
     """A Sidecar for sleep at step 04 that keeps its one call (httpbin.istioinaction) ROUTED with less config."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     from ...scale.sizing import proxy_config

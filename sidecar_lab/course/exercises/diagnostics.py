@@ -7,7 +7,7 @@ from typing import Any
 
 from ...core.resolver import Simulator
 from .feedback import Feedback, _hint, _norm_word, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN, SLEEP, _one_sidecar, _parse, _rejected, _verdict
+from .labs import apply_text, GOOGLE, HTTPBIN, SLEEP, _parsed_sidecar, _rejected, _verdict
 from .starters import SCENARIOS, _never_raises
 
 
@@ -20,10 +20,7 @@ def _codes(sim: Simulator, ref=None) -> list[str]:
 @_never_raises
 def check_find_the_bug(yaml_text: Any) -> Feedback:
     """``STARTERS['find_the_bug']`` was meant to open google.com for sleep only, at step 04. Fix it."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     if s.name == "default":
@@ -68,10 +65,7 @@ def check_analyze_code(answer: Any) -> Feedback:
 @_never_raises
 def check_root_selector_fix(yaml_text: Any) -> Feedback:
     """``STARTERS['root_selector_fix']`` meant to open google.com for sleep at step 04. Make it work."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh)
+    _, s, fb = _parsed_sidecar(yaml_text)
     if fb is not None:
         return fb
     sim = apply_text("04", yaml_text)

@@ -8,7 +8,7 @@ from typing import Any
 from ...core.loader import load, load_text
 from ...core.resolver import Simulator
 from .feedback import Feedback, _hint, _ok
-from .labs import course_paths, _apply, _int, _one_sidecar, _parse, _productpage_mesh, _rejected, _warnings
+from .labs import course_paths, _apply, _int, _parsed_sidecar, _productpage_mesh, _rejected, _warnings
 from .starters import SCENARIOS, _never_raises
 
 
@@ -60,10 +60,7 @@ def check_port_pool(answer: Any) -> Feedback:
 @_never_raises
 def check_default_endpoint(yaml_text: Any) -> Feedback:
     """Make the blog's captureMode example admissible again: its defaultEndpoint was written badly."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "prod-us1")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "prod-us1")
     if fb is not None:
         return fb
     sim = Simulator(_apply(_productpage_mesh(), mesh))

@@ -152,6 +152,17 @@ def _one_sidecar(mesh: Mesh, namespace: str | None = None, name: str | None = No
     return s, None
 
 
+def _parsed_sidecar(text: Any, namespace: str | None = None, name: str | None = None) -> tuple[
+        Mesh | None, Sidecar | None, Feedback | None]:
+    """The answer read (:func:`_parse`) and its one Sidecar (:func:`_one_sidecar`), or the hint for the first
+    that fails."""
+    mesh, fb = _parse(text)
+    if fb is not None:
+        return None, None, fb
+    s, fb = _one_sidecar(mesh, namespace, name)
+    return mesh, s, fb
+
+
 def _rejected(sim: Simulator, s: Sidecar) -> Feedback | None:
     msgs = sim.validation.get(s.ref, ())
     errors = [m for m in msgs if m.level == "Error"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _norm_word, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN, seed_simulator, SLEEP, _int, _one_sidecar, _parse, _rejected, _verdict, _warnings
+from .labs import apply_text, GOOGLE, HTTPBIN, seed_simulator, SLEEP, _int, _parsed_sidecar, _rejected, _verdict, _warnings
 from .starters import SCENARIOS, _never_raises
 
 
@@ -52,10 +52,7 @@ def check_empty_policy(answer: Any) -> Feedback:
 @_never_raises
 def check_open_for_sleep(yaml_text: Any) -> Feedback:
     """At step 04 (everything REGISTRY_ONLY), let only the sleep pod reach google.com."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     sim = apply_text("04", yaml_text)

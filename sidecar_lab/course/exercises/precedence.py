@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, seed_simulator, SLEEP, _norm_ref, _one_sidecar, _parse, _rejected, _step, _verdict, _warnings
+from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, seed_simulator, SLEEP, _norm_ref, _parsed_sidecar, _rejected, _step, _verdict, _warnings
 from .starters import SCENARIOS, _never_raises
 
 
@@ -71,10 +71,7 @@ def check_tie_break(answer: Any) -> Feedback:
 def check_keep_registry_only(yaml_text: Any) -> Feedback:
     """At step 04, a workload Sidecar for sleep that limits its egress to istioinaction — while keeping
     google.com blocked as the namespace Sidecar does."""
-    mesh, fb = _parse(yaml_text)
-    if fb is not None:
-        return fb
-    s, fb = _one_sidecar(mesh, "istioinaction")
+    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     if s.name == "default" and not s.spec.has_selector:
