@@ -65,6 +65,117 @@ def test_a_cached_synthetic_mesh_equals_a_fresh_read(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# A mesh from the cache builds its workloads one namespace at a time (cache.LazyMesh)
+# ---------------------------------------------------------------------------
+
+_SAME_NAME = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a}
+spec:
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web, from: deployment}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: web, from: pod}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: b, labels: {app: other}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: a}
+spec: {selector: {app: web}, ports: [{name: http, port: 80}]}
+"""
+
+
+def _cached_synthetic(tmp_path, namespaces=6):
+    path = tmp_path / "mesh.yaml"
+    write_yaml(SyntheticMeshSpec(namespaces=namespaces, sidecars="mixed"), path)
+    _mesh([str(path)])
+    cached, hit = _mesh([str(path)])
+    assert hit and isinstance(cached, cache.LazyMesh)
+    return cached, load([str(path)])
+
+
+def test_a_question_about_one_workload_builds_only_the_namespaces_it_reads_Simulator_workloads_in(tmp_path):
+    from sidecar_lab.core.resolver import Simulator
+    from sidecar_lab.core.traffic import check
+
+    cached, fresh = _cached_synthetic(tmp_path)
+    assert cached._built == {}, "nothing is built before a question"
+    sim, sim_fresh = Simulator(cached), Simulator(fresh)
+    target = "http://svc-0002-01.ns-0002:8080/"
+    assert check(sim, "ns-0001/svc-0001-01-0", target).to_json() == \
+        check(sim_fresh, "ns-0001/svc-0001-01-0", target).to_json()
+    assert set(cached._built) == {"ns-0001", "ns-0002"}, "the caller's namespace and the called Service's"
+    assert sim.workloads_in("ns-0003") == sim_fresh.workloads_in("ns-0003")
+    assert sim.workloads_in("no-such-namespace") == () == sim_fresh.workloads_in("no-such-namespace")
+    assert sim.workload_namespaces() == sim_fresh.workload_namespaces()
+    assert cached.workloads == fresh.workloads, "all of them, in the mesh's order, when asked for"
+
+
+def test_a_pod_wins_over_a_controller_of_its_name_from_the_cache_too_Simulator_workload(tmp_path):
+    from sidecar_lab.core.resolver import Simulator
+
+    (tmp_path / "m.yaml").write_text(_SAME_NAME, encoding="utf-8")
+    _mesh([str(tmp_path / "m.yaml")])
+    cached, hit = _mesh([str(tmp_path / "m.yaml")])
+    fresh = load([str(tmp_path / "m.yaml")])
+    assert hit and isinstance(cached, cache.LazyMesh)
+    for mesh in (cached, fresh):
+        sim = Simulator(mesh)
+        assert sim.workload("a/web").kind == "Pod" and sim.workload("a/web").labels["from"] == "pod"
+        assert [f"{w.namespace}/{w.name}" for w in sim.workloads()] == ["a/web", "b/other"]
+
+
+def test_a_mesh_made_from_a_cached_one_is_a_plain_mesh(tmp_path):
+    import dataclasses
+
+    from sidecar_lab.core.model import Mesh
+
+    cached, fresh = _cached_synthetic(tmp_path, namespaces=3)
+    replaced = dataclasses.replace(cached, sidecars=())
+    assert type(replaced) is Mesh and replaced.workloads == fresh.workloads and replaced.sidecars == ()
+    assert cached == fresh and fresh == cached
+    cache._write("again", cached)  # written to a cache file again, it reads back the same
+    again = cache._read("again")
+    assert isinstance(again, cache.LazyMesh) and again == fresh and again.workloads == fresh.workloads
+
+
+def test_a_damaged_namespace_in_a_cache_file_is_one_clear_error(tmp_path):
+    from sidecar_lab.core.errors import SidecarLabError
+
+    cached, _ = _cached_synthetic(tmp_path, namespaces=2)
+    broken = cache._lazy_mesh(tuple(getattr(cached, n) for n in cache._FIELDS[cache.Mesh] if n != "workloads"),
+                              ("ns-0001",), (b"not a pickle",), bytes(4))
+    with pytest.raises(SidecarLabError, match="cache --clear"):
+        broken.workloads_of("ns-0001")
+    foreign = cache._lazy_mesh(tuple(getattr(cached, n) for n in cache._FIELDS[cache.Mesh] if n != "workloads"),
+                               ("ns-0001",), (pickle.dumps((1, 2)),), bytes(4))
+    with pytest.raises(SidecarLabError, match="not workloads"):
+        foreign.workloads_of("ns-0001")
+
+
+def test_an_answer_from_the_cache_does_not_import_pyyaml(tmp_path):
+    """A cached answer reads no YAML, so it does not pay for importing the parser (core.yamlparse)."""
+    import subprocess
+    import sys
+
+    program = ("import sys; from sidecar_lab.cli import main; "
+               f"code = main(['check', {STEP[0]!r}, {STEP[1]!r}, '--from', 'istioinaction/sleep', '--to', "
+               "'http://httpbin.default:8000/']); "
+               "print(code, 'yaml' in sys.modules, 'sidecar_lab.core.yamlparse' in sys.modules)")
+    env = {**os.environ, "SIDECAR_LAB_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SIDECAR_LAB_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120)
+            for _ in range(2)]
+    assert [r.stdout.split()[-3:] for r in runs] == [["0", "True", "True"], ["0", "False", "False"]], \
+        [r.stderr for r in runs]
+
+
+# ---------------------------------------------------------------------------
 # Whatever could change the model misses
 # ---------------------------------------------------------------------------
 

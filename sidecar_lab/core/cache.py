@@ -11,7 +11,8 @@ The key is everything that could change the model, so the cache is never stale:
   bytes, so an edited, reordered, added or removed file misses;
 * the package version, a SHA-256 of the core's own source files (an edited loader or model
   misses, even in an editable install whose version did not change), the cache format
-  (:data:`FORMAT`), Python's version and PyYAML's version and parser;
+  (:data:`FORMAT`), Python's version and PyYAML as installed (its version and whether libyaml's
+  parser is there, read without importing it);
 * the options the caller names (``key_options``): the command passes its language and any
   option that changes an answer (a new one, such as an Istio version, joins by being passed).
 
@@ -29,6 +30,7 @@ ignored and replaced, never trusted: the reader accepts only the model's own cla
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import hashlib
 import io
@@ -42,12 +44,12 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 from . import model
-from .model import Mesh
+from .model import Mesh, Workload
 
-__all__ = ["FORMAT", "KEEP", "cache_dir", "cache_disabled_by_env", "cache_key", "cached_mesh", "clear_cache"]
+__all__ = ["FORMAT", "KEEP", "LazyMesh", "cache_dir", "cache_disabled_by_env", "cache_key", "cached_mesh", "clear_cache"]
 
 #: Bump when the layout of a cache file changes.
-FORMAT = 2
+FORMAT = 3
 #: How many cache files are kept (the most recently used).
 KEEP = 8
 _PREFIX, _SUFFIX = "mesh-", ".pickle"
@@ -89,13 +91,27 @@ def _code_digest() -> str:
     return _CODE_DIGEST
 
 
-def _environment() -> list:
-    import yaml
+def _yaml_digest() -> str:
+    """PyYAML as installed, without importing it (an answer from the cache never parses YAML): a digest of
+    its ``__init__.py`` (which holds its version) and the names of its compiled parts (libyaml's parser)."""
+    import importlib.util
 
+    digest = hashlib.sha256()
+    spec = importlib.util.find_spec("yaml")
+    if spec is not None and spec.origin:
+        folder = os.path.dirname(spec.origin)
+        try:
+            digest.update(Path(spec.origin).read_bytes())
+            digest.update("\0".join(sorted(n for n in os.listdir(folder) if n.startswith("_yaml"))).encode())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
+def _environment() -> list:
     from . import __version__
 
-    return [FORMAT, __version__, sys.version, sys.implementation.name, yaml.__version__,
-            bool(getattr(yaml, "__with_libyaml__", False)), _code_digest()]
+    return [FORMAT, __version__, sys.version, sys.implementation.name, _yaml_digest(), _code_digest()]
 
 
 def cache_key(inputs: Iterable[tuple[str, bytes | str]], key_options: Mapping[str, Any]) -> str:
@@ -156,6 +172,110 @@ _FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _MODEL
 _VALUES = (model.ContainerPort, model.ServicePort, model.ServiceEntryPort, model.PortSpec, model.Destination)
 
 
+class LazyMesh(Mesh):
+    """A :class:`Mesh` read from a cache file: its workloads are built one namespace at a time.
+
+    Workloads are most of a mesh (20,000 pods of the benchmark's 30,000 objects), and a question
+    about one workload needs few of them: its own namespace's, and those of the Services it calls.
+    The file keeps each namespace's workloads as a pickle of their own (:meth:`workloads_of` builds
+    one when first asked for); ``mesh.workloads`` builds them all, in the mesh's order, the first time
+    it is read. Otherwise it is the mesh that was read (equal to it, pickled as a plain Mesh).
+    """
+
+    __slots__ = ("_shards", "_order", "_built")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Mesh:  # type: ignore[misc]
+        # A mesh made from this one (dataclasses.replace) is a plain Mesh: only _lazy_mesh makes a LazyMesh.
+        return Mesh(*args, **kwargs)
+
+    def workloads_of(self, namespace: str) -> tuple[Workload, ...]:
+        """The workloads of ``namespace`` in the mesh's order (built from the file when first asked for)."""
+        built = self._built.get(namespace)
+        if built is None:
+            blob = self._shards.get(namespace)
+            try:
+                built = () if blob is None else _load_shard(blob)
+            except Exception as exc:  # the file was whole when read (renamed into place), so: damaged since
+                from .errors import SidecarLabError
+
+                raise SidecarLabError(f"the cache of loaded meshes is damaged ({exc}); clear it with "
+                                      "'sidecar-lab cache --clear', or answer without it: --no-cache") from None
+            self._built[namespace] = built
+        return built
+
+    def workload_namespaces(self) -> frozenset[str]:
+        """The namespaces that have a workload."""
+        return frozenset(self._shards)
+
+    def _all_workloads(self) -> tuple[Workload, ...]:
+        try:
+            return _MESH_WORKLOADS.__get__(self, Mesh)
+        except AttributeError:
+            names = tuple(self._shards)
+            shards = [iter(self.workloads_of(ns)) for ns in names]
+            value = tuple([next(shards[i]) for i in array.array(_ORDER_CODE, self._order)])
+            _MESH_WORKLOADS.__set__(self, value)
+            return value
+
+    workloads = property(_all_workloads)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mesh):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _FIELDS[Mesh])
+
+    __hash__ = Mesh.__hash__
+
+    def __reduce__(self) -> tuple:
+        return Mesh, tuple(getattr(self, name) for name in _FIELDS[Mesh])
+
+
+_MESH_WORKLOADS = Mesh.__dict__["workloads"]  # the slot that LazyMesh.workloads fills
+_ORDER_CODE = "I"  # which shard each workload of the mesh's order comes from
+
+
+def _dump_shard(workloads: tuple) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(workloads)
+    return buffer.getvalue()
+
+
+def _load_shard(blob: bytes) -> tuple:
+    value = _Unpickler(io.BytesIO(blob)).load()
+    if not (value.__class__ is tuple and all(w.__class__ is Workload for w in value)):
+        raise pickle.UnpicklingError("a cache file's workloads are not workloads")
+    return value
+
+
+def _sharded(mesh: Mesh) -> tuple:
+    """The arguments of :func:`_lazy_mesh` for ``mesh``: its fields but the workloads, and the workloads
+    one pickle per namespace, with the order that interleaves them back."""
+    grouped: dict[str, list] = {}
+    order = array.array(_ORDER_CODE)
+    index: dict[str, int] = {}
+    for w in mesh.workloads:
+        i = index.get(w.namespace)
+        if i is None:
+            i = index[w.namespace] = len(index)
+        grouped.setdefault(w.namespace, []).append(w)
+        order.append(i)
+    others = tuple(_Table.of(getattr(mesh, name)) for name in _FIELDS[Mesh] if name != "workloads")
+    return others, tuple(grouped), tuple(_dump_shard(tuple(ws)) for ws in grouped.values()), order.tobytes()
+
+
+def _lazy_mesh(others: tuple, namespaces: tuple, blobs: tuple, order: bytes) -> LazyMesh:
+    if not (len(namespaces) == len(blobs) and all(n.__class__ is str for n in namespaces)
+            and all(b.__class__ is bytes for b in blobs) and order.__class__ is bytes):
+        raise pickle.UnpicklingError("a cache file's workloads are not in shards")
+    mesh = object.__new__(LazyMesh)
+    for name, value in zip((n for n in _FIELDS[Mesh] if n != "workloads"), others, strict=True):
+        object.__setattr__(mesh, name, value)
+    object.__setattr__(mesh, "_shards", dict(zip(namespaces, blobs)))
+    object.__setattr__(mesh, "_order", order)
+    object.__setattr__(mesh, "_built", {})
+    return mesh
+
+
 class _Pickler(pickle.Pickler):
     """The model as constructor calls: ``Class(*fields)`` (straight-line code, quicker to read back
     than the slots dataclasses' own ``__setstate__``), the mesh's long tuples (pods, services, their
@@ -175,14 +295,16 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = obj.__class__
+        if cls is LazyMesh:  # a mesh read from a cache file, written again
+            return _lazy_mesh, _sharded(obj)
         if cls is _Table:
             objects = obj.objects
             return _table, (obj.cls, tuple(_Table.of(tuple([getattr(o, name) for o in objects]))
                                            for name in _FIELDS[obj.cls]))
         names = _FIELDS.get(cls)
         if names is not None:
-            if cls is Mesh:
-                return cls, tuple([_Table.of(getattr(obj, name)) for name in names])
+            if cls is Mesh:  # its workloads one pickle per namespace: see LazyMesh
+                return _lazy_mesh, _sharded(obj)
             values = tuple([getattr(obj, name) for name in names])
             if cls in _VALUES:  # keyed with the exact types: 1, 1.0 and True are equal in Python
                 first = self._shared((cls, values, tuple(map(type, values))), obj)
@@ -207,7 +329,7 @@ class _Unpickler(pickle.Unpickler):
             cls = getattr(model, name, None)
             if cls in _MODEL_CLASSES:
                 return cls
-        if module == __name__ and name in ("_frozen", "_same", "_table"):
+        if module == __name__ and name in ("_frozen", "_same", "_table", "_lazy_mesh"):
             return globals()[name]
         raise pickle.UnpicklingError(f"a cache file may not name {module}.{name}")
 

@@ -196,21 +196,22 @@ def service_workloads(sim: Simulator, svc: RegistryService) -> tuple[Workload, .
     selector = svc.obj.selector  # type: ignore[union-attr]
     found: tuple[Workload, ...] = ()
     if selector:
-        by_ns = _workloads_by_namespace(sim)
-        pods, controllers = by_ns.get(svc.namespace, ((), ()))
+        pods, controllers = _pods_and_controllers(sim, svc.namespace)
         found = tuple(w for w in pods if selector_matches(selector, w.labels)) or \
             tuple(w for w in controllers if selector_matches(selector, w.labels))
     cache[key] = found
     return found
 
 
-def _workloads_by_namespace(sim: Simulator) -> dict[str, tuple[list[Workload], list[Workload]]]:
-    index = sim.__dict__.get("_workloads_by_namespace")
-    if index is None:
-        index = sim.__dict__["_workloads_by_namespace"] = {}
-        for w in sim.mesh.workloads:
-            index.setdefault(w.namespace, ([], []))[0 if w.kind == "Pod" else 1].append(w)
-    return index
+def _pods_and_controllers(sim: Simulator, namespace: str) -> tuple[list[Workload], list[Workload]]:
+    """The Pods and the controllers of ``namespace``, each in the mesh's order (cached per simulator)."""
+    index = sim.__dict__.setdefault("_pods_and_controllers", {})
+    hit = index.get(namespace)
+    if hit is None:
+        hit = index[namespace] = ([], [])
+        for w in sim.workloads_in(namespace):
+            hit[0 if w.kind == "Pod" else 1].append(w)
+    return hit
 
 
 def subset_labels(rule: object, subset: str) -> Mapping[str, str]:
@@ -271,7 +272,7 @@ def cluster_endpoints(sim: Simulator, svc: RegistryService, port: int,
             elif dns or is_ip(address):
                 out.append(Endpoint(address, target))
         if entry.workload_selector is not None:  # type: ignore[union-attr]
-            pods, _ = _workloads_by_namespace(sim).get(svc.namespace, ((), ()))
+            pods, _ = _pods_and_controllers(sim, svc.namespace)
             out += [Endpoint(w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>", target, w) for w in pods
                     if selector_matches(entry.workload_selector, w.labels)  # type: ignore[union-attr]
                     and selector_matches(labels, w.labels)]
@@ -439,8 +440,8 @@ class _Builder:
         if not selector:
             return []
         out = []
-        for w in self.sim.mesh.workloads:
-            if w.kind == "Pod" and w.namespace == svc.namespace and selector_matches(selector, w.labels):
+        for w in self.sim.workloads_in(svc.namespace):
+            if w.kind == "Pod" and selector_matches(selector, w.labels):
                 out.append(w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>")
         return out
 
@@ -637,8 +638,8 @@ def is_ip(text: str) -> bool:
 
 
 def _selected_ips(sim: Simulator, selector: Mapping[str, str], namespace: str) -> list[str]:
-    return [w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>" for w in sim.mesh.workloads
-            if w.kind == "Pod" and w.namespace == namespace and selector_matches(selector, w.labels)]
+    return [w.pod_ip or f"<pod IP of {w.namespace}/{w.name}>" for w in sim.workloads_in(namespace)
+            if w.kind == "Pod" and selector_matches(selector, w.labels)]
 
 
 def _routes_need_labels(scope: Scope) -> bool:

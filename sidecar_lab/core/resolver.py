@@ -23,6 +23,7 @@ for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Iterable, Mapping
 
 from .destinationrules import ConsolidatedRule, DestinationRuleIndex, destination_rule_for_proxy
@@ -215,11 +216,10 @@ class Simulator:
         self.root = mesh.mesh_config.root_namespace
         self._check_mesh_config()
         self.namespaces = {ns.name: ns for ns in mesh.namespaces}
-        self._workloads: dict[tuple[str, str], Workload] = {}
-        for w in mesh.workloads:  # a Pod wins over a controller of the same name
-            key = (w.namespace, w.name)
-            if key not in self._workloads or w.kind == "Pod":
-                self._workloads[key] = w
+        # Workloads are indexed per namespace when first asked for (workloads_in): a question about one
+        # workload reads one namespace's, and a mesh from the cache builds only those (cache.LazyMesh).
+        self._workloads_by_ns: dict[str, tuple[Workload, ...]] | None = None
+        self._named: dict[str, dict[str, Workload]] = {}
         by_ref = {s.ref: s for s in mesh.sidecars}
         # Validated when first asked for: a question about one workload looks at a few Sidecars only.
         self.validation: Mapping[ObjectRef, list] = PerSidecar(
@@ -235,9 +235,14 @@ class Simulator:
         self.registry = self._build_registry()
         self.by_hostname: dict[str, dict[str, RegistryService]] = {}
         self.by_namespace: dict[str, list[RegistryService]] = {}
+        by_namespace = self.by_namespace
         for svc in self.registry:
             self._index_hostname(svc)
-            self.by_namespace.setdefault(svc.namespace, []).append(svc)
+            listed = by_namespace.get(svc.namespace)
+            if listed is None:
+                by_namespace[svc.namespace] = [svc]
+            else:
+                listed.append(svc)
         self._all_public = all("*" in s.export_to for s in self.registry)
         vses, self.delegates = mesh_virtual_services(mesh, self.domain, self.order_key)
         self.vs_index = VirtualServiceIndex(vses, mesh.mesh_config.default_virtual_service_export_to,
@@ -248,9 +253,6 @@ class Simulator:
             mesh.destination_rules, mesh.mesh_config, order_key=self.order_key,
             merge_by_export_to=self.rules.destination_rule_merge_by_export_to)
         self._sidecars = {s.ref: s for s in mesh.sidecars}
-        self.services_by_ns: dict[str, list[Service]] = {}
-        for svc in mesh.services:
-            self.services_by_ns.setdefault(svc.namespace, []).append(svc)
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
@@ -258,6 +260,14 @@ class Simulator:
         self._ingresses: dict[tuple, tuple] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
+
+    @cached_property
+    def services_by_ns(self) -> dict[str, list[Service]]:
+        """The Kubernetes Services of each namespace, in the mesh's order."""
+        out: dict[str, list[Service]] = {}
+        for svc in self.mesh.services:
+            out.setdefault(svc.namespace, []).append(svc)
+        return out
 
     def sidecar(self, ref: ObjectRef | None) -> Sidecar | None:
         return self._sidecars.get(ref) if ref is not None else None
@@ -295,10 +305,10 @@ class Simulator:
     def _build_registry(self) -> list[RegistryService]:
         default = self.mesh.mesh_config.default_service_export_to
         self._whole_default = self.rules.default_export_to_all_namespaces
-        out: list[RegistryService] = []
         registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
-        for svc in self.mesh.services:
-            out.append(self._kubernetes_service(svc, default, registry_ports))
+        exports: dict[tuple, tuple[str, ...]] = {}  # and the same exportTo
+        convert = self._kubernetes_service
+        out: list[RegistryService] = [convert(svc, default, registry_ports, exports) for svc in self.mesh.services]
         for se in self.mesh.service_entries:
             out.extend(self._service_entry_services(se, default))
         # Istio sorts services by creation time, then name, then namespace (SortServicesByCreationTime).
@@ -306,8 +316,12 @@ class Simulator:
         return resolve_service_aliases(out)
 
     def _kubernetes_service(self, svc: Service, default_export: tuple[str, ...] | None,
-                            registry_ports: dict[tuple, tuple[RegistryPort, ...]]) -> RegistryService:
+                            registry_ports: dict[tuple, tuple[RegistryPort, ...]],
+                            exports: dict[tuple, tuple[str, ...]]) -> RegistryService:
         """``kube.ConvertService``: ExternalName is an ``Alias``, ``clusterIP: None`` is ``Passthrough``."""
+        export = exports.get(svc.export_to)
+        if export is None:
+            export = exports[svc.export_to] = service_export_to(svc.export_to, default_export, self._whole_default)
         ports = registry_ports.get(svc.ports)
         if ports is None:
             ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
@@ -322,8 +336,7 @@ class Simulator:
         else:
             addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
         return RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports, addresses,
-                               resolution, service_export_to(svc.export_to, default_export, self._whole_default),
-                               self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
+                               resolution, export, self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
 
     def _service_entry_services(self, se: ServiceEntry, default_export: tuple[str, ...] | None) -> list[RegistryService]:
         """``serviceentry.convertServices``: one service per host (its ``Attributes.Name`` is the host); an
@@ -350,21 +363,53 @@ class Simulator:
         return exported_to(svc.export_to, svc.namespace, namespace)
 
     # -- workloads -----------------------------------------------------------
+    def workloads_in(self, namespace: str) -> tuple[Workload, ...]:
+        """The workloads (Pods and controllers) of ``namespace``, in the mesh's order."""
+        shard = getattr(self.mesh, "workloads_of", None)
+        if shard is not None:  # a mesh from the cache reads one namespace's workloads when asked
+            return shard(namespace)
+        if self._workloads_by_ns is None:
+            grouped: dict[str, list[Workload]] = {}
+            for w in self.mesh.workloads:
+                grouped.setdefault(w.namespace, []).append(w)
+            self._workloads_by_ns = {ns: tuple(ws) for ns, ws in grouped.items()}
+        return self._workloads_by_ns.get(namespace, ())
+
+    def workload_namespaces(self) -> frozenset[str]:
+        """The namespaces that have a workload."""
+        names = getattr(self.mesh, "workload_namespaces", None)
+        if names is not None:
+            return names()
+        self.workloads_in("")
+        return frozenset(self._workloads_by_ns or ())
+
+    def _named_in(self, namespace: str) -> dict[str, Workload]:
+        """The workloads of ``namespace`` by name: a Pod wins over a controller of the same name."""
+        named = self._named.get(namespace)
+        if named is None:
+            named = self._named[namespace] = {}
+            for w in self.workloads_in(namespace):
+                if w.name not in named or w.kind == "Pod":
+                    named[w.name] = w
+        return named
+
     def workload(self, ref: str | Workload) -> Workload:
         if isinstance(ref, Workload):
             return ref
         if "/" not in ref:
             raise UsageError(f"workload {ref!r} must be written NAMESPACE/NAME")
         ns, name = ref.split("/", 1)
-        found = self._workloads.get((ns, name))
+        found = self._named_in(ns).get(name)
         if found is None:
-            known = sorted(f"{w.namespace}/{w.name}" for w in self._workloads.values())
+            known = sorted(f"{w.namespace}/{w.name}" for w in self.workloads())
             hint = f" (known: {', '.join(known[:8])}{', ...' if len(known) > 8 else ''})" if known else ""
             raise UsageError(f"unknown workload {ref!r}{hint}")
         return found
 
     def workloads(self) -> list[Workload]:
-        return sorted(self._workloads.values(), key=lambda w: (w.namespace, w.name))
+        """Every workload (a Pod over a controller of the same name), by namespace and name."""
+        return sorted((w for ns in self.workload_namespaces() for w in self._named_in(ns).values()),
+                      key=lambda w: (w.namespace, w.name))
 
     def proxy_kind(self, w: Workload) -> tuple[str, Step]:
         """``sidecar``, ``gateway`` or ``none``, and why."""

@@ -89,15 +89,8 @@ class _Index:
 
     def __init__(self, sim: Simulator) -> None:
         # Not the simulator itself: it keys the weak dictionary that holds this index.
-        self.mesh, self.declared_namespaces = sim.mesh, sim.namespaces
+        self.mesh, self.declared_namespaces, self.sim = sim.mesh, sim.namespaces, weakref.ref(sim)
         self.selected: dict[int, tuple[RegistryService, list[Workload]]] = {}
-
-    @cached_property
-    def workloads_by_namespace(self) -> dict[str, list[Workload]]:
-        out: dict[str, list[Workload]] = {}
-        for w in self.mesh.workloads:  # in the mesh's order, as the scans were
-            out.setdefault(w.namespace, []).append(w)
-        return out
 
     @cached_property
     def workloads_by_ip(self) -> dict[str, list[Workload]]:
@@ -118,7 +111,9 @@ class _Index:
     def namespaces(self) -> set[str]:
         mesh = self.mesh
         names = set(self.declared_namespaces)
-        for group in (mesh.workloads, mesh.services, mesh.sidecars, mesh.service_entries):
+        sim = self.sim()
+        names.update(sim.workload_namespaces() if sim is not None else (w.namespace for w in mesh.workloads))
+        for group in (mesh.services, mesh.sidecars, mesh.service_entries):
             names.update(o.namespace for o in group)
         return names
 
@@ -142,7 +137,7 @@ def _selected_workloads(sim: Simulator, svc: RegistryService) -> list[Workload]:
     index = _index(sim)
     hit = index.selected.get(id(svc))
     if hit is None or hit[0] is not svc:
-        hit = index.selected[id(svc)] = (svc, [w for w in index.workloads_by_namespace.get(svc.namespace, ())
+        hit = index.selected[id(svc)] = (svc, [w for w in sim.workloads_in(svc.namespace)
                                                if selector_matches(selector, w.labels)])
     return hit[1]
 
