@@ -273,3 +273,84 @@ def test_any_rfc3339_creation_timestamp_is_whole_seconds(moment, zone, fraction)
     (sidecar,) = load_text(text).sidecars
     whole = moment.replace(microsecond=0).timestamp()
     assert sidecar.created == whole
+
+
+# ---------------------------------------------------------------------------
+# (c) The service registry, converted a namespace at a time (Simulator._registry_in), is the registry
+#     istiod builds whole: PushContext.ServiceIndex, HostnameAndNamespace, resolveServiceAliases
+# ---------------------------------------------------------------------------
+
+_NS = st.sampled_from(["a", "b", "c", "b.c"])  # "b.c": a dotted namespace makes NAME.NAMESPACE ambiguous
+_SVC_NAME = st.sampled_from(["web", "db", "x.b", "api"])
+_SECOND = st.sampled_from(["00", "01"])  # ties in creation are common
+
+
+def _service_yaml(name, namespace, second, kind, target, export):
+    spec = {"ports": [{"name": "http", "port": 80}]}
+    if kind == "external":
+        spec = {"type": "ExternalName", "externalName": target}
+    elif kind == "headless":
+        spec["clusterIP"] = "None"
+    meta = {"name": name, "namespace": namespace, "creationTimestamp": f"2025-01-01T00:00:{second}Z"}
+    if export is not None:
+        meta["annotations"] = {"networking.istio.io/exportTo": export}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
+
+
+_TARGETS = st.sampled_from(["web.a.svc.cluster.local", "db.b.svc.cluster.local", "x.b.c.svc.cluster.local",
+                            "api.example.com", "web.b.c.svc.cluster.local."])
+SERVICES = st.lists(st.tuples(_SVC_NAME, _NS, _SECOND, st.sampled_from(["plain", "plain", "external", "headless"]),
+                              _TARGETS, st.sampled_from([None, ".", "*", "a"])), max_size=10)
+ENTRIES = st.lists(st.tuples(st.sampled_from(["se1", "se2"]), _NS, _SECOND,
+                             st.lists(_TARGETS.map(lambda h: h.rstrip(".")), min_size=1, max_size=2, unique=True),
+                             st.sampled_from([None, ["."], ["*"]])), max_size=4)
+
+
+def _reference_indexes(registry):
+    """istiod's ServiceIndex from the whole registry: per hostname and namespace the first service in the
+    registry's order, a Kubernetes Service over a ServiceEntry; per namespace its services in that order."""
+    by_host, by_ns = {}, {}
+    for svc in registry:
+        per = by_host.setdefault(svc.hostname, {})
+        if svc.namespace not in per or (per[svc.namespace].kind != "Service" and svc.kind == "Service"):
+            per[svc.namespace] = svc
+        by_ns.setdefault(svc.namespace, []).append(svc)
+    return by_host, by_ns
+
+
+@SETTINGS
+@given(SERVICES, ENTRIES, st.lists(st.one_of(_TARGETS, _NS, st.just("nowhere.svc.cluster.local")), max_size=6),
+       st.sampled_from(["1.22", "1.26", "1.31"]))
+def test_the_registry_built_a_namespace_at_a_time_is_the_whole_registry_ServiceIndex(services, entries, asked,
+                                                                                     version):
+    from sidecar_lab.core.resolver import Simulator
+
+    docs = [_service_yaml(*s) for s in services]
+    for name, ns, second, hosts, export in entries:
+        spec = {"hosts": hosts, "ports": [{"number": 80, "name": "http", "protocol": "HTTP"}],
+                "resolution": "DNS"}
+        if export is not None:
+            spec["exportTo"] = export
+        docs.append({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                     "metadata": {"name": name, "namespace": ns, "creationTimestamp": f"2025-01-01T00:00:{second}Z"},
+                     "spec": spec})
+    mesh = load_text(yaml.safe_dump_all(docs), "gen.yaml")
+    lazy, whole = Simulator(mesh, version), Simulator(mesh, version)
+    # the lazy one answers look-ups first (what a question does), the other lists the registry first
+    early_hosts = {h: lazy.by_hostname.get(h.rstrip(".")) for h in asked}
+    early_namespaces = {n: lazy.by_namespace.get(n) for n in asked}
+    registry = whole.registry
+    assert lazy.registry == registry
+    assert [s.order for s in registry] == sorted(s.order for s in registry)
+    by_host, by_ns = _reference_indexes(registry)
+    for host, got in early_hosts.items():
+        assert got == by_host.get(host.rstrip("."))
+    for ns, got in early_namespaces.items():
+        assert got == by_ns.get(ns)
+    assert dict(lazy.by_hostname) == by_host and dict(lazy.by_namespace) == by_ns
+    assert list(lazy.by_hostname) == list(by_host) and list(lazy.by_namespace) == list(by_ns)
+    # one object per service, whichever way it was reached
+    ids = {id(s) for s in lazy.registry}
+    assert all(id(s) in ids for per in lazy.by_hostname.values() for s in per.values())
+    assert all(id(s) in ids for listed in lazy.by_namespace.values() for s in listed)
+    assert lazy.service_entries == [s for s in registry if s.kind == "ServiceEntry"]

@@ -212,3 +212,24 @@ def test_virtual_service_short_names_are_read_in_the_virtual_services_namespace(
     route = vs("to-store", "app", hosts=["front"], dests=["store.db"])
     r = sim(*WORLD, route, sidecar("default", "app", egress=[{"hosts": ["./*"]}])).resolve("app/client")
     assert {v.host for v in r.visible_services} == {H["front"]}
+
+
+# (situation, egress hosts of the namespace Sidecar in app, the namespaces whose Services are converted)
+CONVERTED_CASES = [
+    ("own_namespace_only", ["./*"], {"app"}),
+    ("a_named_namespace_too", ["./*", "web/*"], {"app", "web"}),
+    ("an_exact_host_in_any_namespace", ["*/api.web.svc.cluster.local"], {"web"}),
+    ("everything", ["*/*"], {"app", "web", "db", "istio-system"}),
+]
+
+
+@pytest.mark.parametrize("hosts, converted", [c[1:] for c in CONVERTED_CASES], ids=[c[0] for c in CONVERTED_CASES])
+def test_a_question_converts_only_the_services_its_sidecar_imports_selectServices(hosts, converted):
+    """istiod's SidecarScope looks at the namespaces its egress hosts name; so does the simulator's registry,
+    which converts a namespace's Services when first asked for (a big mesh answers one question quickly)."""
+    s = sim(*WORLD, sidecar("default", "app", egress=[{"hosts": hosts}]))
+    r = s.resolve("app/client")
+    assert set(s._in_namespace) == converted
+    assert "registry" not in vars(s) or hosts == ["*/*"], "the whole registry is listed only for */*"
+    whole = sim(*WORLD, sidecar("default", "app", egress=[{"hosts": hosts}]))
+    assert whole.registry and whole.resolve("app/client").to_json() == r.to_json(), "the same as from the whole"

@@ -22,6 +22,7 @@ for selection and ``sidecar.go`` (``convertToSidecarScope``, ``selectServices``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterable, Mapping
@@ -232,18 +233,7 @@ class Simulator:
         self.sidecars_by_ns: dict[str, list[Sidecar]] = {}
         for s in sorted(mesh.sidecars, key=lambda s: (not s.spec.has_selector, self._sidecar_order(s))):
             self.sidecars_by_ns.setdefault(s.namespace, []).append(s)
-        self.registry = self._build_registry()
-        self.by_hostname: dict[str, dict[str, RegistryService]] = {}
-        self.by_namespace: dict[str, list[RegistryService]] = {}
-        by_namespace = self.by_namespace
-        for svc in self.registry:
-            self._index_hostname(svc)
-            listed = by_namespace.get(svc.namespace)
-            if listed is None:
-                by_namespace[svc.namespace] = [svc]
-            else:
-                listed.append(svc)
-        self._all_public = all("*" in s.export_to for s in self.registry)
+        self._start_registry()
         vses, self.delegates = mesh_virtual_services(mesh, self.domain, self.order_key)
         self.vs_index = VirtualServiceIndex(vses, mesh.mesh_config.default_virtual_service_export_to,
                                             whole_default=self.rules.default_export_to_all_namespaces)
@@ -302,32 +292,128 @@ class Simulator:
         return mc.proxy_metadata.get("ISTIO_META_DNS_AUTO_ALLOCATE", "").lower() == "true"
 
     # -- registry ------------------------------------------------------------
-    def _build_registry(self) -> list[RegistryService]:
-        default = self.mesh.mesh_config.default_service_export_to
-        self._whole_default = self.rules.default_export_to_all_namespaces
-        registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
-        exports: dict[tuple, tuple[str, ...]] = {}  # and the same exportTo
-        convert = self._kubernetes_service
-        out: list[RegistryService] = [convert(svc, default, registry_ports, exports) for svc in self.mesh.services]
-        for se in self.mesh.service_entries:
-            out.extend(self._service_entry_services(se, default))
-        # Istio sorts services by creation time, then name, then namespace (SortServicesByCreationTime).
-        out.sort(key=lambda s: s.order)
-        return resolve_service_aliases(out)
+    # Istio's service registry (``PushContext.ServiceIndex``), converted a namespace at a time: a question
+    # about one workload whose Sidecar imports ``./*`` converts that namespace's Services, not 10,000 of them.
+    # ``registry`` (every service, in istiod's order), ``by_namespace`` and ``by_hostname`` are the same
+    # objects whichever is asked first: each Service and ServiceEntry host is converted once.
 
-    def _kubernetes_service(self, svc: Service, default_export: tuple[str, ...] | None,
-                            registry_ports: dict[tuple, tuple[RegistryPort, ...]],
-                            exports: dict[tuple, tuple[str, ...]]) -> RegistryService:
-        """``kube.ConvertService``: ExternalName is an ``Alias``, ``clusterIP: None`` is ``Passthrough``."""
-        export = exports.get(svc.export_to)
+    def _start_registry(self) -> None:
+        self._default_export = self.mesh.mesh_config.default_service_export_to
+        self._whole_default = self.rules.default_export_to_all_namespaces
+        self._registry_ports: dict[tuple, tuple[RegistryPort, ...]] = {}  # many Services declare the same ports
+        self._exports: dict[tuple, tuple[str, ...]] = {}  # and the same exportTo
+        #: ``resolveServiceAliases``: hostname -> the (hostname, namespace) of the ExternalName Services
+        #: pointing to it, found by a look at the ExternalName Services only.
+        self._aliases = service_aliases(
+            (svc.hostname(self.domain), svc.namespace, svc.external_name.lower().rstrip("."))
+            for svc in self.mesh.services if svc.type == "ExternalName" and svc.external_name and not svc.headless)
+        # ServiceEntries are few: converted at once, in the mesh's order.
+        self._entries = [self._with_aliases(rs) for se in self.mesh.service_entries
+                         for rs in self._service_entry_services(se, self._default_export)]
+        self._entries_by_host: dict[str, list[RegistryService]] = {}
+        self._entries_by_ns: dict[str, list[RegistryService]] = {}
+        for rs in self._entries:
+            self._entries_by_host.setdefault(rs.hostname, []).append(rs)
+            self._entries_by_ns.setdefault(rs.namespace, []).append(rs)
+        self._converted: dict[int, RegistryService] = {}  # id(Service) -> its registry service
+        self._in_namespace: dict[str, list[RegistryService]] = {}
+        self._for_host: dict[str, dict[str, RegistryService]] = {}
+        self.by_namespace: Mapping[str, list[RegistryService]] = _RegistryView(self._registry_in, self._namespaces_with_services)
+        self.by_hostname: Mapping[str, dict[str, RegistryService]] = _RegistryView(self._registry_for, self._hostnames)
+
+    @cached_property
+    def registry(self) -> list[RegistryService]:
+        """Every service, in istiod's order (creation, then name, then namespace: ``SortServicesByCreationTime``)."""
+        for ns in self.services_by_ns:
+            self._registry_in(ns)
+        out = [self._converted[id(svc)] for svc in self.mesh.services] + self._entries
+        out.sort(key=_order)
+        return out
+
+    @cached_property
+    def _all_public(self) -> bool:
+        """Is every service exported to every namespace? (Then no namespace needs its own list.)"""
+        export = self._export
+        return all("*" in export(svc.export_to) for svc in self.mesh.services) and \
+            all("*" in rs.export_to for rs in self._entries)
+
+    def _export(self, written: tuple[str, ...]) -> tuple[str, ...]:
+        export = self._exports.get(written)
         if export is None:
-            export = exports[svc.export_to] = service_export_to(svc.export_to, default_export, self._whole_default)
-        ports = registry_ports.get(svc.ports)
+            export = self._exports[written] = service_export_to(written, self._default_export, self._whole_default)
+        return export
+
+    def _registry_in(self, namespace: str) -> list[RegistryService] | None:
+        """The services of ``namespace`` in istiod's order (its Services converted when first asked for)."""
+        hit = self._in_namespace.get(namespace)
+        if hit is None:
+            services = self.services_by_ns.get(namespace, ())
+            entries = self._entries_by_ns.get(namespace, ())
+            if not services and not entries:
+                return None
+            convert, converted = self._kubernetes_service, self._converted
+            hit = []
+            for svc in services:
+                rs = converted[id(svc)] = self._with_aliases(convert(svc))
+                hit.append(rs)
+            hit.extend(entries)
+            hit.sort(key=_order)  # stable: as the whole registry sorted, then this namespace's taken
+            self._in_namespace[namespace] = hit
+        return hit
+
+    def _namespaces_with_services(self) -> list[str]:
+        return list(dict.fromkeys(s.namespace for s in self.registry))
+
+    def _registry_for(self, hostname: str) -> dict[str, RegistryService] | None:
+        """``ServiceIndex.HostnameAndNamespace``: per namespace, the oldest service of ``hostname``, a
+        Kubernetes Service over a ServiceEntry (namespaces in istiod's order of their services)."""
+        hit = self._for_host.get(hostname)
+        if hit is None:
+            found = [rs for ns in self._kubernetes_namespaces(hostname) for rs in self._registry_in(ns) or ()
+                     if rs.hostname == hostname and rs.kind == "Service"]
+            found += self._entries_by_host.get(hostname, ())
+            if not found:
+                return None
+            found.sort(key=_order)
+            hit = {}
+            for rs in found:
+                existing = hit.get(rs.namespace)
+                if existing is None or (not existing.kubernetes and rs.kubernetes):
+                    hit[rs.namespace] = rs
+            self._for_host[hostname] = hit
+        return hit
+
+    def _kubernetes_namespaces(self, hostname: str) -> list[str]:
+        """The namespaces where a Kubernetes Service could have ``hostname`` (``NAME.NAMESPACE.svc.DOMAIN``:
+        each way of splitting it, should a name have a dot)."""
+        suffix = f".svc.{self.domain}"
+        if not hostname.endswith(suffix):
+            return []
+        rest = hostname[: -len(suffix)]
+        out, at = [], rest.find(".")
+        while at > 0:
+            if rest[at + 1:] in self.services_by_ns:
+                out.append(rest[at + 1:])
+            at = rest.find(".", at + 1)
+        return out
+
+    def _hostnames(self) -> list[str]:
+        return list(dict.fromkeys(s.hostname for s in self.registry))
+
+    def _with_aliases(self, rs: RegistryService) -> RegistryService:
+        aliases = self._aliases.get(rs.hostname)
+        if aliases and not rs.is_alias:
+            return replace(rs, aliases=aliases)
+        return rs
+
+    def _kubernetes_service(self, svc: Service) -> RegistryService:
+        """``kube.ConvertService``: ExternalName is an ``Alias``, ``clusterIP: None`` is ``Passthrough``."""
+        ports = self._registry_ports.get(svc.ports)
         if ports is None:
             ports = tuple(RegistryPort(p.port, service_port_protocol(name=p.name, app_protocol=p.app_protocol,
                                                                      protocol=p.protocol), p.name)
                           for p in svc.ports)
-            ports = registry_ports[svc.ports] = tuple(p for p in ports if p.protocol != "UDP")  # none for UDP
+            ports = self._registry_ports[svc.ports] = tuple(p for p in ports if p.protocol != "UDP")  # none for UDP
         alias_for = None
         if svc.headless:
             addresses, resolution = (), "Passthrough"
@@ -336,7 +422,8 @@ class Simulator:
         else:
             addresses, resolution = ((svc.cluster_ip,) if svc.cluster_ip else ("0.0.0.0",)), "ClientSideLB"
         return RegistryService(svc.hostname(self.domain), svc.namespace, "Service", svc.name, ports, addresses,
-                               resolution, export, self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
+                               resolution, self._export(svc.export_to),
+                               self.order_key(svc.created, svc.name, svc.namespace), svc, alias_for)
 
     def _service_entry_services(self, se: ServiceEntry, default_export: tuple[str, ...] | None) -> list[RegistryService]:
         """``serviceentry.convertServices``: one service per host (its ``Attributes.Name`` is the host); an
@@ -351,13 +438,10 @@ class Simulator:
                                        export, self.order_key(se.created, host, se.namespace), se))
         return out
 
-    def _index_hostname(self, svc: RegistryService) -> None:
-        """``ServiceIndex.HostnameAndNamespace``: the oldest per hostname and namespace, a Kubernetes
-        Service over a ServiceEntry."""
-        by_ns = self.by_hostname.setdefault(svc.hostname, {})
-        existing = by_ns.get(svc.namespace)
-        if existing is None or (not existing.kubernetes and svc.kubernetes):
-            by_ns[svc.namespace] = svc
+    @cached_property
+    def service_entries(self) -> list[RegistryService]:
+        """The ServiceEntry hosts of the registry, in istiod's order."""
+        return sorted(self._entries, key=_order)
 
     def exported(self, svc: RegistryService, namespace: str) -> bool:
         return exported_to(svc.export_to, svc.namespace, namespace)
@@ -874,14 +958,46 @@ def _visible_service(scope: Scope, s: RegistryService, rule: ConsolidatedRule | 
                           tuple(h for h, _ in s.aliases))
 
 
-def resolve_service_aliases(services: list[RegistryService]) -> list[RegistryService]:
-    """``resolveServiceAliases``: give each concrete service the ExternalName Services pointing to it
-    (chains followed, loops dropped), sorted by namespace then hostname."""
-    raw = {(s.hostname, s.namespace): s.alias_for for s in services if s.is_alias and s.alias_for}
-    if not raw:
-        return services
-    by_name = {hostname: target for (hostname, _), target in raw.items()}
+def _order(s: RegistryService) -> tuple:
+    return s.order
+
+
+class _RegistryView(AbcMapping):
+    """A read-only mapping whose values are computed when first asked for (``lookup(key)``, None when there
+    is none); iterating it lists every key (``keys()``), which converts what was not converted yet."""
+
+    __slots__ = ("_lookup", "_keys")
+
+    def __init__(self, lookup, keys) -> None:
+        self._lookup, self._keys = lookup, keys
+
+    def __getitem__(self, key):
+        value = self._lookup(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key, default=None):
+        value = self._lookup(key)
+        return default if value is None else value
+
+    def __contains__(self, key) -> bool:
+        return self._lookup(key) is not None
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+def service_aliases(alias_services: Iterable[tuple[str, str, str]]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """``resolveServiceAliases``: for each concrete hostname, the ExternalName Services pointing to it,
+    given as (hostname, namespace, the name it points to) (chains followed, loops dropped), sorted by
+    namespace then hostname, as (hostname, namespace)."""
+    raw = {(hostname, namespace): target for hostname, namespace, target in alias_services if target}
     concrete_of: dict[str, list[tuple[str, str]]] = {}
+    by_name = {hostname: target for (hostname, _), target in raw.items()}
     for (hostname, namespace), target in raw.items():
         seen = {hostname, target}
         while target in by_name:
@@ -893,13 +1009,7 @@ def resolve_service_aliases(services: list[RegistryService]) -> list[RegistrySer
             target = nxt
         if target is not None:
             concrete_of.setdefault(target, []).append((namespace, hostname))
-    out = []
-    for s in services:
-        aliases = concrete_of.get(s.hostname)
-        if aliases and not s.is_alias:
-            s = replace(s, aliases=tuple((h, ns) for ns, h in sorted(aliases)))
-        out.append(s)
-    return out
+    return {target: tuple((h, ns) for ns, h in sorted(aliases)) for target, aliases in concrete_of.items()}
 
 
 def _normalise_cidr(address: str) -> str:

@@ -256,8 +256,8 @@ def _resolve_name(sim: Simulator, source_ns: str, host: str, depth: int = 0, abs
 
 def _service_entry_for(sim: Simulator, source_ns: str, host: str) -> RegistryService | None:
     best = None
-    for svc in sim.registry:
-        if svc.kind != "ServiceEntry" or not subset_of(host, svc.hostname):
+    for svc in sim.service_entries:
+        if not subset_of(host, svc.hostname):
             continue
         if sim.exported(svc, source_ns) and (best is None or not sim.exported(best, source_ns)):
             best = svc
