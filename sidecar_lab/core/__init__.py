@@ -1,7 +1,8 @@
 """The core: Istio's rules as pure functions, manifests in, decisions and their reasons out.
 
-It owns the typed model of what the YAML says (``model``), reading it (``yamlio``, ``jsonio``, ``loader``,
-``schema``, and the command's cache of loaded models, ``cache``), admission validation (``validation``),
+It owns the typed model of what the YAML says (``model``), reading it (``yamlio``, with PyYAML's parsing in
+``yamlparse``, imported only when YAML is read; ``jsonio``, ``loader``, ``schema``, and the command's cache
+of loaded models, ``cache``), admission validation (``validation``),
 which pods get a proxy (``injection``), which Sidecar governs a workload and what its proxy sees
 (``resolver``, ``hosts``, ``protocol``), the VirtualServices and DestinationRules istiod hands it
 (``vsindex``, ``destinationrules``), the Envoy configuration it gets (``envoy``), what a request gets
