@@ -2,7 +2,7 @@
 
 import pytest
 
-from builders import deployment, ns, sidecar, sim, svc
+from builders import deployment, ns, pod, sidecar, sim, svc
 
 APP = (ns("shop"), deployment("productpage", "shop", {"app": "productpage"}),
        svc("productpage", "shop", ports=((80, "http", 8080), (9000, None, "http")), selector={"app": "productpage"}))
@@ -67,3 +67,25 @@ def test_ingress_json_has_the_contract_fields():
     assert set(data) >= {"port", "bind", "capture_mode", "default_endpoint", "implicit", "connection_pool",
                          "connection_pool_from"}
     assert set(data["port"]) == {"number", "protocol", "name"}
+
+
+# (situation, the pod's labels, the selectors of the Services of its namespace in order, the ones that select it)
+SELECTING_CASES = [
+    ("one_label_selector", {"app": "a"}, [{"app": "a"}, {"app": "b"}], [0]),
+    ("a_selector_of_two_labels_needs_both", {"app": "a", "v": "1"}, [{"app": "a", "v": "2"}, {"v": "1", "app": "a"}], [1]),
+    ("selectors_keyed_by_different_labels_keep_the_mesh_order", {"app": "a", "v": "1"},
+     [{"v": "1"}, {"tier": "x"}, {"app": "a"}], [0, 2]),
+    ("an_empty_selector_selects_nothing", {"app": "a"}, [{}, {"app": "a"}], [1]),
+    ("a_label_the_pod_lacks", {"app": "a"}, [{"app": "a", "tier": "x"}], []),
+]
+
+
+@pytest.mark.parametrize("labels, selectors, expected", [c[1:] for c in SELECTING_CASES],
+                         ids=[c[0] for c in SELECTING_CASES])
+def test_the_services_that_select_a_pod_in_the_mesh_order_kube_endpoints(labels, selectors, expected):
+    """The Services whose selector is a subset of the pod's labels make its inbound listeners
+    (``SidecarScope`` ingress from ``Services for the proxy``); an empty selector selects nothing."""
+    objects = [ns("shop"), pod("p", "shop", labels)]
+    objects += [svc(f"s{i}", "shop", ports=((8000 + i, "http"),), selector=sel) for i, sel in enumerate(selectors)]
+    got = sim(*objects).resolve("shop/p").ingress
+    assert [i.services for i in got] == [(f"shop/s{i}:{8000 + i}",) for i in expected]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from builders import deployment, mesh_config, ns, pod, sidecar, sim
+from builders import deployment, mesh_config, ns, pod, sidecar, sim, svc
 
 T0, T1, T2 = "2025-01-01T00:00:00Z", "2025-01-01T00:01:00Z", "2025-01-01T00:02:00Z"
 SAME_SECOND_A, SAME_SECOND_B = "2025-01-01T00:00:00Z", "2025-01-01T00:00:00.900Z"
@@ -161,3 +161,44 @@ def test_unknown_workload_is_a_usage_error():
 
     with pytest.raises(UsageError, match="unknown workload"):
         sim(*BASE).resolve("app/nope")
+
+
+# (situation, what the second pod changes from the first, do they get the same answer)
+SIBLING_CASES = [
+    ("another_name_and_ip", {}, True),
+    ("opted_out_by_annotation", {"annotations": {"sidecar.istio.io/inject": "false"}}, False),
+    ("another_label", {"labels": {"app": "web", "v": "2"}}, False),
+    ("in_another_namespace", {"namespace": "other"}, False),
+]
+
+
+@pytest.mark.parametrize("change, same", [c[1:] for c in SIBLING_CASES], ids=[c[0] for c in SIBLING_CASES])
+def test_pods_that_differ_only_in_name_share_one_answer_getSidecarScope(change, same):
+    """istiod computes a SidecarScope per Sidecar and namespace, and a proxy's config from its labels,
+    namespace and annotations, never from its name: the simulator computes one answer per such kind of pod
+    and hands it to its siblings, and anything the answer reads tells them apart."""
+    labels = {"app": "web", "v": "1"}
+    second = {"labels": labels, "namespace": "shop", **change}
+    s = sim(ns("shop"), ns("other"), sidecar("web", "shop", selector={"v": "1"}, egress=[{"hosts": ["./*"]}]),
+            svc("web", "shop", selector={"app": "web"}), svc("web", "other", selector={"app": "web"}),
+            pod("web-1", "shop", labels, ip="10.0.0.1"),
+            pod("web-2", second["namespace"], second["labels"], ip="10.0.0.2", annotations=second.get("annotations")))
+    first, other = s.resolve("shop/web-1"), s.resolve(f"{second['namespace']}/web-2")
+    assert (first.workload.name, other.workload.name, first.scope) == ("web-1", "web-2", "workload")
+    strip = lambda r: {k: v for k, v in r.to_json().items() if k != "workload"}  # noqa: E731
+    assert (strip(first) == strip(other)) is same
+    fresh = sim(ns("shop"), ns("other"), sidecar("web", "shop", selector={"v": "1"}, egress=[{"hosts": ["./*"]}]),
+                svc("web", "shop", selector={"app": "web"}), svc("web", "other", selector={"app": "web"}),
+                pod("web-2", second["namespace"], second["labels"], ip="10.0.0.2",
+                    annotations=second.get("annotations")))
+    assert other.to_json() == fresh.resolve(f"{second['namespace']}/web-2").to_json(), "as if asked alone"
+
+
+def test_without_a_workload_selector_the_walk_does_not_read_labels_but_says_them_when_one_does_not_match():
+    one = sim(ns("shop"), sidecar("default", "shop"), pod("a", "shop", {"app": "a"}), pod("b", "shop", {"app": "b"}))
+    assert one.select(one.workload("shop/a"), "sidecar")[2] == one.select(one.workload("shop/b"), "sidecar")[2]
+    two = sim(ns("shop"), sidecar("default", "shop"), sidecar("only-c", "shop", selector={"app": "c"},
+                                                              egress=[{"hosts": ["./*"]}]),
+              pod("a", "shop", {"app": "a"}), pod("b", "shop", {"app": "b"}))
+    reasons = [[c.reason.text() for c in two.select(two.workload(f"shop/{p}"), "sidecar")[2]] for p in "ab"]
+    assert reasons[0] != reasons[1] and any("app=a" in r for r in reasons[0]) and any("app=b" in r for r in reasons[1])

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from functools import cached_property
 from typing import Iterable, Mapping
 
@@ -246,7 +247,10 @@ class Simulator:
         self._scope_views: dict[int, tuple] = {}
         self._scopes: dict[tuple, Scope] = {}
         self._resolutions: dict[tuple[str, str], Resolution] = {}
+        self._resolution_kinds: dict[tuple, Resolution] = {}  # see resolve: what pods of one template share
         self._selections: dict[tuple, tuple] = {}
+        self._selector_namespaces: dict[str, bool] = {}
+        self._selectors_by_label: dict[str, dict[tuple[str, str], list[tuple[int, Service]]]] = {}
         self._ingresses: dict[tuple, tuple] = {}
         #: Outbound Envoy listeners per scope, filled by :mod:`sidecar_lab.core.traffic`.
         self.listener_cache: dict[int, tuple] = {}
@@ -517,11 +521,21 @@ class Simulator:
         The walk reads only the workload's namespace and labels (and the proxy kind), so pods of one
         Deployment, which share both, share its answer.
         """
-        key = (w.namespace, proxy, tuple(w.labels.items()))
+        # Without a workloadSelector among the Sidecars it walks, the walk does not read the labels at all.
+        key = (w.namespace, proxy, tuple(w.labels.items()) if self._selectors_matter(w.namespace) else None)
         hit = self._selections.get(key)
         if hit is None:
             hit = self._selections[key] = self._select(w, proxy)
         return hit[0], hit[1], list(hit[2])
+
+    def _selectors_matter(self, ns: str) -> bool:
+        """Does a Sidecar of ``ns`` or of the root namespace have a workloadSelector?"""
+        hit = self._selector_namespaces.get(ns)
+        if hit is None:
+            hit = self._selector_namespaces[ns] = any(
+                s.spec.workload_selector is not None
+                for s in self.sidecars_by_ns.get(ns, []) + self.sidecars_by_ns.get(self.root, []))
+        return hit
 
     def _select(self, w: Workload, proxy: str) -> tuple[Sidecar | None, str, list[Candidate]]:
         ns = w.namespace
@@ -828,6 +842,19 @@ class Simulator:
         cached = self._resolutions.get(key)
         if cached is not None and cached.workload is w:
             return cached
+        # Pods of one Deployment differ in name, IP, age and file position only, and the answer reads none of
+        # them: one is computed, its siblings share it (the same objects, so a writer encodes them once).
+        kind = _workload_kind(w)
+        shared = self._resolution_kinds.get(kind)
+        if shared is None:
+            res = self._resolve(w)
+            self._resolution_kinds[kind] = res
+        else:
+            res = Resolution(w, *_resolution_rest(shared))
+        self._resolutions[key] = res
+        return res
+
+    def _resolve(self, w: Workload) -> Resolution:
         proxy, proxy_reason = self.proxy_kind(w)
         chosen, scope_name, candidates = self.select(w, proxy)
         notes: list[Step] = []
@@ -853,7 +880,6 @@ class Simulator:
             res = Resolution(w, proxy, scope_name, chosen.ref if (chosen is not None and not gateway) else None,
                              tuple(candidates), scope.policy, egress, visible, ingress, w.namespace,
                              proxy_reason, scope_reason, tuple(notes), self.istio_version)
-        self._resolutions[key] = res
         return res
 
     def _scope_view(self, scope: Scope, labels: Mapping[str, str] = EMPTY) -> tuple:
@@ -888,6 +914,24 @@ class Simulator:
             notes.append(Step("note.empty-policy", {"sidecar": str(chosen.ref)}))
         return notes
 
+    def _selecting(self, namespace: str, labels: Mapping[str, str]) -> list[Service]:
+        """The Services of ``namespace`` whose selector selects ``labels``, in the mesh's order (looked up by
+        one label of each selector, so a pod is not compared with every Service of its namespace)."""
+        index = self._selectors_by_label.get(namespace)
+        if index is None:
+            index = self._selectors_by_label[namespace] = {}
+            for position, svc in enumerate(self.services_by_ns.get(namespace, ())):
+                if svc.selector:
+                    first = next(iter(svc.selector.items()))
+                    index.setdefault(first, []).append((position, svc))
+        if not index:
+            return []
+        found = [hit for item in labels.items() for hit in index.get(item, ())
+                 if selector_matches(hit[1].selector, labels)]
+        if len(found) > 1:
+            found.sort(key=_first)
+        return [svc for _, svc in found]
+
     def ingress(self, w: Workload, sidecar: Sidecar | None) -> tuple[EffectiveIngress, ...]:
         """The workload's inbound listeners: they read its namespace, labels and container ports and
         the Sidecar, so pods of one Deployment share them."""
@@ -916,9 +960,7 @@ class Simulator:
                                             entry.default_endpoint, False, effective, origin))
             return tuple(out)
         by_port: dict[int, EffectiveIngress] = {}
-        for svc in self.services_by_ns.get(w.namespace, ()):
-            if not svc.selector or not selector_matches(svc.selector, w.labels):
-                continue
+        for svc in self._selecting(w.namespace, w.labels):
             for p in svc.ports:
                 protocol = service_port_protocol(name=p.name, app_protocol=p.app_protocol, protocol=p.protocol)
                 if protocol == "UDP":
@@ -960,6 +1002,26 @@ def _visible_service(scope: Scope, s: RegistryService, rule: ConsolidatedRule | 
 
 def _order(s: RegistryService) -> tuple:
     return s.order
+
+
+def _first(pair: tuple):
+    return pair[0]
+
+
+def _workload_kind(w: Workload) -> tuple:
+    """Everything of a workload that :meth:`Simulator.resolve` reads: all but its name, IP, age and source."""
+    return (w.kind, w.namespace, tuple(w.labels.items()), tuple(w.annotations.items()), w.ports,
+            w.has_proxy_container, w.live, w.host_network, tuple(w.object_labels.items()),
+            tuple(w.object_annotations.items()))
+
+
+_RESOLUTION_REST = tuple(f.name for f in dataclass_fields(Resolution))[1:]
+assert dataclass_fields(Resolution)[0].name == "workload"
+
+
+def _resolution_rest(r: Resolution) -> tuple:
+    """The fields of a Resolution after its workload."""
+    return tuple([getattr(r, name) for name in _RESOLUTION_REST])
 
 
 class _RegistryView(AbcMapping):
