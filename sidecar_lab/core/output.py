@@ -92,15 +92,39 @@ class _Encoder:
         return "{" + ",".join(parts) + "}"
 
 
+class _Records:
+    """A resolve record as text: ``{"workload": ..., <the rest>}``. Pods of one template share every part of
+    their answer but the workload (``Simulator.resolve`` hands them the same objects), so the rest is
+    encoded once per answer and only the workload once per record."""
+
+    def __init__(self, encoder: _Encoder, lang: str, skip: tuple = ()) -> None:
+        self.encoder, self.lang, self.skip = encoder, lang, skip
+        self._rests: dict[tuple, tuple[Resolution, str]] = {}
+
+    def text(self, result: Resolution) -> str:
+        key = (id(result.candidates), id(result.policy), id(result.egress), id(result.visible_services),
+               id(result.ingress), id(result.notes), id(result.proxy_reason), id(result.scope_reason),
+               result.proxy, result.scope, id(result.sidecar), result.istio_version)
+        hit = self._rests.get(key)
+        if hit is None:
+            record = result.to_json(self.lang)
+            del record["workload"]
+            # the result is kept: the ids in the key stay its parts' own
+            hit = self._rests[key] = (result, self.encoder.record(record, skip=self.skip)[1:-1])
+        w = result.workload
+        head = '{"workload":' + _encode({"namespace": w.namespace, "name": w.name, "kind": w.kind,
+                                          "labels": dict(w.labels)})
+        return head + ("," + hit[1] if hit[1] else "") + "}"
+
+
 def write_resolutions_json(results: Iterable[Resolution], out: TextIO) -> None:
     """The JSON array of every result's ``to_json()``, written record by record."""
-    encoder = _Encoder()
-    lang = get_language()  # once, not once per record
+    records = _Records(_Encoder(), get_language())  # the language once, not once per record
     out.write("[")
     for i, result in enumerate(results):
         if i:
             out.write(",")
-        out.write(encoder.record(result.to_json(lang)))
+        out.write(records.text(result))
     out.write("]\n")
 
 
@@ -126,9 +150,9 @@ def write_resolutions_by_scope(results: list[Resolution], out: TextIO) -> None:
     out.write('{"scopes":[')
     out.write(",".join(texts))
     out.write('],"workloads":[')
-    lang = get_language()
+    records = _Records(encoder, get_language(), skip=SCOPE_KEYS)
     for i, (result, ref) in enumerate(zip(results, refs)):
-        body = encoder.record(result.to_json(lang), skip=SCOPE_KEYS)[1:-1]
+        body = records.text(result)[1:-1]
         out.write(("," if i else "") + "{" + (body + "," if body else "") + f'"scope_ref":{ref}}}')
     out.write("]}\n")
 
