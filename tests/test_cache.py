@@ -156,6 +156,11 @@ def test_a_damaged_namespace_in_a_cache_file_is_one_clear_error(tmp_path):
                                ("ns-0001",), (pickle.dumps((1, 2)),), bytes(4))
     with pytest.raises(SidecarLabError, match="not workloads"):
         foreign.workloads_of("ns-0001")
+    fields = tuple(getattr(cached, n) for n in cache._FIELDS[cache.Mesh] if n != "workloads")
+    for order in (bytes(4) * 99, bytes(0), b"\x07\x00\x00\x00"):  # too many, too few, a shard that is not there
+        shuffled = cache._lazy_mesh(fields, tuple(cached._shards), tuple(cached._shards.values()), order)
+        with pytest.raises(SidecarLabError, match="damaged"):
+            shuffled.workloads
 
 
 def test_an_answer_from_the_cache_does_not_import_pyyaml(tmp_path):

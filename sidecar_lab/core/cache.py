@@ -46,7 +46,8 @@ from typing import Any, Callable, Iterable, Mapping
 from . import model
 from .model import Mesh, Workload
 
-__all__ = ["FORMAT", "KEEP", "LazyMesh", "cache_dir", "cache_disabled_by_env", "cache_key", "cached_mesh", "clear_cache"]
+__all__ = ["FORMAT", "KEEP", "LazyMesh", "cache_dir", "cache_disabled_by_env", "cache_key", "cached_mesh",
+           "clear_cache"]
 
 #: Bump when the layout of a cache file changes.
 FORMAT = 3
@@ -196,10 +197,7 @@ class LazyMesh(Mesh):
             try:
                 built = () if blob is None else _load_shard(blob)
             except Exception as exc:  # the file was whole when read (renamed into place), so: damaged since
-                from .errors import SidecarLabError
-
-                raise SidecarLabError(f"the cache of loaded meshes is damaged ({exc}); clear it with "
-                                      "'sidecar-lab cache --clear', or answer without it: --no-cache") from None
+                raise _damaged(exc) from None
             self._built[namespace] = built
         return built
 
@@ -211,9 +209,13 @@ class LazyMesh(Mesh):
         try:
             return _MESH_WORKLOADS.__get__(self, Mesh)
         except AttributeError:
-            names = tuple(self._shards)
-            shards = [iter(self.workloads_of(ns)) for ns in names]
-            value = tuple([next(shards[i]) for i in array.array(_ORDER_CODE, self._order)])
+            shards = [iter(self.workloads_of(ns)) for ns in self._shards]
+            try:
+                value = tuple([next(shards[i]) for i in array.array(_ORDER_CODE, self._order)])
+                if any(next(shard, None) is not None for shard in shards):
+                    raise ValueError("more workloads than the order names")
+            except (IndexError, StopIteration, ValueError) as exc:
+                raise _damaged(exc) from None
             _MESH_WORKLOADS.__set__(self, value)
             return value
 
@@ -228,6 +230,13 @@ class LazyMesh(Mesh):
 
     def __reduce__(self) -> tuple:
         return Mesh, tuple(getattr(self, name) for name in _FIELDS[Mesh])
+
+
+def _damaged(exc: Exception) -> Exception:
+    from .errors import SidecarLabError
+
+    return SidecarLabError(f"the cache of loaded meshes is damaged ({exc or type(exc).__name__}); clear it with "
+                           "'sidecar-lab cache --clear', or answer without it: --no-cache")
 
 
 _MESH_WORKLOADS = Mesh.__dict__["workloads"]  # the slot that LazyMesh.workloads fills

@@ -42,7 +42,7 @@ from .results import (
     Candidate, EffectiveEgress, EffectiveIngress, EffectivePolicy, Resolution, Step, VisibleService,
 )
 from .versions import IstioVersion, Rules, rules_for
-from .vsindex import VirtualServiceIndex, mesh_virtual_services, resolve_short_name, virtual_service_destinations
+from .vsindex import VirtualServiceIndex, mesh_virtual_services, virtual_service_destinations
 
 __all__ = ["Simulator", "RegistryPort", "RegistryService", "Scope", "ScopeListener",
            "IGNORED_NAMESPACES", "selector_matches", "creation_order"]
@@ -322,8 +322,10 @@ class Simulator:
         self._converted: dict[int, RegistryService] = {}  # id(Service) -> its registry service
         self._in_namespace: dict[str, list[RegistryService]] = {}
         self._for_host: dict[str, dict[str, RegistryService]] = {}
-        self.by_namespace: Mapping[str, list[RegistryService]] = _RegistryView(self._registry_in, self._namespaces_with_services)
-        self.by_hostname: Mapping[str, dict[str, RegistryService]] = _RegistryView(self._registry_for, self._hostnames)
+        self.by_namespace: Mapping[str, list[RegistryService]] = _RegistryView(self._registry_in,
+                                                                               self._namespaces_with_services)
+        self.by_hostname: Mapping[str, dict[str, RegistryService]] = _RegistryView(self._registry_for,
+                                                                                  self._hostnames)
 
     @cached_property
     def registry(self) -> list[RegistryService]:

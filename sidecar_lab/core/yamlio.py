@@ -11,7 +11,6 @@ first read): a command answered from the cache of loaded meshes never imports Py
 from __future__ import annotations
 
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any, Iterator
