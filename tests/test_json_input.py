@@ -287,6 +287,22 @@ def test_streamed_resolve_all_json_is_what_json_dumps_writes(capsys, tmp_path):
     assert out == expected + "\n"
 
 
+@pytest.mark.parametrize("keep", [1, 3])
+def test_records_are_the_same_when_few_encoded_answers_are_kept(capsys, tmp_path, monkeypatch, keep):
+    """The writer keeps the encoded rest of only the last few answers (core.output._Records.KEEP): with
+    fewer kept than there are answers, every record is still what json.dumps writes."""
+    from sidecar_lab.core import output
+    from sidecar_lab.core.resolver import Simulator
+
+    monkeypatch.setattr(output._Records, "KEEP", keep)
+    paths = _synthetic(tmp_path, namespaces=3)
+    assert main(["resolve", *paths, "--all", "--format", "json"]) == 0
+    results = Simulator(load(paths)).resolve_all()
+    assert len({(id(r.candidates), id(r.ingress)) for r in results}) > 3 * keep, "more answers than are kept"
+    expected = json.dumps([r.to_json() for r in results], ensure_ascii=False, separators=(",", ":"))
+    assert capsys.readouterr().out == expected + "\n"
+
+
 def test_shared_scopes_give_back_every_record(capsys, tmp_path):
     paths = _synthetic(tmp_path)
     assert main(["resolve", *paths, "--all", "--format", "json"]) == 0

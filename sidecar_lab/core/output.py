@@ -95,7 +95,12 @@ class _Encoder:
 class _Records:
     """A resolve record as text: ``{"workload": ..., <the rest>}``. Pods of one template share every part of
     their answer but the workload (``Simulator.resolve`` hands them the same objects), so the rest is
-    encoded once per answer and only the workload once per record."""
+    encoded once per answer and only the workload once per record.
+
+    Only the rests of the last :data:`KEEP` answers are kept: siblings come one after another (sorted by
+    name), and a rest carries the text of its scope's lists, so keeping every one would hold the output."""
+
+    KEEP = 256
 
     def __init__(self, encoder: _Encoder, lang: str, skip: tuple = ()) -> None:
         self.encoder, self.lang, self.skip = encoder, lang, skip
@@ -107,6 +112,8 @@ class _Records:
                result.proxy, result.scope, id(result.sidecar), result.istio_version)
         hit = self._rests.get(key)
         if hit is None:
+            if len(self._rests) >= self.KEEP:
+                self._rests.clear()
             record = result.to_json(self.lang)
             del record["workload"]
             # the result is kept: the ids in the key stay its parts' own
