@@ -276,7 +276,7 @@ def test_any_rfc3339_creation_timestamp_is_whole_seconds(moment, zone, fraction)
 
 
 # ---------------------------------------------------------------------------
-# (c) The service registry, converted a namespace at a time (Simulator._registry_in), is the registry
+# (c) The service registry, converted a namespace at a time (core.registry.ServiceRegistry), is the registry
 #     istiod builds whole: PushContext.ServiceIndex, HostnameAndNamespace, resolveServiceAliases
 # ---------------------------------------------------------------------------
 

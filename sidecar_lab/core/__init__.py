@@ -4,7 +4,7 @@ It owns the typed model of what the YAML says (``model``), reading it (``yamlio`
 ``yamlparse``, imported only when YAML is read; ``jsonio``, ``loader``, ``schema``, and the command's cache
 of loaded models, ``cache``), admission validation (``validation``),
 which pods get a proxy (``injection``), which Sidecar governs a workload and what its proxy sees
-(``resolver``, ``hosts``, ``protocol``), the VirtualServices and DestinationRules istiod hands it
+(``resolver``, with Istio's service registry in ``registry``, ``hosts``, ``protocol``), the VirtualServices and DestinationRules istiod hands it
 (``vsindex``, ``destinationrules``), the Envoy configuration it gets (``envoy``), what a request gets
 (``traffic``), the results and their explanation as data (``results``, ``messages`` with Korean particles
 from ``korean``, ``render``, ``output``), the diagnostics (``analyze``), the rules of each Istio release
