@@ -217,20 +217,20 @@ class Simulator(ServiceRegistry):
         shard = getattr(self.mesh, "workloads_of", None)
         if shard is not None:  # a mesh from the cache reads one namespace's workloads when asked
             return shard(namespace)
+        return self._grouped_workloads().get(namespace, ())
+
+    def workload_namespaces(self) -> frozenset[str]:
+        """The namespaces that have a workload."""
+        names = getattr(self.mesh, "workload_namespaces", None)
+        return names() if names is not None else frozenset(self._grouped_workloads())
+
+    def _grouped_workloads(self) -> dict[str, tuple[Workload, ...]]:
         if self._workloads_by_ns is None:
             grouped: dict[str, list[Workload]] = {}
             for w in self.mesh.workloads:
                 grouped.setdefault(w.namespace, []).append(w)
             self._workloads_by_ns = {ns: tuple(ws) for ns, ws in grouped.items()}
-        return self._workloads_by_ns.get(namespace, ())
-
-    def workload_namespaces(self) -> frozenset[str]:
-        """The namespaces that have a workload."""
-        names = getattr(self.mesh, "workload_namespaces", None)
-        if names is not None:
-            return names()
-        self.workloads_in("")
-        return frozenset(self._workloads_by_ns or ())
+        return self._workloads_by_ns
 
     def _named_in(self, namespace: str) -> dict[str, Workload]:
         """The workloads of ``namespace`` by name: a Pod wins over a controller of the same name."""

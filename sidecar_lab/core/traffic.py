@@ -111,8 +111,7 @@ class _Index:
     def namespaces(self) -> set[str]:
         mesh = self.mesh
         names = set(self.declared_namespaces)
-        sim = self.sim()
-        names.update(sim.workload_namespaces() if sim is not None else (w.namespace for w in mesh.workloads))
+        names.update(self.sim().workload_namespaces())  # asked while its simulator answers: it is alive
         for group in (mesh.services, mesh.sidecars, mesh.service_entries):
             names.update(o.namespace for o in group)
         return names

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, SLEEP, _parsed_sidecar, _rejected, _verdict, _warnings
+from .labs import GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, SLEEP, _parsed_sidecar, _verdict, _warnings, _admitted
 from .starters import _never_raises
 
 
@@ -13,11 +13,10 @@ from .starters import _never_raises
 def check_fix_typo(yaml_text: Any) -> Feedback:
     """Step 06's edit of ``istioinaction/workload`` with a typo: make kubectl accept it, and check it
     restricts sleep to istioinaction as the blog's edit did."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction", "workload")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction", "workload")
     if fb is not None:
         return fb
-    sim = apply_text("05", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "05", s)
     if fb is not None:
         return fb
     if sim.resolve(SLEEP).sidecar != s.ref:
@@ -36,11 +35,10 @@ def check_fix_typo(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_fix_short_hosts(yaml_text: Any) -> Feedback:
     """Let sleep reach httpbin in both namespaces, and nothing else: fix the rejected host entries."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     res = sim.resolve(SLEEP)
@@ -67,7 +65,7 @@ def check_fix_short_hosts(yaml_text: Any) -> Feedback:
 @_never_raises
 def check_root_default(yaml_text: Any) -> Feedback:
     """Write, from memory, the Sidecar the blog applied first: a mesh-wide REGISTRY_ONLY default."""
-    _, s, fb = _parsed_sidecar(yaml_text)
+    mesh, s, fb = _parsed_sidecar(yaml_text)
     if fb is not None:
         return fb
     if s.namespace != "istio-system":
@@ -77,8 +75,7 @@ def check_root_default(yaml_text: Any) -> Feedback:
     if s.spec.has_selector:
         return _hint("in the root namespace a Sidecar with a workloadSelector applies only to pods of istio-system.",
                      "Leave workloadSelector out so that it becomes the mesh-wide default.")
-    sim = apply_text("01", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "01", s)
     if fb is not None:
         return fb
     res = sim.resolve(SLEEP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, HTTPBIN_HERE, seed_simulator, SLEEP, _int, _parsed_sidecar, _rejected, _verdict, _why
+from .labs import HTTPBIN_HERE, seed_simulator, SLEEP, _int, _parsed_sidecar, _verdict, _why, _admitted
 from .starters import _never_raises
 
 
@@ -34,14 +34,13 @@ def check_cluster_count(answer: Any, step: str = "01-no-sidecar") -> Feedback:
 @_never_raises
 def check_minimal_sidecar(yaml_text: Any) -> Feedback:
     """A Sidecar for sleep at step 04 that keeps its one call (httpbin.istioinaction) ROUTED with less config."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     from ...scale.sizing import proxy_config
 
     before = proxy_config(seed_simulator("04"), SLEEP)
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     if sim.resolve(SLEEP).sidecar != s.ref:

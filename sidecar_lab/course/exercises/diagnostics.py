@@ -7,7 +7,7 @@ from typing import Any
 
 from ...core.resolver import Simulator
 from .feedback import Feedback, _hint, _norm_word, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN, SLEEP, _parsed_sidecar, _rejected, _verdict
+from .labs import apply_text, GOOGLE, HTTPBIN, SLEEP, _parsed_sidecar, _verdict, _admitted
 from .starters import SCENARIOS, _never_raises
 
 
@@ -20,13 +20,12 @@ def _codes(sim: Simulator, ref=None) -> list[str]:
 @_never_raises
 def check_find_the_bug(yaml_text: Any) -> Feedback:
     """``STARTERS['find_the_bug']`` was meant to open google.com for sleep only, at step 04. Fix it."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     if s.name == "default":
         return _hint("this replaces the namespace-wide istioinaction/default for every pod; keep your own name.")
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     codes = _codes(sim)
@@ -65,11 +64,10 @@ def check_analyze_code(answer: Any) -> Feedback:
 @_never_raises
 def check_root_selector_fix(yaml_text: Any) -> Feedback:
     """``STARTERS['root_selector_fix']`` meant to open google.com for sleep at step 04. Make it work."""
-    _, s, fb = _parsed_sidecar(yaml_text)
+    mesh, s, fb = _parsed_sidecar(yaml_text)
     if fb is not None:
         return fb
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     codes = _codes(sim, s.ref)

@@ -163,6 +163,13 @@ def _parsed_sidecar(text: Any, namespace: str | None = None, name: str | None = 
     return mesh, s, fb
 
 
+def _admitted(answer: Mesh, step: str, s: Sidecar) -> tuple[Simulator, Feedback | None]:
+    """The seed ``step`` with the answer already read by :func:`_parsed_sidecar` applied, and the hint when
+    kubectl would refuse its Sidecar ``s`` (:func:`_rejected`)."""
+    sim = Simulator(_apply(_seed_mesh(step), answer))
+    return sim, _rejected(sim, s)
+
+
 def _rejected(sim: Simulator, s: Sidecar) -> Feedback | None:
     msgs = sim.validation.get(s.ref, ())
     errors = [m for m in msgs if m.level == "Error"]

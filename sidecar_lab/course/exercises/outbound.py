@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _norm_word, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN, seed_simulator, SLEEP, _int, _parsed_sidecar, _rejected, _verdict, _warnings
+from .labs import (
+    apply_text, GOOGLE, HTTPBIN, seed_simulator, SLEEP, _int, _parsed_sidecar, _verdict, _warnings, _admitted,
+)
 from .starters import SCENARIOS, _never_raises
 
 
@@ -52,11 +54,10 @@ def check_empty_policy(answer: Any) -> Feedback:
 @_never_raises
 def check_open_for_sleep(yaml_text: Any) -> Feedback:
     """At step 04 (everything REGISTRY_ONLY), let only the sleep pod reach google.com."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     sleep, httpbin = _verdict(sim, SLEEP, GOOGLE), _verdict(sim, HTTPBIN, GOOGLE)

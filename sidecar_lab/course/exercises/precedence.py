@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .feedback import Feedback, _hint, _ok
-from .labs import apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, seed_simulator, SLEEP, _norm_ref, _parsed_sidecar, _rejected, _step, _verdict, _warnings
+from .labs import (
+    apply_text, GOOGLE, HTTPBIN_DEFAULT, HTTPBIN_HERE, seed_simulator, SLEEP, _norm_ref, _parsed_sidecar, _step,
+    _verdict, _warnings, _admitted,
+)
 from .starters import SCENARIOS, _never_raises
 
 
@@ -71,14 +74,13 @@ def check_tie_break(answer: Any) -> Feedback:
 def check_keep_registry_only(yaml_text: Any) -> Feedback:
     """At step 04, a workload Sidecar for sleep that limits its egress to istioinaction — while keeping
     google.com blocked as the namespace Sidecar does."""
-    _, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
+    mesh, s, fb = _parsed_sidecar(yaml_text, "istioinaction")
     if fb is not None:
         return fb
     if s.name == "default" and not s.spec.has_selector:
         return _hint("this replaces the namespace-wide Sidecar istioinaction/default for every pod.",
                      "Give it its own name and a workloadSelector for run: sleep.")
-    sim = apply_text("04", yaml_text)
-    fb = _rejected(sim, s)
+    sim, fb = _admitted(mesh, "04", s)
     if fb is not None:
         return fb
     res = sim.resolve(SLEEP)
